@@ -1,0 +1,96 @@
+"""Field confidence = the probability that the value is exactly right.
+
+1. A raw recogniser score from the characters the value was read from (the geometric mean and
+   the minimum of the per-character probabilities: one doubtful character is enough to be wrong).
+2. Calibration: an isotonic map raw -> P(correct), fitted on generated documents with known
+   truth by `scripts/calibrate.py` (development seeds only) and stored in calibration.json,
+   one map per value kind. Without a map the raw score is used as is.
+3. Evidence from checks, as data: an independent check that passes divides the probability of
+   error by a factor; a failing check caps the confidence below the review threshold.
+"""
+from __future__ import annotations
+
+import json
+import math
+from functools import lru_cache
+from pathlib import Path
+
+from extract.fields.base import ExtractedField
+
+CALIBRATION_FILE = Path(__file__).with_name("calibration.json")
+
+# check name -> factor on P(wrong) when the check passes (independent evidence)
+SUPPORTING = {
+    "checksum_ok": 0.15,
+    "birth_date_matches_id": 0.1,
+    "sex_matches_id": 0.3,
+    "region_matches_address": 0.7,
+    "ethnicity_known": 0.8,
+    "validity_length_ok": 0.5,
+    "luhn_ok": 0.15,
+    "certificate_matches_id": 0.2,
+}
+# a failing check caps the confidence at this value
+FAILING_CAP = 0.5
+DERIVED_FACTOR = 0.98
+
+
+def raw_score(confs: list[float]) -> float:
+    if not confs:
+        return 0.0
+    logs = [math.log(max(1e-6, min(1.0, c))) for c in confs]
+    geo = math.exp(sum(logs) / len(logs))
+    return 0.5 * geo + 0.5 * min(confs)
+
+
+@lru_cache(maxsize=1)
+def _calibration() -> dict:
+    if CALIBRATION_FILE.is_file():
+        return json.loads(CALIBRATION_FILE.read_text())
+    return {}
+
+
+def value_kind(doc_type: str, field: str) -> str:
+    """Fields grouped by how they are read; one calibration map per group."""
+    if field in ("id_number", "social_security_number", "card_number", "certificate_number", "record_number"):
+        return "digits"
+    if "date" in field or field in ("valid_from", "valid_to"):
+        return "date"
+    if field in ("address", "place_of_death", "birthplace", "issuing_authority", "hospital", "institution"):
+        return "long_text"
+    if field in ("sex", "ethnicity", "disability_level", "disability_category", "relationship"):
+        return "short_code"
+    return "text"
+
+
+def calibrate(kind: str, raw: float) -> float:
+    table = _calibration().get(kind) or _calibration().get("all")
+    if not table:
+        return raw
+    xs, ys = table["x"], table["y"]
+    if raw <= xs[0]:
+        return ys[0]
+    if raw >= xs[-1]:
+        return ys[-1]
+    for i in range(1, len(xs)):
+        if raw <= xs[i]:
+            t = (raw - xs[i - 1]) / max(1e-9, xs[i] - xs[i - 1])
+            return ys[i - 1] + t * (ys[i] - ys[i - 1])
+    return ys[-1]
+
+
+def field_confidence(doc_type: str, field: str, f: ExtractedField) -> float:
+    if f.source == "derived":
+        return max(0.0, min(0.999, f.confidence * DERIVED_FACTOR))
+    p = calibrate(value_kind(doc_type, field), raw_score(f.char_confs))
+    from extract.checks.documents import FAILING_CHECKS
+
+    failing = [c for c in f.checks if c in FAILING_CHECKS]
+    if failing:
+        return min(p, FAILING_CAP)
+    err = 1.0 - p
+    for c in f.checks:
+        err *= SUPPORTING.get(c, 1.0)
+    if f.notes.get("repair"):
+        err = max(err, 0.02)  # a repaired value is never certain
+    return max(0.0, min(0.999, 1.0 - err))

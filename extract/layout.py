@@ -1,0 +1,329 @@
+"""Layout stage: text lines -> reading order, labels, and label-value pairs.
+
+Works on lines in a "view" (a deskewed page or a perspective-corrected card), where text runs
+left to right. Labels come from the document type's declaration; a value is the text after its
+label on the same line, else the nearest line to its right on the same row, else the line below
+it. Values may run over several lines (addresses, diagnoses). Each piece of text keeps its
+per-character confidences and a box, so a field knows where it came from and how sure it is.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from ocr.base import OcrLine
+
+_SPACES = re.compile(r"[\s\u3000]+")
+_LEAD_PUNCT = "：:;；,，.。、 　_-—|"
+
+
+def fold(ch: str) -> str:
+    """Full-width -> half-width for one character (NFKC), keeping CJK as is."""
+    return unicodedata.normalize("NFKC", ch)
+
+
+@dataclass
+class Span:
+    """A contiguous piece of one line's text with its geometry and character confidences."""
+
+    line: int  # index into the lines list
+    start: int  # character offsets into the line text
+    end: int
+    text: str
+    bbox: list[float]
+    confs: list[float]
+    alts: list[list[tuple[str, float]]] | None = None
+
+    @property
+    def mean_conf(self) -> float:
+        return sum(self.confs) / len(self.confs) if self.confs else 0.0
+
+
+@dataclass
+class Label:
+    field: str
+    label: str
+    line: int
+    start: int  # offsets in the line's original text
+    end: int
+    bbox: list[float]
+
+
+@dataclass
+class Value:
+    spans: list[Span] = field(default_factory=list)
+    source: str = "label"  # label | right | below | template | pattern
+
+    @property
+    def text(self) -> str:
+        return "".join(s.text for s in self.spans)
+
+    @property
+    def bbox(self) -> list[float] | None:
+        if not self.spans:
+            return None
+        bs = [s.bbox for s in self.spans]
+        return [min(b[0] for b in bs), min(b[1] for b in bs), max(b[2] for b in bs), max(b[3] for b in bs)]
+
+    @property
+    def confs(self) -> list[float]:
+        return [c for s in self.spans for c in s.confs]
+
+    @property
+    def alts(self) -> list[list[tuple[str, float]]] | None:
+        out: list[list[tuple[str, float]]] = []
+        for s in self.spans:
+            if s.alts is None:
+                return None
+            out.extend(s.alts)
+        return out
+
+
+def char_boxes(line: OcrLine) -> list[tuple[float, float]]:
+    """x-extent of each character of a line (uniform spacing when the engine gave none)."""
+    x0, _, x1, _ = line.bbox
+    n = max(1, len(line.text))
+    w = x1 - x0
+    if line.char_positions and len(line.char_positions) == len(line.text):
+        centres = [x0 + p * w for p in line.char_positions]
+    else:
+        centres = [x0 + (i + 0.5) * w / n for i in range(n)]
+    out = []
+    for i, c in enumerate(centres):
+        left = (centres[i - 1] + c) / 2 if i > 0 else max(x0, c - w / (2 * n))
+        right = (c + centres[i + 1]) / 2 if i + 1 < n else min(x1, c + w / (2 * n))
+        out.append((left, right))
+    return out
+
+
+def span_of(lines: list[OcrLine], idx: int, start: int, end: int) -> Span:
+    line = lines[idx]
+    start, end = max(0, start), min(len(line.text), end)
+    xs = char_boxes(line)
+    _, y0, _, y1 = line.bbox
+    if end > start:
+        bx = [xs[start][0], y0, xs[end - 1][1], y1]
+    else:
+        bx = [line.bbox[0], y0, line.bbox[0], y1]
+    confs = (
+        list(line.char_confidences[start:end])
+        if line.char_confidences and len(line.char_confidences) == len(line.text)
+        else [line.confidence] * (end - start)
+    )
+    alts = (
+        list(line.char_alternatives[start:end])
+        if line.char_alternatives and len(line.char_alternatives) == len(line.text)
+        else None
+    )
+    return Span(idx, start, end, line.text[start:end], [float(v) for v in bx], confs, alts)
+
+
+def trim_span(lines: list[OcrLine], sp: Span) -> Span | None:
+    """Strip spaces and leading/trailing label punctuation from a span."""
+    t = lines[sp.line].text
+    s, e = sp.start, sp.end
+    while s < e and (t[s] in _LEAD_PUNCT or t[s].isspace()):
+        s += 1
+    while e > s and (t[e - 1] in "：:;；,，、 　|" or t[e - 1].isspace()):
+        e -= 1
+    if e <= s:
+        return None
+    return span_of(lines, sp.line, s, e)
+
+
+def reading_order(lines: list[OcrLine]) -> list[int]:
+    """Indices of lines top-to-bottom, then left-to-right within a row."""
+    if not lines:
+        return []
+    idx = sorted(range(len(lines)), key=lambda i: (lines[i].bbox[1] + lines[i].bbox[3]) / 2)
+    rows: list[list[int]] = []
+    for i in idx:
+        b = lines[i].bbox
+        cy, h = (b[1] + b[3]) / 2, b[3] - b[1]
+        if rows:
+            rb = [lines[j].bbox for j in rows[-1]]
+            rcy = sum((r[1] + r[3]) / 2 for r in rb) / len(rb)
+            rh = sum(r[3] - r[1] for r in rb) / len(rb)
+            if abs(cy - rcy) < 0.5 * min(h, rh):
+                rows[-1].append(i)
+                continue
+        rows.append([i])
+    return [i for row in rows for i in sorted(row, key=lambda j: lines[j].bbox[0])]
+
+
+def _squeeze(text: str) -> tuple[str, list[int]]:
+    """Text without spaces and half-width folded, with a map to original offsets."""
+    out, pos = [], []
+    for i, ch in enumerate(text):
+        if ch.isspace() or ch == "\u3000":
+            continue
+        f = fold(ch)
+        out.append(f[:1] if f else ch)
+        pos.append(i)
+    return "".join(out), pos
+
+
+def find_labels(lines: list[OcrLine], labels: dict[str, list[str]], fuzzy: bool = True) -> list[Label]:
+    """Every label occurrence: exact (spaces ignored, so '姓　名' matches), or with one wrong
+    character for labels of 4+ characters. Longer labels win over labels inside them."""
+    cands: list[tuple[int, int, Label]] = []
+    for li, line in enumerate(lines):
+        sq, pos = _squeeze(line.text)
+        for fname, labs in labels.items():
+            for lab in labs:
+                n = len(lab)
+                hits = [m.start() for m in re.finditer(re.escape(lab), sq)]
+                if not hits and fuzzy and n >= 4:
+                    for s in range(0, max(0, len(sq) - n) + 1):
+                        if sum(a != b for a, b in zip(sq[s : s + n], lab)) == 1:
+                            hits.append(s)
+                            break
+                for s in hits:
+                    a, b = pos[s], pos[s + n - 1] + 1
+                    sp = span_of(lines, li, a, b)
+                    cands.append((n, li, Label(fname, lab, li, a, b, sp.bbox)))
+    cands.sort(key=lambda c: -c[0])
+    chosen: list[Label] = []
+    for _, li, lab in cands:
+        if any(c.line == li and c.start < lab.end and lab.start < c.end for c in chosen):
+            continue
+        chosen.append(lab)
+    chosen.sort(key=lambda l: (l.line, l.start))
+    return chosen
+
+
+def _row_overlap(a: list[float], b: list[float]) -> float:
+    inter = min(a[3], b[3]) - max(a[1], b[1])
+    return inter / max(1.0, min(a[3] - a[1], b[3] - b[1]))
+
+
+def pair_values(
+    lines: list[OcrLine],
+    labels: list[Label],
+    multiline: dict[str, int] | None = None,
+    below: dict[str, bool] | None = None,
+) -> dict[str, Value]:
+    """Pair each field's first label with its value."""
+    multiline = multiline or {}
+    below = below or {}
+    by_line: dict[int, list[Label]] = {}
+    for lab in labels:
+        by_line.setdefault(lab.line, []).append(lab)
+    label_lines_start = {lab.line for lab in labels if lab.start <= 1}
+    used: set[tuple[int, int]] = set()
+    out: dict[str, Value] = {}
+
+    def text_until_label(li: int, start: int) -> Span | None:
+        nxt = [l.start for l in by_line.get(li, []) if l.start >= start]
+        end = min(nxt) if nxt else len(lines[li].text)
+        sp = trim_span(lines, span_of(lines, li, start, end))
+        return sp
+
+    for lab in labels:
+        if lab.field in out:
+            continue
+        val = Value()
+        sp = text_until_label(lab.line, lab.end)
+        if sp is not None:
+            val.spans.append(sp)
+            val.source = "label"
+        else:
+            # nearest line to the right on the same row
+            best, bestd = None, 1e18
+            for li, line in enumerate(lines):
+                if li == lab.line:
+                    continue
+                b = line.bbox
+                if _row_overlap(b, lab.bbox) < 0.5 or b[0] < lab.bbox[2] - 0.5 * (lab.bbox[3] - lab.bbox[1]):
+                    continue
+                d = b[0] - lab.bbox[2]
+                if d < bestd:
+                    best, bestd = li, d
+            if best is not None and not any(l.start <= 1 for l in by_line.get(best, [])):
+                sp = text_until_label(best, 0)
+                if sp is not None:
+                    val.spans.append(sp)
+                    val.source = "right"
+            if not val.spans and below.get(lab.field, True):
+                h = lab.bbox[3] - lab.bbox[1]
+                cands = []
+                for li, line in enumerate(lines):
+                    b = line.bbox
+                    if b[1] <= lab.bbox[1] + 0.5 * h or b[1] - lab.bbox[3] > 2.5 * h:
+                        continue
+                    if b[2] < lab.bbox[0] or b[0] > lab.bbox[2] + 4 * h:
+                        continue
+                    if li in label_lines_start:
+                        continue
+                    cands.append((b[1], li))
+                if cands:
+                    li = min(cands)[1]
+                    sp = text_until_label(li, 0)
+                    if sp is not None:
+                        val.spans.append(sp)
+                        val.source = "below"
+        if not val.spans:
+            continue
+        # continuation lines (addresses, diagnoses)
+        extra = multiline.get(lab.field, 1) - 1
+        last = val.spans[-1]
+        x_left = last.bbox[0]
+        while extra > 0:
+            h = last.bbox[3] - last.bbox[1]
+            nxt = None
+            for li, line in enumerate(lines):
+                b = line.bbox
+                if li == last.line or b[1] < last.bbox[1] + 0.5 * h:
+                    continue
+                if b[1] - last.bbox[3] > 0.9 * h or abs(b[0] - x_left) > 1.5 * h:
+                    continue
+                if li in label_lines_start or by_line.get(li):
+                    continue
+                if nxt is None or b[1] < lines[nxt].bbox[1]:
+                    nxt = li
+            if nxt is None:
+                break
+            sp = text_until_label(nxt, 0)
+            if sp is None:
+                break
+            val.spans.append(sp)
+            last = sp
+            extra -= 1
+        for sp in val.spans:
+            used.add((sp.line, sp.start))
+        out[lab.field] = val
+    return out
+
+
+def spans_in_box(lines: list[OcrLine], box: list[float], exclude: list[Label] | None = None) -> Value:
+    """Text whose centre lies in `box` (view pixels), label text removed: the template fallback."""
+    exclude = exclude or []
+    spans = []
+    for li in reading_order(lines):
+        line = lines[li]
+        xs = char_boxes(line)
+        _, y0, _, y1 = line.bbox
+        cy = (y0 + y1) / 2
+        if not (box[1] <= cy <= box[3]):
+            continue
+        keep = [
+            i
+            for i, (a, b) in enumerate(xs)
+            if box[0] <= (a + b) / 2 <= box[2]
+            and not any(l.line == li and l.start <= i < l.end for l in exclude)
+        ]
+        if not keep:
+            continue
+        # contiguous runs
+        run = [keep[0]]
+        for i in keep[1:] + [None]:
+            if i is not None and i == run[-1] + 1:
+                run.append(i)
+                continue
+            sp = trim_span(lines, span_of(lines, li, run[0], run[-1] + 1))
+            if sp is not None:
+                spans.append(sp)
+            if i is not None:
+                run = [i]
+    return Value(spans, source="template")

@@ -1,0 +1,283 @@
+"""The pipeline: input -> pages -> regions/orientation -> OCR -> document type -> fields ->
+checks -> (cross-check) -> result.
+
+Each stage is a small function called per page or per region and timed into
+`result.timings`; any failure of a page becomes an itemised error and the run is marked
+partial, never a crash. One Pipeline holds one OCR engine (load it once per process).
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from extract import pages as P
+from extract.classify import classify_lines
+from extract.fields import get_extractor
+from extract.inputs import InputLimits, Page, load_bytes
+from extract.verify import finalize_document
+from ocr import OcrEngine, OcrLine, OcrOptions, create_engine
+from ocr.base import EngineUnavailable
+from schemas.doctypes import load_doctypes
+from schemas.result import REVIEW_THRESHOLD, DocumentResult, ErrorItem, ExtractionResult, TextLine
+
+log = logging.getLogger("matex.pipeline")
+
+CARD_TYPES = ["id_card_front", "id_card_back", "social_security_card", "bank_card"]
+CARD_WIDTH = 1012  # card crops are warped to this width (ID-1 at ~300 dpi)
+
+
+@dataclass
+class PipelineOptions:
+    ocr: OcrOptions = field(default_factory=OcrOptions)
+    limits: InputLimits = field(default_factory=InputLimits)
+    extractor: str = "rules"
+    review_threshold: float = REVIEW_THRESHOLD
+    find_cards: bool = True
+
+
+@dataclass
+class View:
+    """A part of a page as the extractor sees it: upright, deskewed, perspective-corrected."""
+
+    image: np.ndarray
+    H: np.ndarray  # 3x3, page pixels -> view pixels
+    kind: str  # card | page
+    region: list[float]  # page pixels
+    rotation: int = 0
+
+
+def _affine3(M: np.ndarray) -> np.ndarray:
+    return np.vstack([np.asarray(M, dtype=np.float64), [0.0, 0.0, 1.0]])
+
+
+def _rot180(img: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    h, w = img.shape[:2]
+    M = np.array([[-1.0, 0.0, w - 1.0], [0.0, -1.0, h - 1.0], [0.0, 0.0, 1.0]])
+    return cv2.rotate(img, cv2.ROTATE_180), M
+
+
+class Timer:
+    def __init__(self):
+        self.t: dict[str, float] = {}
+
+    @contextmanager
+    def __call__(self, stage: str):
+        t0 = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.t[stage] = round(self.t.get(stage, 0.0) + time.perf_counter() - t0, 4)
+
+
+class Pipeline:
+    def __init__(self, options: PipelineOptions | None = None, engine: OcrEngine | None = None):
+        self.options = options or PipelineOptions()
+        self._engine = engine
+        self.extractor = get_extractor(self.options.extractor)
+        self.doctypes = load_doctypes()
+
+    @property
+    def engine(self) -> OcrEngine:
+        if self._engine is None:
+            self._engine = create_engine(self.options.ocr)
+        return self._engine
+
+    # ---------------------------------------------------------------- entry points
+    def extract_path(self, path: str | Path) -> ExtractionResult:
+        p = Path(path)
+        try:
+            data = p.read_bytes()
+        except OSError as exc:
+            return ExtractionResult(
+                source=p.name, sha256="", errors=[ErrorItem(code="file_unreadable", message=f"{p}: {exc.strerror or exc}")]
+            )
+        return self.extract_bytes(data, source=p.name)
+
+    def extract_bytes(self, data: bytes, source: str = "upload") -> ExtractionResult:
+        timer = Timer()
+        t0 = time.perf_counter()
+        res = ExtractionResult(source=source, sha256=hashlib.sha256(data).hexdigest())
+        with timer("input"):
+            loaded = load_bytes(data, self.options.limits)
+        res.pages = loaded.page_count
+        it = loaded.pages()
+        while True:
+            with timer("input"):
+                try:
+                    page = next(it)
+                except StopIteration:
+                    break
+                except Exception as exc:  # a reader failing mid-file: keep what we have
+                    loaded.errors.append(ErrorItem(code="page_unreadable", message=f"reading stopped: {exc}"))
+                    break
+            try:
+                res.documents.extend(self.process_page(page, timer))
+            except EngineUnavailable:
+                raise
+            except Exception as exc:
+                log.exception("page %s of %s failed", page.number, source)
+                res.errors.append(
+                    ErrorItem(code="page_failed", message=f"page {page.number}: {type(exc).__name__}: {exc}", page=page.number)
+                )
+        res.errors[:0] = loaded.errors
+        res.timings = {**timer.t, "total": round(time.perf_counter() - t0, 4)}  # type: ignore[attr-defined]
+        res.engine = self.options.ocr.kind  # type: ignore[attr-defined]
+        res.partial = bool(res.errors) and bool(res.documents)  # type: ignore[attr-defined]
+        return res
+
+    # ---------------------------------------------------------------- stages
+    def process_page(self, page: Page, timer: Timer) -> list[DocumentResult]:
+        img = page.image
+        with timer("prepare"):
+            warnings = P.quality_warnings(img) if page.text_lines is None else []
+        if page.text_lines is not None:  # PDF text layer: no OCR, no geometry to fix
+            h, w = img.shape[:2]
+            view = View(img, np.eye(3), "page", [0.0, 0.0, float(w), float(h)])
+            return [self._document(view, page.text_lines, page.number, warnings, timer, allowed=None)]
+
+        docs: list[DocumentResult] = []
+        card_masks: list[np.ndarray] = []
+        if self.options.find_cards:
+            with timer("regions"):
+                regions = P.find_card_regions(img)
+            for reg in regions:
+                with timer("regions"):
+                    crop, Hm, _ = P.warp_quad(img, reg.quad, out_width=CARD_WIDTH)
+                    view = View(crop, np.asarray(Hm, dtype=np.float64), "card", [float(v) for v in reg.bbox])
+                lines, view = self._ocr_oriented(view, timer)
+                doc = self._document(view, lines, page.number, warnings, timer, allowed=CARD_TYPES)
+                if doc.type != "unknown":
+                    docs.append(doc)
+                    card_masks.append(np.asarray(reg.quad, dtype=np.float32))
+        if docs and not self._ink_outside(img, card_masks):
+            return docs
+        # page-level document (the whole page, cards masked out)
+        with timer("prepare"):
+            work = img.copy()
+            for q in card_masks:
+                cv2.fillConvexPoly(work, q.astype(np.int32), (255, 255, 255))
+            view = self._page_view(work)
+        lines, view = self._ocr_oriented(view, timer)
+        if lines or not docs:
+            doc = self._document(view, lines, page.number, warnings, timer, allowed=None)
+            if doc.type != "unknown" or lines or not docs:
+                docs.append(doc)
+        return docs
+
+    def _ink_outside(self, img: np.ndarray, quads: list[np.ndarray]) -> bool:
+        """Is there a noticeable amount of text on the page outside the found cards?"""
+        small = cv2.resize(img, None, fx=0.25, fy=0.25, interpolation=cv2.INTER_AREA)
+        g = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY)
+        ink = cv2.adaptiveThreshold(g, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 25, 25)
+        for q in quads:
+            cv2.fillConvexPoly(ink, (q * 0.25).astype(np.int32), 0)
+        # margins are often copier noise: ignore a 5% border
+        h, w = ink.shape
+        m = int(0.05 * min(h, w))
+        inner = ink[m : h - m, m : w - m]
+        return float((inner > 0).mean()) > 0.01
+
+    def _page_view(self, img: np.ndarray) -> View:
+        h, w = img.shape[:2]
+        H = np.eye(3)
+        gray = cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)
+        if P.text_orientation(gray) == "vertical":
+            img, M = P.rotate90(img, 1)
+            H = _affine3(M) @ H
+            gray = cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)
+        angle = P.estimate_skew(gray)
+        if abs(angle) > 0.8:
+            img, M = P.deskew(img, angle)
+            H = _affine3(M) @ H
+        return View(img, H, "page", [0.0, 0.0, float(w), float(h)])
+
+    def _ocr_oriented(self, view: View, timer: Timer) -> tuple[list[OcrLine], View]:
+        """OCR a view; if it reads better upside down, turn it and OCR again."""
+        with timer("ocr"):
+            lines = self.engine.recognize(view.image)
+        score0 = _text_score(lines)
+        if score0 >= 0.93 and len(lines) >= 2:
+            return lines, view
+        with timer("orientation"):
+            sample = sorted(lines, key=lambda l: -(l.bbox[2] - l.bbox[0]))[:6]
+            if not sample:
+                return lines, view
+            crops = []
+            for l in sample:
+                x0, y0, x1, y1 = (int(round(v)) for v in l.bbox)
+                c = view.image[max(0, y0) : y1, max(0, x0) : x1]
+                if c.size:
+                    crops.append(cv2.rotate(c, cv2.ROTATE_180))
+            flipped = self.engine.recognize_lines(crops) if crops else []
+            s0 = _text_score(sample)
+            s180 = _text_score(flipped)
+        if s180 > s0 + 0.05:
+            img2, M = _rot180(view.image)
+            view = View(img2, M @ view.H, view.kind, view.region, (view.rotation + 180) % 360)
+            with timer("ocr"):
+                lines = self.engine.recognize(view.image)
+        return lines, view
+
+    def _document(
+        self, view: View, lines: list[OcrLine], page_no: int, warnings: list[str], timer: Timer, allowed: list[str] | None
+    ) -> DocumentResult:
+        with timer("classify"):
+            cls = classify_lines(lines, allowed=allowed)
+        doc = DocumentResult(type=cls.type, page=page_no, region=[round(v, 1) for v in view.region], confidence=cls.confidence)
+        doc.warnings = list(warnings)
+        if view.kind == "card":
+            doc.warnings += [w for w in P.quality_warnings(view.image) if w not in doc.warnings and w != "too_small"]
+        Hinv = np.linalg.inv(view.H)
+        if cls.type == "unknown":
+            doc.lines = [  # type: ignore[attr-defined]
+                TextLine(text=l.text, confidence=round(l.confidence, 4), bbox=_round(P.map_bbox(Hinv, l.bbox)))
+                for l in lines
+            ]
+            doc.needs_review = True
+            return doc
+        dt = self.doctypes[cls.type]
+        with timer("fields"):
+            h, w = view.image.shape[:2]
+            fields = self.extractor.extract(dt, lines, (w, h))
+        with timer("checks"):
+            finalize_document(doc, dt, fields, page_no, lambda b: _round(P.map_bbox(Hinv, b)), self.options.review_threshold)
+        if view.rotation:
+            doc.rotation = view.rotation  # type: ignore[attr-defined]
+        return doc
+
+
+def _round(b) -> list[float]:
+    return [round(float(v), 1) for v in b]
+
+
+def _text_score(lines) -> float:
+    tot = sum(len(l.text) for l in lines)
+    if not tot:
+        return 0.0
+    return sum(l.confidence * len(l.text) for l in lines) / tot
+
+
+# A process-wide pipeline per engine kind, for CLIs and workers (one model load per process).
+_PIPELINES: dict[str, Pipeline] = {}
+
+
+def get_pipeline(options: PipelineOptions | None = None) -> Pipeline:
+    options = options or PipelineOptions()
+    key = f"{options.ocr.kind}/{options.extractor}"
+    if key not in _PIPELINES:
+        _PIPELINES[key] = Pipeline(options)
+    return _PIPELINES[key]
+
+
+def extract_paths(paths, options: PipelineOptions | None = None):
+    """Yield one ExtractionResult per path, sharing one model load."""
+    pipe = get_pipeline(options)
+    for p in paths:
+        yield pipe.extract_path(p)

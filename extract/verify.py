@@ -1,0 +1,71 @@
+"""Checks stage: run a document type's checks, repair what the checks can repair uniquely,
+give every field a calibrated confidence, and decide `needs_review`.
+
+The checks for each document type are registered by the name its declaration gives in
+`checks:`; a checker receives the extracted fields and adds check names to them (and may
+repair values, keeping the printed text in `raw`).
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+from extract.confidence import field_confidence
+from extract.fields.base import ExtractedField
+from schemas.doctypes import DocType
+from schemas.result import DocumentResult, FieldResult
+
+Checker = Callable[[dict[str, ExtractedField]], None]
+_CHECKERS: dict[str, Checker] = {}
+
+
+def register_checker(name: str):
+    def deco(fn: Checker) -> Checker:
+        _CHECKERS[name] = fn
+        return fn
+
+    return deco
+
+
+def _load_checkers() -> None:
+    if not _CHECKERS:
+        from extract.checks import documents  # noqa: F401  (registers the checkers)
+
+
+def finalize_document(
+    doc: DocumentResult,
+    dt: DocType,
+    fields: dict[str, ExtractedField],
+    page_no: int,
+    to_page_bbox: Callable[[list[float]], list[float]],
+    threshold: float,
+) -> None:
+    _load_checkers()
+    if dt.checks and dt.checks in _CHECKERS:
+        _CHECKERS[dt.checks](fields)
+    from extract.checks.documents import FAILING_CHECKS
+
+    reasons: list[str] = []
+    for name, f in fields.items():
+        f.confidence = field_confidence(dt.type, name, f)
+        doc.fields[name] = FieldResult(
+            value=f.value,
+            confidence=round(f.confidence, 4),
+            bbox=to_page_bbox(f.bbox) if f.bbox else None,
+            page=page_no,
+            raw=f.raw,
+            checks=list(dict.fromkeys(f.checks)),
+            source=f.source,
+            **({"repair": f.notes["repair"]} if "repair" in f.notes else {}),
+        )
+        failing = [c for c in f.checks if c in FAILING_CHECKS]
+        if failing:
+            reasons.append(f"{name}: {', '.join(failing)}")
+        elif f.confidence < threshold:
+            reasons.append(f"{name}: confidence {f.confidence:.2f} below {threshold}")
+    for req in dt.required_fields():
+        if req not in fields:
+            reasons.append(f"{req}: missing")
+    if doc.confidence < threshold:
+        reasons.append(f"document type confidence {doc.confidence:.2f} below {threshold}")
+    doc.needs_review = bool(reasons)
+    doc.review_reasons = reasons  # type: ignore[attr-defined]

@@ -1,0 +1,1 @@
+"""matex: material extraction for benefit claims."""

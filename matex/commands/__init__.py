@@ -1,0 +1,1 @@
+"""Sub-commands of the matex CLI, one module each."""

@@ -1,0 +1,60 @@
+"""Small builders for test inputs (text rendered with a real CJK font)."""
+from __future__ import annotations
+
+import io
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+from tests.conftest import CJK_FONT, CJK_TTF
+
+LINES = ["诊断证明书", "姓名 王小明  性别 男  年龄 45岁", "诊断 高血压病3级", "日期 2024年3月5日"]
+
+
+def text_image(lines=LINES, size=(1000, 560), font_size=40) -> Image.Image:
+    img = Image.new("RGB", size, "white")
+    d = ImageDraw.Draw(img)
+    f = ImageFont.truetype(CJK_FONT, font_size)
+    for i, t in enumerate(lines):
+        d.text((40, 40 + i * int(font_size * 3)), t, fill="black", font=f)
+    return img
+
+
+def encode(img: Image.Image, fmt: str, **kw) -> bytes:
+    buf = io.BytesIO()
+    img.save(buf, format=fmt, **kw)
+    return buf.getvalue()
+
+
+def text_pdf(pages: list[list[str]] | None = None, image_pages: list[Image.Image] | None = None, password=None, blank_pages=0) -> bytes:
+    """A PDF with a real text layer on each page of `pages`, then image-only pages."""
+    from fpdf import FPDF
+
+    pdf = FPDF(unit="pt", format="A4")
+    pdf.add_font("cjk", fname=CJK_TTF)
+    for lines in pages or []:
+        pdf.add_page()
+        pdf.set_font("cjk", size=18)
+        for i, t in enumerate(lines):
+            pdf.text(60, 80 + i * 40, t)
+    for im in image_pages or []:
+        pdf.add_page()
+        buf = io.BytesIO()
+        im.save(buf, format="PNG")
+        buf.seek(0)
+        pdf.image(buf, x=30, y=30, w=535)
+    for _ in range(blank_pages):
+        pdf.add_page()
+    if password:
+        pdf.set_encryption(owner_password="owner", user_password=password)
+    return bytes(pdf.output())
+
+
+def char_accuracy(pred: str, truth: str) -> float:
+    from rapidfuzz.distance import Levenshtein
+
+    p = "".join(pred.split())
+    t = "".join(truth.split())
+    if not t:
+        return 1.0 if not p else 0.0
+    return max(0.0, 1.0 - Levenshtein.distance(p, t) / len(t))
