@@ -174,7 +174,7 @@ def find_labels(lines: list[OcrLine], labels: dict[str, list[str]], fuzzy: bool 
             for lab in labs:
                 n = len(lab)
                 hits = [m.start() for m in re.finditer(re.escape(lab), sq)]
-                if not hits and fuzzy and n >= 4:
+                if not hits and fuzzy and n >= 4 and len(sq) >= n:
                     for s in range(0, max(0, len(sq) - n) + 1):
                         if sum(a != b for a, b in zip(sq[s : s + n], lab)) == 1:
                             hits.append(s)

@@ -21,6 +21,7 @@ from extract import pages as P
 from extract.classify import classify_lines
 from extract.fields import get_extractor
 from extract.inputs import InputLimits, Page, load_bytes
+from extract.layout import reading_order
 from extract.verify import finalize_document
 from ocr import OcrEngine, OcrLine, OcrOptions, create_engine
 from ocr.base import EngineUnavailable
@@ -40,6 +41,7 @@ class PipelineOptions:
     extractor: str = "rules"
     review_threshold: float = REVIEW_THRESHOLD
     find_cards: bool = True
+    include_lines: bool = False  # every document carries its OCR lines (always for `unknown`)
 
 
 @dataclass
@@ -235,11 +237,12 @@ class Pipeline:
         if view.kind == "card":
             doc.warnings += [w for w in P.quality_warnings(view.image) if w not in doc.warnings and w != "too_small"]
         Hinv = np.linalg.inv(view.H)
-        if cls.type == "unknown":
+        if cls.type == "unknown" or self.options.include_lines:
             doc.lines = [  # type: ignore[attr-defined]
                 TextLine(text=l.text, confidence=round(l.confidence, 4), bbox=_round(P.map_bbox(Hinv, l.bbox)))
-                for l in lines
+                for l in (lines[i] for i in reading_order(lines))
             ]
+        if cls.type == "unknown":
             doc.needs_review = True
             return doc
         dt = self.doctypes[cls.type]

