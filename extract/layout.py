@@ -48,6 +48,12 @@ class Label:
     start: int  # offsets in the line's original text
     end: int
     bbox: list[float]
+    # 2: followed by a colon; 1: followed by a space or the end of its line; 0: run into text
+    strength: int = 1
+    fuzzy: bool = False
+
+
+OTHER = "_other"  # field name of labels that are printed but not extracted
 
 
 @dataclass
@@ -164,31 +170,64 @@ def _squeeze(text: str) -> tuple[str, list[int]]:
     return "".join(out), pos
 
 
-def find_labels(lines: list[OcrLine], labels: dict[str, list[str]], fuzzy: bool = True) -> list[Label]:
-    """Every label occurrence: exact (spaces ignored, so '姓　名' matches), or with one wrong
-    character for labels of 4+ characters. Longer labels win over labels inside them."""
-    cands: list[tuple[int, int, Label]] = []
+def _strength(text: str, end: int) -> int:
+    k = end
+    while k < len(text) and (text[k].isspace() or text[k] == "\u3000"):
+        k += 1
+    if k < len(text) and text[k] in "：:":
+        return 2
+    if k == len(text) or k > end:
+        return 1
+    return 0
+
+
+def find_labels(
+    lines: list[OcrLine], labels: dict[str, list[str]], fuzzy: bool = True, ignore: list[str] | None = None
+) -> list[Label]:
+    """Every label occurrence: exact (spaces ignored, so '姓　名' matches; full-width folded), or
+    with one wrong character for labels of 4+ characters. Longer and exact labels win over
+    labels inside them. Occurrences inside an `ignore` word (the title 诊断证明书 holds 诊断) are
+    dropped; for a field that has a label followed by a colon, a space or the end of its line,
+    occurrences run into other text (建议 in 建议住院治疗) are dropped too. Labels of the field
+    :data:`OTHER` of two characters or fewer count only when they stand as labels."""
+    cands: list[tuple[int, int, int, Label]] = []
+    ignore_sq = [_squeeze(w)[0] for w in (ignore or []) if w]
     for li, line in enumerate(lines):
         sq, pos = _squeeze(line.text)
+        blocked = [False] * len(sq)
+        for w in ignore_sq:
+            for m in re.finditer(re.escape(w), sq):
+                for k in range(m.start(), m.end()):
+                    blocked[k] = True
         for fname, labs in labels.items():
-            for lab in labs:
+            for lab0 in labs:
+                lab = _squeeze(lab0)[0]
                 n = len(lab)
-                hits = [m.start() for m in re.finditer(re.escape(lab), sq)]
+                if not n:
+                    continue
+                hits = [(m.start(), False) for m in re.finditer(re.escape(lab), sq)]
                 if not hits and fuzzy and n >= 4 and len(sq) >= n:
                     for s in range(0, max(0, len(sq) - n) + 1):
                         if sum(a != b for a, b in zip(sq[s : s + n], lab)) == 1:
-                            hits.append(s)
+                            hits.append((s, True))
                             break
-                for s in hits:
+                for s, fz in hits:
+                    if any(blocked[s : s + n]):
+                        continue
                     a, b = pos[s], pos[s + n - 1] + 1
+                    st = _strength(line.text, b)
+                    if fname == OTHER and n <= 2 and st == 0:
+                        continue
                     sp = span_of(lines, li, a, b)
-                    cands.append((n, li, Label(fname, lab, li, a, b, sp.bbox)))
-    cands.sort(key=lambda c: -c[0])
+                    cands.append((n, int(fz), li, Label(fname, lab0, li, a, b, sp.bbox, st, fz)))
+    cands.sort(key=lambda c: (-c[0], c[1]))
     chosen: list[Label] = []
-    for _, li, lab in cands:
+    for _, _, li, lab in cands:
         if any(c.line == li and c.start < lab.end and lab.start < c.end for c in chosen):
             continue
         chosen.append(lab)
+    strong = {l.field for l in chosen if l.strength > 0}
+    chosen = [l for l in chosen if l.strength > 0 or l.field not in strong or l.field == OTHER]
     chosen.sort(key=lambda l: (l.line, l.start))
     return chosen
 
@@ -198,30 +237,40 @@ def _row_overlap(a: list[float], b: list[float]) -> float:
     return inter / max(1.0, min(a[3] - a[1], b[3] - b[1]))
 
 
+# an unknown label inside a value: "内科　床号：12" ends the department at 床号
+_INNER_LABEL = re.compile(r"(?<=[\s\u3000])[\u4e00-\u9fffA-Za-z]{1,7}[\s\u3000]?[:：]")
+
+
 def pair_values(
     lines: list[OcrLine],
     labels: list[Label],
     multiline: dict[str, int] | None = None,
     below: dict[str, bool] | None = None,
+    line_gap: dict[str, float] | None = None,
 ) -> dict[str, Value]:
-    """Pair each field's first label with its value."""
+    """Pair each field's label with its value: the strongest occurrence first (a label followed
+    by a colon before one run into text), then in reading order. Labels of :data:`OTHER` end
+    values and are never paired."""
     multiline = multiline or {}
     below = below or {}
+    line_gap = line_gap or {}
     by_line: dict[int, list[Label]] = {}
     for lab in labels:
         by_line.setdefault(lab.line, []).append(lab)
     label_lines_start = {lab.line for lab in labels if lab.start <= 1}
-    used: set[tuple[int, int]] = set()
     out: dict[str, Value] = {}
 
     def text_until_label(li: int, start: int) -> Span | None:
         nxt = [l.start for l in by_line.get(li, []) if l.start >= start]
         end = min(nxt) if nxt else len(lines[li].text)
-        sp = trim_span(lines, span_of(lines, li, start, end))
-        return sp
+        m = _INNER_LABEL.search(lines[li].text, start + 1, end)
+        if m is not None and m.start() > start:
+            end = m.start()
+        return trim_span(lines, span_of(lines, li, start, end))
 
-    for lab in labels:
-        if lab.field in out:
+    order = sorted(labels, key=lambda l: (-l.strength, l.line, l.start))
+    for lab in order:
+        if lab.field in out or lab.field == OTHER:
             continue
         val = Value()
         sp = text_until_label(lab.line, lab.end)
@@ -265,18 +314,20 @@ def pair_values(
                         val.source = "below"
         if not val.spans:
             continue
-        # continuation lines (addresses, diagnoses)
+        # continuation lines (addresses, diagnoses): under the value or under the label
         extra = multiline.get(lab.field, 1) - 1
+        gap = line_gap.get(lab.field, 0.9)
         last = val.spans[-1]
-        x_left = last.bbox[0]
+        x_lefts = [last.bbox[0]] + ([lab.bbox[0]] if extra > 0 and val.source != "below" else [])
+        taken = {sp.line for sp in val.spans}
         while extra > 0:
             h = last.bbox[3] - last.bbox[1]
             nxt = None
             for li, line in enumerate(lines):
                 b = line.bbox
-                if li == last.line or b[1] < last.bbox[1] + 0.5 * h:
+                if li in taken or b[1] < last.bbox[1] + 0.5 * h:
                     continue
-                if b[1] - last.bbox[3] > 0.9 * h or abs(b[0] - x_left) > 1.5 * h:
+                if b[1] - last.bbox[3] > gap * h or min(abs(b[0] - x) for x in x_lefts) > 1.5 * h:
                     continue
                 if li in label_lines_start or by_line.get(li):
                     continue
@@ -288,10 +339,9 @@ def pair_values(
             if sp is None:
                 break
             val.spans.append(sp)
+            taken.add(nxt)
             last = sp
             extra -= 1
-        for sp in val.spans:
-            used.add((sp.line, sp.start))
         out[lab.field] = val
     return out
 
@@ -327,3 +377,30 @@ def spans_in_box(lines: list[OcrLine], box: list[float], exclude: list[Label] | 
             if i is not None:
                 run = [i]
     return Value(spans, source="template")
+
+
+def cluster_lines(lines: list[OcrLine], gap: float = 2.5) -> list[list[int]]:
+    """Group lines into blocks: two lines belong together when the space between their boxes is
+    less than `gap` line heights both ways. Separate cards on one page become separate blocks."""
+    n = len(lines)
+    parent = list(range(n))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    boxes = [l.bbox for l in lines]
+    for i in range(n):
+        for j in range(i + 1, n):
+            a, b = boxes[i], boxes[j]
+            h = max(8.0, a[3] - a[1], b[3] - b[1])
+            dx = max(0.0, max(a[0], b[0]) - min(a[2], b[2]))
+            dy = max(0.0, max(a[1], b[1]) - min(a[3], b[3]))
+            if dx < gap * h and dy < gap * h:
+                parent[find(i)] = find(j)
+    groups: dict[int, list[int]] = {}
+    for i in range(n):
+        groups.setdefault(find(i), []).append(i)
+    return sorted(groups.values(), key=lambda g: min(boxes[i][1] for i in g))

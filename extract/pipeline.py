@@ -21,7 +21,7 @@ from extract import pages as P
 from extract.classify import classify_lines
 from extract.fields import get_extractor
 from extract.inputs import InputLimits, Page, load_bytes
-from extract.layout import reading_order
+from extract.layout import cluster_lines, reading_order
 from extract.verify import finalize_document
 from ocr import OcrEngine, OcrLine, OcrOptions, create_engine
 from ocr.base import EngineUnavailable
@@ -42,6 +42,7 @@ class PipelineOptions:
     review_threshold: float = REVIEW_THRESHOLD
     find_cards: bool = True
     include_lines: bool = False  # every document carries its OCR lines (always for `unknown`)
+    debug: bool = False  # fields carry their pre-calibration score (for scripts/calibrate.py)
 
 
 @dataclass
@@ -155,23 +156,57 @@ class Pipeline:
                     view = View(crop, np.asarray(Hm, dtype=np.float64), "card", [float(v) for v in reg.bbox])
                 lines, view = self._ocr_oriented(view, timer)
                 doc = self._document(view, lines, page.number, warnings, timer, allowed=CARD_TYPES)
-                if doc.type != "unknown":
+                if doc.type != "unknown" and _completeness(doc, self.doctypes) >= 0.5:
                     docs.append(doc)
                     card_masks.append(np.asarray(reg.quad, dtype=np.float32))
         if docs and not self._ink_outside(img, card_masks):
             return docs
-        # page-level document (the whole page, cards masked out)
+        # the rest of the page (cards masked out), read as a page
         with timer("prepare"):
             work = img.copy()
             for q in card_masks:
                 cv2.fillConvexPoly(work, q.astype(np.int32), (255, 255, 255))
             view = self._page_view(work)
         lines, view = self._ocr_oriented(view, timer)
-        if lines or not docs:
-            doc = self._document(view, lines, page.number, warnings, timer, allowed=None)
-            if doc.type != "unknown" or lines or not docs:
+        rest: list[OcrLine] = []
+        for group in cluster_lines(lines):
+            block = [lines[i] for i in group]
+            doc = self._card_from_text(img, view, block, page.number, warnings, timer)
+            if doc is not None:
                 docs.append(doc)
-        return docs
+            else:
+                rest.extend(block)
+        if rest or not docs:
+            docs.append(self._document(view, rest, page.number, warnings, timer, allowed=None))
+        return _dedupe(docs, self.doctypes)
+
+    def _card_from_text(self, img, view: View, block: list[OcrLine], page_no, warnings, timer) -> DocumentResult | None:
+        """A block of text that reads as a card although no card edge was found (dark or busy
+        background, faint copy): estimate the card from the text's own geometry, then read
+        it as a card."""
+        cls = classify_lines(block)
+        if cls.type not in CARD_TYPES:
+            return None
+        pts = np.array([p for l in block for p in l.polygon], dtype=np.float32)
+        (cx, cy), (w, h), ang = cv2.minAreaRect(pts)
+        if h > w:
+            w, h, ang = h, w, ang + 90
+        # text covers ~87% of a card's width and ~84% of its height (ID-1 layouts)
+        W = max(w / 0.87, h / 0.84 * 1.585)
+        Hc = W / 1.585
+        quad_view = _order_quad(cv2.boxPoints(((cx, cy), (W, Hc), ang)).astype(np.float32))
+        quad = np.asarray(P.map_points(np.linalg.inv(view.H), quad_view), dtype=np.float32).reshape(4, 2)
+        with timer("regions"):
+            crop, Hm, _ = P.warp_quad(img, quad, out_width=CARD_WIDTH)
+        x0, y0 = quad.min(axis=0)
+        x1, y1 = quad.max(axis=0)
+        cview = View(crop, np.asarray(Hm, dtype=np.float64), "card", [float(x0), float(y0), float(x1), float(y1)])
+        clines, cview = self._ocr_oriented(cview, timer)
+        doc = self._document(cview, clines, page_no, warnings, timer, allowed=CARD_TYPES)
+        if doc.type == "unknown":
+            return None
+        doc.warnings.append("card_edges_not_found")
+        return doc
 
     def _ink_outside(self, img: np.ndarray, quads: list[np.ndarray]) -> bool:
         """Is there a noticeable amount of text on the page outside the found cards?"""
@@ -248,12 +283,73 @@ class Pipeline:
         dt = self.doctypes[cls.type]
         with timer("fields"):
             h, w = view.image.shape[:2]
-            fields = self.extractor.extract(dt, lines, (w, h))
+            fields = _extract_fields(self.extractor, dt, lines, (w, h), view.image)
         with timer("checks"):
-            finalize_document(doc, dt, fields, page_no, lambda b: _round(P.map_bbox(Hinv, b)), self.options.review_threshold)
+            finalize_document(doc, dt, fields, page_no, lambda b: _round(P.map_bbox(Hinv, b)), self.options.review_threshold, self.options.debug)
         if view.rotation:
             doc.rotation = view.rotation  # type: ignore[attr-defined]
         return doc
+
+
+def _completeness(doc: DocumentResult, doctypes) -> float:
+    req = doctypes[doc.type].required_fields() if doc.type in doctypes else []
+    if not req:
+        return 1.0
+    return sum(1 for r in req if r in doc.fields) / len(req)
+
+
+def _overlap(a, b) -> float:
+    """Intersection over the smaller box."""
+    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    small = min((a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1]))
+    return ix * iy / small if small > 0 else 0.0
+
+
+def _dedupe(docs: list[DocumentResult], doctypes) -> list[DocumentResult]:
+    """One document per place: of two same-type documents over the same region, keep the
+    more complete and more confident reading."""
+
+    def quality(d: DocumentResult) -> tuple:
+        n = len(d.fields)
+        conf = sum(f.confidence for f in d.fields.values()) / n if n else 0.0
+        return (_completeness(d, doctypes), conf)
+
+    keep: list[DocumentResult] = []
+    for d in sorted(docs, key=quality, reverse=True):
+        if d.type != "unknown" and any(
+            k.type == d.type and k.region and d.region and _overlap(k.region, d.region) > 0.5 for k in keep
+        ):
+            continue
+        keep.append(d)
+    return sorted(keep, key=lambda d: (d.region or [0, 0])[1])
+
+
+def _order_quad(q: np.ndarray) -> np.ndarray:
+    """TL, TR, BR, BL with the long side horizontal (the text's own reading direction)."""
+    c = q.mean(axis=0)
+    ang = np.arctan2(q[:, 1] - c[1], q[:, 0] - c[0])
+    q = q[np.argsort(ang)]  # clockwise in image coordinates, starting near -180°
+    # start at the corner that is top-left in the rectangle's own frame: smallest x+y
+    k = int(np.argmin(q[:, 0] + q[:, 1]))
+    q = np.roll(q, -k, axis=0)
+    if np.linalg.norm(q[1] - q[0]) < np.linalg.norm(q[3] - q[0]):
+        q = np.roll(q, -1, axis=0)
+    return q
+
+
+def _extract_fields(extractor, dt, lines, size, image):
+    """Call a field extractor, giving it the view image (red seals, ruling lines) when it
+    takes one."""
+    import inspect
+
+    try:
+        takes_image = "image" in inspect.signature(extractor.extract).parameters
+    except (TypeError, ValueError):
+        takes_image = False
+    if takes_image:
+        return extractor.extract(dt, lines, size, image=image)
+    return extractor.extract(dt, lines, size)
 
 
 def _round(b) -> list[float]:

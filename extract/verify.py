@@ -7,9 +7,10 @@ repair values, keeping the printed text in `raw`).
 """
 from __future__ import annotations
 
+import re
 from typing import Callable
 
-from extract.confidence import field_confidence
+from extract.confidence import evidence_score, field_confidence, value_kind
 from extract.fields.base import ExtractedField
 from schemas.doctypes import DocType
 from schemas.result import DocumentResult, FieldResult
@@ -31,6 +32,22 @@ def _load_checkers() -> None:
         from extract.checks import documents  # noqa: F401  (registers the checkers)
 
 
+def _generic_checks(dt: DocType, fields: dict[str, ExtractedField]) -> None:
+    """Checks that apply to a value type in every document type."""
+    from extract.fields.values import to_simplified
+
+    for name, f in fields.items():
+        spec = dt.fields.get(name)
+        if spec is None or not isinstance(f.value, str):
+            continue
+        if spec.type == "name" and to_simplified(f.value) != f.value:
+            # mainland documents print simplified names; a traditional character is more
+            # often a misreading than the printed form: a reviewer decides
+            f.checks.append("traditional_chars")
+        if spec.pattern and spec.type not in ("id_number",) and not re.fullmatch(spec.pattern, f.value):
+            f.checks.append("pattern_mismatch")
+
+
 def finalize_document(
     doc: DocumentResult,
     dt: DocType,
@@ -38,10 +55,12 @@ def finalize_document(
     page_no: int,
     to_page_bbox: Callable[[list[float]], list[float]],
     threshold: float,
+    debug: bool = False,
 ) -> None:
     _load_checkers()
     if dt.checks and dt.checks in _CHECKERS:
         _CHECKERS[dt.checks](fields)
+    _generic_checks(dt, fields)
     from extract.checks.documents import FAILING_CHECKS
 
     reasons: list[str] = []
@@ -56,6 +75,7 @@ def finalize_document(
             checks=list(dict.fromkeys(f.checks)),
             source=f.source,
             **({"repair": f.notes["repair"]} if "repair" in f.notes else {}),
+            **({"score": round(evidence_score(f), 5), "kind": value_kind(dt.type, name)} if debug and f.source != "derived" else {}),
         )
         failing = [c for c in f.checks if c in FAILING_CHECKS]
         if failing:

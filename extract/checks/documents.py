@@ -6,15 +6,19 @@ It adds check names to fields and may repair a value when the checks make the re
 """
 from __future__ import annotations
 
-from extract.checks import idcard
+import datetime as _dt
+
+from extract.checks import idcard, records
 from extract.checks.idnumber import validate
 from extract.checks.repair import repair_id_number
 from extract.fields.base import ExtractedField
 from extract.verify import register_checker
 
 # every check name that means "something is wrong": needs_review, confidence capped
-FAILING_CHECKS: frozenset[str] = frozenset(idcard.FAILING_CHECKS) | frozenset(
-    {"repair_ambiguous", "luhn_failed", "certificate_mismatch_id", "pattern_mismatch"}
+FAILING_CHECKS: frozenset[str] = (
+    frozenset(idcard.FAILING_CHECKS)
+    | frozenset(records.FAILING_CHECKS)
+    | frozenset({"repair_ambiguous", "luhn_failed", "certificate_mismatch_id", "pattern_mismatch"})
 )
 SOFT_CHECKS: frozenset[str] = frozenset(idcard.SOFT_CHECKS)
 
@@ -80,3 +84,121 @@ def link_id_card_sides(front: dict, back: dict) -> list[str]:
     """Checks of a back that need the front (the holder's age at issue, the region).
     `front`/`back`: field name -> value. Returns per-field checks for the back."""
     return idcard.check_back(back, birth_date=front.get("birth_date"), id_number=front.get("id_number"), address=front.get("address"))
+
+
+# ------------------------------------------------------------------ shared pieces
+def _dates(fields: dict[str, ExtractedField], names: list[str], today: _dt.date | None = None) -> dict[str, _dt.date | None]:
+    """Check each date field present (invalid, in the future); return the parsed dates."""
+    out: dict[str, _dt.date | None] = {}
+    for n in names:
+        f = fields.get(n)
+        if f is None or f.value is None:
+            out[n] = None
+            continue
+        d, checks = records.check_date(f.value, today)
+        _apply(fields, {n: checks})
+        out[n] = d
+    return out
+
+
+def _person_checks(fields: dict[str, ExtractedField], id_field: str = "id_number", allow_15: bool = True) -> None:
+    """ID number (repair, checksum, region vs address), and sex / birth date / ethnicity
+    against it: the ID card front's checks on any document that prints a person's number."""
+    idf = fields.get(id_field)
+    bd = fields.get("birth_date")
+    sx = fields.get("sex")
+    if idf is not None:
+        repair_id_field(idf, bd.value if bd else None, sx.value if sx else None)
+    vals = _values(fields)
+    if id_field != "id_number":
+        vals.pop("id_number", None)
+        if id_field in vals:
+            vals["id_number"] = vals.pop(id_field)
+    checks = idcard.check_front(vals)
+    if id_field != "id_number" and "id_number" in checks:
+        checks[id_field] = checks.pop("id_number")
+    if "id_number" in checks and allow_15 and idf is not None:
+        # a 15-digit number is legitimate on paper records (old registrations)
+        checks["id_number"] = idcard.check_id_number(idf.value, address=vals.get("address"), allow_15=True)
+    _apply(fields, checks)
+
+
+# ------------------------------------------------------------------ medical documents
+@register_checker("medical_certificate")
+def check_medical_certificate(fields: dict[str, ExtractedField]) -> None:
+    _dates(fields, ["issue_date", "visit_date"])
+
+
+@register_checker("discharge_summary")
+def check_discharge_summary(fields: dict[str, ExtractedField]) -> None:
+    d = _dates(fields, ["admission_date", "discharge_date"])
+    c = records.order_check(d["admission_date"], d["discharge_date"], "discharge_after_admission", "discharge_before_admission")
+    _apply(fields, {"discharge_date": c, "admission_date": c})
+
+
+@register_checker("lab_report")
+def check_lab_report(fields: dict[str, ExtractedField]) -> None:
+    _dates(fields, ["report_date"])
+    if "items" in fields:
+        _apply(fields, {"items": records.check_lab_items(fields["items"].value)})
+
+
+# ------------------------------------------------------------------ civil status
+@register_checker("death_certificate")
+def check_death_certificate(fields: dict[str, ExtractedField]) -> None:
+    _person_checks(fields)
+    d = _dates(fields, ["birth_date", "death_date", "issue_date"])
+    _apply(fields, {"death_date": records.order_check(d["birth_date"], d["death_date"], "death_after_birth", "death_before_birth")})
+    if d["birth_date"] is None and "id_number" in fields and "checksum_ok" in fields["id_number"].checks:
+        b = validate(fields["id_number"].value).birth_date
+        _apply(fields, {"death_date": records.order_check(b, d["death_date"], "death_after_birth", "death_before_birth")})
+    _apply(fields, {"issue_date": records.order_check(d["death_date"], d["issue_date"], "issued_after_death", "issued_before_death")})
+
+
+@register_checker("household_register")
+def check_household_register(fields: dict[str, ExtractedField]) -> None:
+    _person_checks(fields)
+
+
+@register_checker("disability_certificate")
+def check_disability_certificate(fields: dict[str, ExtractedField]) -> None:
+    _person_checks(fields, allow_15=False)
+    cert = fields.get("certificate_number")
+    if cert is not None and cert.value:
+        v = _values(fields)
+        _apply(
+            fields,
+            records.check_disability_number(
+                cert.value, v.get("id_number"), v.get("disability_category"), v.get("disability_level")
+            ),
+        )
+        # category / level printed but unreadable: fill them from a number that checks out
+        if "checksum_ok" in cert.checks and "certificate_mismatch_id" not in cert.checks:
+            from extract.confidence import field_confidence
+
+            conf = field_confidence("disability_certificate", "certificate_number", cert)
+            for name, fn in (("disability_category", records.category_from_number), ("disability_level", records.level_from_number)):
+                if name not in fields and fn(cert.value):
+                    fields[name] = ExtractedField(fn(cert.value), "", None, [], "derived", ["derived_from_certificate_number"], confidence=conf)
+    d = _dates(fields, ["birth_date", "issue_date"])
+    birth = d["birth_date"]
+    if birth is None and "id_number" in fields and "checksum_ok" in fields["id_number"].checks:
+        birth = validate(fields["id_number"].value).birth_date
+    _apply(fields, {"issue_date": records.order_check(birth, d["issue_date"], "issued_after_birth", "issued_before_birth")})
+
+
+# ------------------------------------------------------------------ cards
+@register_checker("social_security_card")
+def check_social_security_card(fields: dict[str, ExtractedField]) -> None:
+    f = fields.get("social_security_number")
+    if f is not None:
+        repair_id_field(f)
+        _apply(fields, {"social_security_number": idcard.check_id_number(f.value, allow_15=False)})
+    _dates(fields, ["issue_date"])
+
+
+@register_checker("bank_card")
+def check_bank_card(fields: dict[str, ExtractedField]) -> None:
+    f = fields.get("card_number")
+    if f is not None and f.value:
+        _apply(fields, {"card_number": records.check_bank_card_number(f.value)})

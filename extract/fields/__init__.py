@@ -3,7 +3,7 @@ by name (`rules` today; a learned token classifier trained on reviewers' correct
 register beside it without touching the rest of the pipeline)."""
 from __future__ import annotations
 
-from typing import Callable, Protocol
+from typing import Any, Callable, Protocol
 
 from ocr.base import OcrLine
 from schemas.doctypes import DocType
@@ -14,8 +14,11 @@ from .base import ExtractedField
 class FieldExtractor(Protocol):
     name: str
 
-    def extract(self, doctype: DocType, lines: list[OcrLine], view_size: tuple[int, int]) -> dict[str, ExtractedField]:
-        """Fields of one document from its text lines (view coordinates)."""
+    def extract(
+        self, doctype: DocType, lines: list[OcrLine], view_size: tuple[int, int], image: Any = None
+    ) -> dict[str, ExtractedField]:
+        """Fields of one document from its text lines (view coordinates). `image` (the view,
+        BGR) is optional: colour (red seals) and ruling lines help when it is given."""
 
 
 _EXTRACTORS: dict[str, Callable[[], FieldExtractor]] = {}

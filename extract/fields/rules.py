@@ -1,61 +1,234 @@
-"""The rule-based field extractor: labels and geometry, driven by the YAML declarations."""
+"""The rule-based field extractor: labels and geometry, driven by the YAML declarations.
+
+For each declared field, in this order of evidence:
+1. a fill-in sentence of the type (`sentences:`), when the document prints one;
+2. its label and the value next to, right of or under it (`extract.layout`);
+3. its `pattern`, in the label's value lines, else on the page (or inside `within`);
+4. on cards, the `template` box where the value is printed.
+Tables (`type: table`) come from `extract.tables`. Seal and stamp text (`extract.seals`) is
+removed first: it never becomes a value.
+"""
 from __future__ import annotations
 
 import re
+import unicodedata
 
-from extract.layout import Value, find_labels, pair_values, span_of, spans_in_box
+import numpy as np
+
+from extract import seals
+from extract.layout import OTHER, Label, Span, Value, find_labels, pair_values, reading_order, span_of, spans_in_box
+from extract.tables import ITEM_KEYS, find_tables, table_items
 from ocr.base import OcrLine
-from schemas.doctypes import DocType
+from schemas.doctypes import DocType, FieldSpec
 
 from . import register_extractor
 from .base import ExtractedField
 from .values import split_validity, to_field
 
+_SKIP = re.compile(r"[\s\u3000_＿]")
+
+
+def _joined(lines: list[OcrLine], ids: list[int]) -> tuple[str, list[tuple[int, int]]]:
+    """Text of the lines `ids` (in that order), spaces and underscores dropped, half-width
+    folded, with each character's (line, offset)."""
+    text, where = [], []
+    for li in ids:
+        for ci, ch in enumerate(lines[li].text):
+            if _SKIP.match(ch):
+                continue
+            f = unicodedata.normalize("NFKC", ch)
+            text.append(f[:1] if f else ch)
+            where.append((li, ci))
+    return "".join(text), where
+
+
+def _value_from(lines: list[OcrLine], where: list[tuple[int, int]], a: int, b: int, source: str) -> Value:
+    """A Value for the joined-text range [a, b): one span per line it runs over."""
+    spans: list[Span] = []
+    run: list[tuple[int, int]] = []
+    for li, ci in where[a:b] + [(-1, -1)]:
+        if run and (li != run[0][0]):
+            spans.append(span_of(lines, run[0][0], run[0][1], run[-1][1] + 1))
+            run = []
+        if li >= 0:
+            run.append((li, ci))
+    return Value(spans, source=source)
+
+
+def _rows(lines: list[OcrLine], ids: list[int]) -> list[list[int]]:
+    """The lines `ids` grouped into rows, each left to right."""
+    rows: list[list[int]] = []
+    for li in [i for i in reading_order(lines) if i in set(ids)]:
+        b = lines[li].bbox
+        cy, h = (b[1] + b[3]) / 2, b[3] - b[1]
+        if rows:
+            rb = lines[rows[-1][-1]].bbox
+            if abs(cy - (rb[1] + rb[3]) / 2) < 0.5 * min(h, rb[3] - rb[1]) and b[0] >= rb[0]:
+                rows[-1].append(li)
+                continue
+        rows.append([li])
+    return rows
+
 
 def _pattern_in(lines: list[OcrLine], line_ids: list[int] | None, pattern: re.Pattern) -> Value | None:
-    """The longest match of `pattern` (spaces ignored) in the given lines."""
-    best = None
-    ids = line_ids if line_ids is not None else range(len(lines))
-    for li in ids:
-        text = lines[li].text
-        pos = [i for i, ch in enumerate(text) if not ch.isspace()]
-        sq = "".join(text[i] for i in pos)
-        for m in pattern.finditer(sq):
-            if best is None or (m.end() - m.start()) > best[0]:
-                best = (m.end() - m.start(), li, pos[m.start()], pos[m.end() - 1] + 1)
+    """The longest match of `pattern` (spaces ignored) in one of the given lines, else in one
+    row of them joined (a card number printed in separate groups). A named group `v` is the
+    value inside the match."""
+    ids = list(line_ids) if line_ids is not None else list(range(len(lines)))
+
+    def best_in(groups: list[list[int]]):
+        best = None
+        for g in groups:
+            text, where = _joined(lines, g)
+            for m in pattern.finditer(text):
+                a, b = (m.start("v"), m.end("v")) if "v" in pattern.groupindex and m.group("v") else (m.start(), m.end())
+                if b > a and (best is None or b - a > best[0]):
+                    best = (b - a, where, a, b)
+        return best
+
+    best = best_in([[li] for li in ids])
+    if best is None:
+        multi = [r for r in _rows(lines, ids) if len(r) > 1]
+        best = best_in(multi)
     if best is None:
         return None
-    _, li, a, b = best
-    return Value([span_of(lines, li, a, b)], source="pattern")
+    _, where, a, b = best
+    return _value_from(lines, where, a, b, "pattern")
+
+
+def _within(lines: list[OcrLine], box: list[float] | None, size: tuple[int, int]) -> list[int] | None:
+    if box is None:
+        return None
+    W, H = size
+    x0, y0, x1, y1 = box[0] * W, box[1] * H, box[2] * W, box[3] * H
+    out = []
+    for li, l in enumerate(lines):
+        b = l.bbox
+        cx, cy = (b[0] + b[2]) / 2, (b[1] + b[3]) / 2
+        if x0 <= cx <= x1 and y0 <= cy <= y1:
+            out.append(li)
+    return out
+
+
+def sentence_values(lines: list[OcrLine], doctype: DocType) -> dict[str, Value]:
+    """Fields from the type's fill-in sentences (first match of each pattern wins)."""
+    if not doctype.sentences or not lines:
+        return {}
+    text, where = _joined(lines, reading_order(lines))
+    out: dict[str, Value] = {}
+    for s in doctype.sentences:
+        if not re.search(s.when, text):
+            continue
+        for pat in s.patterns:
+            m = re.search(pat, text)
+            if not m:
+                continue
+            for name, g in m.groupdict().items():
+                if g and name not in out and name in doctype.fields:
+                    a, b = m.start(name), m.end(name)
+                    v = _value_from(lines, where, a, b, "sentence")
+                    if v.spans:
+                        out[name] = v
+    return out
+
+
+def table_field(lines: list[OcrLine], spec: FieldSpec, image: np.ndarray | None) -> ExtractedField | None:
+    """A list field from the table(s): items in reading order, left table before right."""
+    tables = find_tables(lines, spec.columns, image=image, end=spec.end)
+    if not tables:
+        return None
+    items, confs, cells, raws = [], [], [], []
+    for tb in tables:
+        for it in table_items(tb):
+            items.append(it.value)
+            for k in ITEM_KEYS:
+                c = it.cell_confs.get(k)
+                if c:
+                    confs.extend(c)
+                    cells.append(c)
+            raws.append(" ".join(it.value.get(k, "") for k in ITEM_KEYS if it.value.get(k)))
+    if not items:
+        return None
+    bs = [tb.bbox for tb in tables]
+    bbox = [min(b[0] for b in bs), min(b[1] for b in bs), max(b[2] for b in bs), max(b[3] for b in bs)]
+    return ExtractedField(items, "\n".join(raws), bbox, confs, "table", notes={"cell_confs": cells, "tables": len(tables)})
+
+
+def _merge_parts(parts: list[ExtractedField]) -> ExtractedField:
+    vals = [str(p.value) for p in parts if p.value]
+    bs = [p.bbox for p in parts if p.bbox]
+    bbox = [min(b[0] for b in bs), min(b[1] for b in bs), max(b[2] for b in bs), max(b[3] for b in bs)] if bs else None
+    return ExtractedField(
+        "；".join(vals) or None, "；".join(p.raw for p in parts), bbox, [c for p in parts for c in p.char_confs], parts[0].source
+    )
 
 
 @register_extractor("rules")
 class RuleExtractor:
     name = "rules"
 
-    def extract(self, doctype: DocType, lines: list[OcrLine], view_size: tuple[int, int]) -> dict[str, ExtractedField]:
+    def extract(
+        self,
+        doctype: DocType,
+        lines: list[OcrLine],
+        view_size: tuple[int, int],
+        image: np.ndarray | None = None,
+    ) -> dict[str, ExtractedField]:
         W, H = view_size
+        lines = seals.without_seals(lines, image)
         label_map = {f: s.labels for f, s in doctype.fields.items() if s.labels}
-        labels = find_labels(lines, label_map)
+        if doctype.other_labels:
+            label_map[OTHER] = doctype.other_labels
+        labels = find_labels(lines, label_map, ignore=doctype.ignore)
+        # fields that collect every occurrence: one pseudo-field per occurrence
+        counts: dict[str, int] = {}
+        collected: dict[str, list[str]] = {}
+        renamed: list[Label] = []
+        for lab in labels:
+            spec = doctype.fields.get(lab.field)
+            if spec is not None and spec.collect:
+                k = counts.get(lab.field, 0)
+                counts[lab.field] = k + 1
+                name = f"{lab.field}#{k}"
+                collected.setdefault(lab.field, []).append(name)
+                lab = Label(name, lab.label, lab.line, lab.start, lab.end, lab.bbox, lab.strength, lab.fuzzy)
+            renamed.append(lab)
+
+        def per_field(attr: str) -> dict:
+            d = {f: getattr(s, attr) for f, s in doctype.fields.items()}
+            for f, names in collected.items():
+                for n in names:
+                    d[n] = d[f]
+            return d
+
         values = pair_values(
-            lines,
-            labels,
-            multiline={f: s.multiline for f, s in doctype.fields.items()},
-            below={f: s.below for f, s in doctype.fields.items()},
+            lines, renamed, multiline=per_field("multiline"), below=per_field("below"), line_gap=per_field("line_gap")
         )
+        values.update(sentence_values(lines, doctype))
         out: dict[str, ExtractedField] = {}
         for fname, spec in doctype.fields.items():
+            if spec.type == "table":
+                f = table_field(lines, spec, image)
+                if f is not None:
+                    out[fname] = f
+                continue
+            if spec.collect:
+                parts = [to_field(spec.type, values[n]) for n in collected.get(fname, []) if n in values]
+                parts = [p for p in parts if p.value is not None]
+                if parts:
+                    out[fname] = _merge_parts(parts)
+                continue
             v = values.get(fname)
-            if spec.pattern:
+            if spec.pattern and (v is None or v.source != "sentence"):
                 pat = re.compile(spec.pattern)
                 found = None
                 if v is not None and v.spans:
                     found = _pattern_in(lines, sorted({s.line for s in v.spans}), pat)
-                if found is None:
-                    found = _pattern_in(lines, None, pat)
-                if found is not None:
-                    v = found
-            if (v is None or not v.spans) and spec.template and doctype.layout == "card":
+                if found is None and spec.search == "page":
+                    found = _pattern_in(lines, _within(lines, spec.within, (W, H)), pat)
+                # a value that must match a pattern and matches nowhere is not there
+                v = found
+            if (v is None or not v.spans) and spec.template and doctype.layout == "card" and not spec.pattern:
                 t = spec.template
                 v = spans_in_box(lines, [t[0] * W, t[1] * H, t[2] * W, t[3] * H], exclude=labels)
             if v is None or not v.spans:

@@ -21,7 +21,7 @@ def _clean(text: str) -> str:
 
 
 def conv_text(v: Value) -> str | None:
-    t = _clean(v.text).strip(" :：")
+    t = (N.normalize_cn_text(v.text) or "").strip(" :：")
     return t or None
 
 
@@ -34,8 +34,21 @@ def conv_sex(v: Value) -> str | None:
     return N.normalize_sex(_clean(v.text))
 
 
+def to_simplified(text: str) -> str:
+    from opencc import OpenCC
+
+    global _T2S
+    if _T2S is None:
+        _T2S = OpenCC("t2s")
+    return _T2S.convert(text)
+
+
+_T2S = None
+
+
 def conv_ethnicity(v: Value) -> str | None:
-    return N.normalize_ethnicity(_clean(v.text))
+    # group names are printed simplified; a traditional form is the recogniser's, not the card's
+    return N.normalize_ethnicity(to_simplified(_clean(v.text)))
 
 
 def conv_date(v: Value) -> str | None:
@@ -56,8 +69,126 @@ def conv_age(v: Value) -> str | None:
     return N.normalize_age(_clean(v.text))
 
 
+def conv_text_block(v: Value) -> str | None:
+    """Several lines of running text (advice), joined without a separator."""
+    t = "".join(N.normalize_cn_text(s.text) or "" for s in v.spans).strip(" :：")
+    return t or None
+
+
+_CIRCLED = {chr(0x2460 + i): f"({i + 1})" for i in range(20)}  # ① .. ⑳
+# a list number: "1." "1、" "1," "1)" "(1)"; its digits are checked against the running count
+_NUM_MARK = re.compile(r"\(\s*(\d{1,2})\s*\)|(?<![\d.])(\d{1,2})\s*[.、,)](?![.])")
+_DIAG_TRIM = " 。.,，、;；:："
+
+
+def _leading_number(t: str) -> tuple[int | None, str]:
+    m = _NUM_MARK.match(t)
+    if not m:
+        return None, t
+    return int(m.group(1) or m.group(2)), t[m.end():]
+
+
+def _split_numbered(t: str, expect: int) -> tuple[list[str], int]:
+    """Cut `t` at the list numbers `expect`, `expect`+1, … (2.2型糖尿病 keeps its 2)."""
+    out, start, pos = [], 0, 0
+    while True:
+        m = None
+        for cand in _NUM_MARK.finditer(t, pos):
+            if int(cand.group(1) or cand.group(2)) == expect:
+                m = cand
+                break
+        if m is None:
+            break
+        out.append(t[start:m.start()])
+        start = pos = m.end()
+        expect += 1
+    out.append(t[start:])
+    return out, expect
+
+
+def split_diagnoses(parts: list[str]) -> list[str]:
+    """Diagnoses from the lines of a diagnosis block, without their numbering.
+
+    Numbered lists (1. / 1、 / (1) / ①): a line without a number continues the diagnosis
+    above it. Unnumbered: each line is one diagnosis. `；` separates diagnoses anywhere."""
+    out: list[str] = []
+    numbered = None
+    expect = 1
+    for raw in parts:
+        t = "".join(_CIRCLED.get(ch, ch) for ch in raw)
+        t = (N.clean_spaces(N.to_halfwidth(t)) or "").strip()
+        if not t:
+            continue
+        n, rest = _leading_number(t)
+        if numbered is None:
+            numbered = n is not None
+        if n is not None:
+            expect = n + 1
+            pieces, expect = _split_numbered(rest, expect)
+            out.extend(pieces)
+        elif numbered and out:
+            pieces, expect = _split_numbered(t, expect)
+            out[-1] = out[-1] + pieces[0]
+            out.extend(pieces[1:])
+        else:
+            out.append(t)
+    final = []
+    for d in out:
+        for seg in re.split(r"[;；]", d):
+            seg = (N.normalize_cn_text(seg) or "").strip(_DIAG_TRIM)
+            if seg:
+                final.append(seg)
+    return final
+
+
+def conv_diagnosis(v: Value) -> str | None:
+    ds = split_diagnoses([s.text for s in v.spans])
+    return "；".join(ds) or None
+
+
+def conv_disability_category(v: Value) -> str | None:
+    return N.normalize_disability_category(_clean(v.text))
+
+
+def conv_disability_level(v: Value) -> str | None:
+    return N.normalize_disability_level(_clean(v.text))
+
+
+def conv_amount(v: Value) -> str | None:
+    return N.normalize_amount(v.text)
+
+
+def conv_card_number(v: Value) -> str | None:
+    """A card number as printed, letters upper-case, spaces and dashes removed (A12345678)."""
+    t = re.sub(r"[^0-9A-Za-z]", "", N.to_halfwidth(v.text) or "").upper()
+    return t if any(ch.isdigit() for ch in t) else None
+
+
+_DIGIT_LOOKALIKE = str.maketrans({"O": "0", "o": "0", "D": "0", "Q": "0", "l": "1", "I": "1", "|": "1", "i": "1"})
+
+
+def conv_bank_card_number(v: Value) -> str | None:
+    """Digits only (a bank card's groups joined; O/l read for 0/1 between digits)."""
+    t = re.sub(r"[\s\u3000-]", "", N.to_halfwidth(v.text) or "").translate(_DIGIT_LOOKALIKE)
+    t = re.sub(r"\D", "", t)
+    return t or None
+
+
+def conv_record_number(v: Value) -> str | None:
+    """门诊号 / 住院号 as printed: half-width, no spaces, no surrounding punctuation."""
+    t = re.sub(r"[\s\u3000]+", "", N.to_halfwidth(v.text) or "")
+    m = re.search(r"[0-9A-Za-z][0-9A-Za-z\-]*", t)
+    return m.group(0) if m else None
+
+
+def conv_relationship(v: Value) -> str | None:
+    t = re.sub(r"[^\u3400-\u9fff]", "", _clean(v.text))
+    return t or None
+
+
 CONVERTERS: dict[str, Callable[[Value], object]] = {
     "text": conv_text,
+    "text_block": conv_text_block,
     "name": conv_name,
     "sex": conv_sex,
     "ethnicity": conv_ethnicity,
@@ -65,6 +196,14 @@ CONVERTERS: dict[str, Callable[[Value], object]] = {
     "address": conv_address,
     "id_number": conv_id_number,
     "age": conv_age,
+    "diagnosis": conv_diagnosis,
+    "disability_category": conv_disability_category,
+    "disability_level": conv_disability_level,
+    "amount": conv_amount,
+    "card_number": conv_card_number,
+    "bank_card_number": conv_bank_card_number,
+    "record_number": conv_record_number,
+    "relationship": conv_relationship,
 }
 
 

@@ -24,6 +24,7 @@ def register(sub) -> None:
     i.add_argument("--seed", type=int, default=1000)
     i.add_argument("--per-kind", type=int, default=40)
     i.add_argument("--kinds", default=None)
+    i.add_argument("--show-errors", action="store_true")
     i.set_defaults(func=run_module("evaluation.idcard_bench"))
     d = bsub.add_parser("docs", help="medical and other document types: field accuracy, type accuracy")
     d.add_argument("--engine", default="rapidocr")
