@@ -1,0 +1,1 @@
+"""Document renderers: each returns (RGB image array, Truth) for one upright document."""
