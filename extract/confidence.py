@@ -104,8 +104,9 @@ def evidence_score(f: ExtractedField) -> float:
 def field_confidence(doc_type: str, field: str, f: ExtractedField) -> float:
     if f.source == "derived":
         return max(0.0, min(0.999, f.confidence * DERIVED_FACTOR))
-    from extract.checks.documents import FAILING_CHECKS
+    from extract.verify import failing_checks
 
+    FAILING_CHECKS = failing_checks()
     p = calibrate(value_kind(doc_type, field), evidence_score(f))
     if f.notes.get("repair"):
         p = min(p, 0.97)  # a repaired value is never certain

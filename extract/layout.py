@@ -185,7 +185,8 @@ def find_labels(
     lines: list[OcrLine], labels: dict[str, list[str]], fuzzy: bool = True, ignore: list[str] | None = None
 ) -> list[Label]:
     """Every label occurrence: exact (spaces ignored, so '姓　名' matches; full-width folded), or
-    with one wrong character for labels of 4+ characters. Longer and exact labels win over
+    with one wrong character for labels of 5+ characters (four-character labels are too alike: 出院日期 /
+    出具日期). Longer and exact labels win over
     labels inside them. Occurrences inside an `ignore` word (the title 诊断证明书 holds 诊断) are
     dropped; for a field that has a label followed by a colon, a space or the end of its line,
     occurrences run into other text (建议 in 建议住院治疗) are dropped too. Labels of the field
@@ -206,7 +207,7 @@ def find_labels(
                 if not n:
                     continue
                 hits = [(m.start(), False) for m in re.finditer(re.escape(lab), sq)]
-                if not hits and fuzzy and n >= 4 and len(sq) >= n:
+                if not hits and fuzzy and n >= 5 and len(sq) >= n:
                     for s in range(0, max(0, len(sq) - n) + 1):
                         if sum(a != b for a, b in zip(sq[s : s + n], lab)) == 1:
                             hits.append((s, True))

@@ -73,6 +73,29 @@ def to_halfwidth(s: Any) -> str | None:
     return "".join(out)
 
 
+_CN_PUNCT = {",": "，", ";": "；", ":": "：", "(": "（", ")": "）", "!": "！", "?": "？"}
+
+
+def normalize_cn_text(s: Any) -> str | None:
+    """Chinese running text (diagnoses, advice, names of places) in one normal form, whatever
+    the OCR gave: full-width letters and digits to ASCII, whitespace removed except between
+    Latin words, and the punctuation ``, ; : ( ) ! ?`` full-width as Chinese typesetting
+    prints it (``高血压病3级(很高危)`` → ``高血压病3级（很高危）``), except between two ASCII
+    letters or digits (``2,000``, ``10:30``)."""
+    t = clean_spaces(to_halfwidth(s))
+    if t is None:
+        return None
+    out = []
+    for i, ch in enumerate(t):
+        if ch in _CN_PUNCT:
+            prev = t[i - 1] if i > 0 else ""
+            nxt = t[i + 1] if i + 1 < len(t) else ""
+            if not (prev.isascii() and prev.isalnum() and nxt.isascii() and nxt.isalnum()):
+                ch = _CN_PUNCT[ch]
+        out.append(ch)
+    return "".join(out)
+
+
 def _is_latin(ch: str) -> bool:
     return ch.isascii() and ch.isalnum() or ("\u00c0" <= ch <= "\u024f")
 

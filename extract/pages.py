@@ -697,9 +697,9 @@ def _card_aspect(q: np.ndarray, shape) -> float:
     return min(ests, key=lambda v: abs(math.log(v / CARD_ASPECT)))
 
 
-def _gradients(small_bgr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _gradients(small_bgr: np.ndarray, blur: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """Colour gradient (per pixel, the channel with the largest magnitude), in grey levels/px."""
-    b = cv2.GaussianBlur(small_bgr, (5, 5), 1.0)
+    b = cv2.GaussianBlur(small_bgr, (5, 5), 1.0) if blur else small_bgr
     dx = cv2.split(cv2.Sobel(b, cv2.CV_32F, 1, 0, ksize=3, scale=0.125))
     dy = cv2.split(cv2.Sobel(b, cv2.CV_32F, 0, 1, ksize=3, scale=0.125))
     gx, gy = dx[0], dy[0]
@@ -744,30 +744,38 @@ def _intersect(l1, l2):
     return p + t * d
 
 
-def _refine_quad(q: np.ndarray, gx: np.ndarray, gy: np.ndarray, reach: float) -> np.ndarray | None:
-    """Move each side of a clockwise quad to the straight edge it lies on, within +-reach px."""
+def _refine_quad(q: np.ndarray, gx: np.ndarray, gy: np.ndarray, reach: float,
+                 polarity: float | None = None) -> tuple[np.ndarray | None, float]:
+    """Move each side of a clockwise quad to the straight edge it lies on, within +-reach px.
+
+    ``polarity`` (+1: brighter outside, -1: darker outside) is decided by the sides' strongest
+    edges when not given, and every side then takes an edge of that polarity, so that a side
+    does not jump to a neighbouring card's facing edge.  Returns (quad or None, polarity)."""
     n_t = 40
     step = 1.0 if reach <= 8 else reach / 8.0
     offs = np.arange(-reach, reach + 1e-6, step)
     P, nrm, X, Y = _sample_sides(q, offs, n_t)
     proj = _remap(gx, X, Y) * nrm[:, None, None, 0] + _remap(gy, X, Y) * nrm[:, None, None, 1]
+    profs = proj.mean(axis=1)  # 4 x n_o
+    if polarity is None:
+        pk = profs[np.arange(4), np.argmax(np.abs(profs), axis=1)]
+        polarity = 1.0 if float(pk.sum()) >= 0 else -1.0
     lines = []
     for i in range(4):
-        pr = proj[i]  # n_t x n_o
-        prof = pr.mean(axis=0)
-        j = int(np.argmax(np.abs(prof)))
-        if abs(prof[j]) < 1.5:
+        pr = proj[i] * polarity  # n_t x n_o
+        prof = profs[i] * polarity
+        j = int(np.argmax(prof))
+        if prof[j] < 1.5:
             lines.append((P[i, 0], P[i, -1] - P[i, 0]))
             continue
-        sgn = 1.0 if prof[j] > 0 else -1.0
         o = offs[j]
         # per sample: the best position within +-max(2, step) of the side's offset
         win = np.abs(offs - o) <= max(2.0, step) + 1e-6
-        sub = pr[:, win] * sgn
+        sub = pr[:, win]
         jj = np.argmax(sub, axis=1)
         strength = sub[np.arange(n_t), jj]
         oo = offs[win][jj]
-        good = strength >= max(2.0, 0.35 * abs(prof[j]))
+        good = strength >= max(2.0, 0.35 * prof[j])
         if good.sum() < max(6, n_t // 4):
             pts = P[i] + o * nrm[i]
         else:
@@ -778,27 +786,39 @@ def _refine_quad(q: np.ndarray, gx: np.ndarray, gy: np.ndarray, reach: float) ->
     for i in range(4):
         c = _intersect(lines[i - 1], lines[i])
         if c is None:
-            return None
+            return None, polarity
         out.append(c)
     out = np.array(out)
     if not np.all(np.isfinite(out)):
-        return None
-    return out
+        return None, polarity
+    return out, polarity
+
+
+def _split_pair(q: np.ndarray) -> list[np.ndarray]:
+    """A clockwise quad shaped like two ID-1 cards side by side or stacked (long/short about
+    3.2 or 1.26) split across its long dimension into two halves."""
+    d01 = np.hypot(*(q[1] - q[0])) + np.hypot(*(q[3] - q[2]))
+    d12 = np.hypot(*(q[2] - q[1])) + np.hypot(*(q[0] - q[3]))
+    ar = max(d01, d12) / max(min(d01, d12), 1e-9)
+    if not (1.1 <= ar <= 1.42 or 2.6 <= ar <= 3.8):
+        return []
+    if d01 < d12:  # make q[0]->q[1] the long direction
+        q = np.roll(q, -1, axis=0)
+    m01, m32 = (q[0] + q[1]) / 2, (q[3] + q[2]) / 2
+    return [np.array([q[0], m01, m32, q[3]]), np.array([m01, q[1], q[2], m32])]
 
 
 def _side_support(q: np.ndarray, gx, gy, small_f) -> tuple[np.ndarray, float]:
-    """Per side: fraction of samples with a polarity-consistent edge on the side; and the median
-    (over sides) colour difference between thin bands inside and outside the quad."""
+    """Per side: fraction of samples with an edge on the side, all of one polarity (the card
+    brighter, or darker, than its surroundings all round); and the median (over sides) colour
+    difference between thin bands inside and outside the quad."""
     n_t = 48
     offs = np.arange(-1.5, 1.51, 0.5)
     P, nrm, X, Y = _sample_sides(q, offs, n_t, 0.08)
     proj = _remap(gx, X, Y) * nrm[:, None, None, 0] + _remap(gy, X, Y) * nrm[:, None, None, 1]
-    sup = np.zeros(4)
-    for i in range(4):
-        pr = proj[i]
-        sgn = 1.0 if pr.mean() >= 0 else -1.0
-        best = (pr * sgn).max(axis=1)
-        sup[i] = float((best >= 3.0).mean())
+    sgn = 1.0 if float(proj.mean()) >= 0 else -1.0
+    best = (proj * sgn).max(axis=2)  # 4 x n_t
+    sup = (best >= 3.0).mean(axis=1)
     band = np.array([-7.0, -5.0, 5.0, 7.0])
     _, _, X2, Y2 = _sample_sides(q, band, 24, 0.15)
     cols = _remap(small_f, X2, Y2)  # 4 x 24 x 4 x 3
@@ -842,69 +862,190 @@ def _poly_iou(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
     return inter / (aa + ab - inter), inter / min(aa, ab)
 
 
-def _candidate_contours(small_bgr: np.ndarray, gray: np.ndarray, gx, gy):
-    """Contours (in small-image pixels) that may outline cards, from several cues."""
-    h, w = gray.shape
+_FLD = None
+
+
+def _fast_lines(gray: np.ndarray, min_len: float):
+    """Straight segments (N x 1 x 4: x0, y0, x1, y1) from the fast line detector."""
+    global _FLD
+    try:
+        if _FLD is None or _FLD[0] != int(min_len):
+            _FLD = (int(min_len), cv2.ximgproc.createFastLineDetector(int(min_len), 1.414, 15, 30, 3, False))
+        return _FLD[1].detect(gray)
+    except (AttributeError, cv2.error):  # opencv without the contrib modules
+        return None
+
+
+def _long_lines(gray: np.ndarray, min_len: float):
+    """Straight lines (point, unit direction, t0, t1) made of collinear fast-line segments."""
+    segs = _fast_lines(gray, min_len)
+    if segs is None or len(segs) == 0:
+        return []
+    segs = segs.reshape(-1, 4).astype(np.float64)
+    lens = np.hypot(segs[:, 2] - segs[:, 0], segs[:, 3] - segs[:, 1])
+    order = np.argsort(-lens)
+    groups = []  # [p0, d, n, t0, t1, total]
+    for i in order[:300]:
+        x0, y0, x1, y1 = segs[i]
+        L = lens[i]
+        d = np.array([x1 - x0, y1 - y0]) / max(L, 1e-9)
+        a, b = np.array([x0, y0]), np.array([x1, y1])
+        for g in groups:
+            p0, gd, gn = g[0], g[1], g[2]
+            if abs(d[0] * gd[0] + d[1] * gd[1]) < 0.9986:  # more than 3 degrees apart
+                continue
+            if abs(np.dot(a - p0, gn)) > 2.5 or abs(np.dot(b - p0, gn)) > 2.5:
+                continue
+            ta, tb = sorted((float(np.dot(a - p0, gd)), float(np.dot(b - p0, gd))))
+            gap = max(ta - g[4], g[3] - tb, 0.0)
+            if gap > 0.6 * (g[4] - g[3]) + 10:
+                continue
+            g[3], g[4], g[5] = min(g[3], ta), max(g[4], tb), g[5] + L
+            break
+        else:
+            groups.append([a, d, np.array([-d[1], d[0]]), 0.0, L, L])
+    out = [(g[0], g[1], g[3], g[4]) for g in groups if g[5] >= 0.5 * min_len * 2]
+    out.sort(key=lambda l: -(l[3] - l[2]))
+    return out[:60]
+
+
+def _parallel_pairs(lines, min_short: float, max_side: float, limit: int = 40) -> list[np.ndarray]:
+    """Card hypotheses from pairs of nearly parallel lines taken as opposite sides: the other
+    two sides are placed from the lines' extents and the ID-1 aspect (then refined)."""
+    if len(lines) < 2:
+        return []
+    P0 = np.array([l[0] for l in lines])
+    D = np.array([l[1] for l in lines])
+    T0 = np.array([l[2] for l in lines])
+    T1 = np.array([l[3] for l in lines])
+    A = P0 + T0[:, None] * D
+    B = P0 + T1[:, None] * D
+    L = T1 - T0
+    C = D @ D.T
+    ii, jj = np.nonzero(np.triu(np.abs(C) >= 0.978, 1))  # within ~12 degrees
+    pairs = [(L[i] + L[j], i, j, C[i, j]) for i, j in zip(ii.tolist(), jj.tolist())]
+    pairs.sort(key=lambda t: -t[0])
     out = []
-    k3 = np.ones((3, 3), np.uint8)
-
-    def add(mask, scale=1.0):
-        cs, _ = cv2.findContours(mask, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)
-        if scale != 1.0:
-            cs = [(c.astype(np.float32) * scale).astype(np.int32) for c in cs]
-        out.extend(cs)
-
-    # (1) edges of the colour gradient (Canny on the precomputed derivatives), two sensitivities
-    dx = np.clip(gx * 8, -32767, 32767).astype(np.int16)
-    dy = np.clip(gy * 8, -32767, 32767).astype(np.int16)
-    for lo, hi in ((24, 64), (48, 140)):
-        add(cv2.dilate(cv2.Canny(dx, dy, lo, hi, L2gradient=True), k3))
-    # (2) edges after a median filter (suppresses fabric / paper texture and halftone dots)
-    add(cv2.dilate(cv2.Canny(cv2.medianBlur(gray, 5), 20, 50), k3))
-    # (3) regions that differ from the background colour (the border median, and the commonest
-    # bright colour = paper), at half resolution, cleaned by morphology
-    half = cv2.pyrDown(small_bgr)
-    hh, hw = half.shape[:2]
-    lab = cv2.cvtColor(cv2.GaussianBlur(half, (5, 5), 0), cv2.COLOR_BGR2LAB)
-    bw = max(2, int(0.02 * min(hh, hw)))
-    border = np.concatenate([lab[:bw].reshape(-1, 3), lab[-bw:].reshape(-1, 3),
-                             lab[:, :bw].reshape(-1, 3), lab[:, -bw:].reshape(-1, 3)])
-    refs = [np.median(border, axis=0)]
-    L = lab[:, :, 0]
-    bright = lab[L >= np.percentile(L, 80)]
-    if len(bright):
-        pap = np.median(bright, axis=0)
-        if np.abs(pap - refs[0]).max() > 8:
-            refs.append(pap)
-    ko = np.ones((_odd(0.012 * min(hh, hw)),) * 2, np.uint8)
-    kc = np.ones((_odd(0.03 * min(hh, hw)),) * 2, np.uint8)
-    labf = lab.astype(np.float32)
-    for ref in refs:
-        diff = labf - ref.astype(np.float32)
-        d = cv2.sqrt((diff * diff).sum(axis=2))
-        d8 = np.clip(d * 4, 0, 255).astype(np.uint8)
-        t, m = cv2.threshold(d8, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-        if t < 24:  # fewer than ~6 Lab units: no real colour difference
+    for _, i, j, c in pairs:
+        u = D[i] + (D[j] if c > 0 else -D[j])
+        u /= np.linalg.norm(u)
+        v = np.array([-u[1], u[0]])
+        ri = float(((A[i] + B[i]) / 2) @ v)
+        rj = float(((A[j] + B[j]) / 2) @ v)
+        sep = abs(ri - rj)
+        if sep < min_short or sep > max_side:
             continue
-        m = cv2.morphologyEx(m, cv2.MORPH_CLOSE, kc)
-        m = cv2.morphologyEx(m, cv2.MORPH_OPEN, ko)
-        add(m, scale=w / hw)
+        ti = sorted((float(A[i] @ u), float(B[i] @ u)))
+        tj = sorted((float(A[j] @ u), float(B[j] @ u)))
+        if min(ti[1], tj[1]) - max(ti[0], tj[0]) < 0.3 * min(ti[1] - ti[0], tj[1] - tj[0]):
+            continue  # hardly overlapping: not opposite sides of one rectangle
+        lo, hi = min(ti[0], tj[0]), max(ti[1], tj[1])
+        U = hi - lo
+        for want in (sep * CARD_ASPECT, sep / CARD_ASPECT):
+            if want < min_short:
+                continue
+            spans = []
+            if 0.75 * want <= U <= 1.33 * want:
+                spans.append((lo, hi))
+            if abs(U - want) > 0.1 * want:
+                spans += [(lo, lo + want), (hi - want, hi)]
+            for a, b in spans:
+                out.append(np.array([u * a + v * ri, u * b + v * ri, u * b + v * rj, u * a + v * rj]))
+        if len(out) >= limit:
+            break
     return out
 
 
-def find_card_regions(image_bgr) -> list[CardRegion]:
-    """ID-1 card shaped quadrilaterals (85.6 x 54 mm) on a page or photo.
+def _big_contours(mask: np.ndarray, min_area: float, connectivity: int = 8) -> list[np.ndarray]:
+    """External contours of the connected components of ``mask`` whose bbox is large enough."""
+    n, lab, st, _ = cv2.connectedComponentsWithStats(mask, connectivity=connectivity)
+    H, W = mask.shape
+    out = []
+    for i in np.nonzero(st[:, 2] * st[:, 3] >= min_area)[0]:
+        if i == 0 and mask[lab == 0].any():  # label 0 is the zero pixels
+            continue
+        x, y, w, h, _ = st[i]
+        if w >= W - 1 and h >= H - 1:  # the outside
+            continue
+        roi = (lab[y:y + h, x:x + w] == i).astype(np.uint8)
+        cs, _ = cv2.findContours(roi, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE, offset=(int(x), int(y)))
+        if cs:
+            out.append(max(cs, key=cv2.contourArea))
+    return out
 
-    Handles A4 photocopies with one or two cards (any rotation, including upside down, on white
-    or grey paper with copier edges and watermark text), phone photos of a card on a desk or
-    fabric with perspective and uneven light, and an image that already is a card crop (one
-    region covering the whole image, ``whole_image=True``).  Candidates come from colour-edge
-    contours, median-filtered edges and background-difference regions; each side is snapped to
-    the straight edge it lies on, and candidates are scored by edge support along the four
-    sides, inside/outside contrast and closeness to the ID-1 aspect, then non-maximum
-    suppressed.  Regions are returned top to bottom, left to right."""
-    img = to_bgr(image_bgr)
-    H, W = img.shape[:2]
+
+def _candidate_contours(small_bgr: np.ndarray, gray: np.ndarray, gx, gy, lines,
+                        cues=None) -> list[np.ndarray]:
+    """Contours (analysis pixels) that may outline cards, from several cues: edge blobs and
+    the cells they enclose, cells between long straight lines, and regions that differ from
+    the background colour (at half resolution)."""
+    h, w = gray.shape
+    min_area = 0.03 * h * w
+    out: list[np.ndarray] = []
+    k3 = np.ones((3, 3), np.uint8)
+    cues = cues or ("canny", "median", "lines", "region")
+
+    def add(edge_mask):
+        out.extend(_big_contours(edge_mask, min_area, 8))
+        out.extend(_big_contours(cv2.bitwise_not(edge_mask), min_area, 4))
+
+    if "canny" in cues:  # (1) edges of the colour gradient
+        dx = np.clip(gx * 8, -32767, 32767).astype(np.int16)
+        dy = np.clip(gy * 8, -32767, 32767).astype(np.int16)
+        add(cv2.dilate(cv2.Canny(dx, dy, 24, 64, L2gradient=True), k3))
+    if "median" in cues:  # (2) edges after a median filter (texture, halftone dots)
+        add(cv2.dilate(cv2.Canny(cv2.medianBlur(gray, 5), 20, 50), k3))
+    if "lines" in cues and lines:
+        # (3) cells between long straight lines (robust to text and watermarks touching a card
+        # edge and to cards close together): merged collinear segments, extended to close
+        # rounded corners and small breaks, drawn 4-connected so the cells stay apart
+        card_short = math.sqrt(0.04 * h * w / CARD_ASPECT)
+        canvas = np.zeros((h, w), np.uint8)
+        for p0, d, t0, t1 in lines:
+            ext = min(0.35 * card_short, max(5.0, 0.2 * (t1 - t0)))
+            a = p0 + (t0 - ext) * d
+            b = p0 + (t1 + ext) * d
+            cv2.line(canvas, (int(round(a[0])), int(round(a[1]))), (int(round(b[0])), int(round(b[1]))),
+                     255, 1, cv2.LINE_4)
+        out.extend(_big_contours(cv2.bitwise_not(canvas), min_area, 4))
+    if "region" in cues:
+        # (4) regions that differ from the background colour (the border median, and the
+        # commonest bright colour = paper), cleaned by morphology
+        coarse = cv2.pyrDown(small_bgr)
+        ch_, cw_ = coarse.shape[:2]
+        f = w / cw_
+        lab = cv2.cvtColor(cv2.GaussianBlur(coarse, (5, 5), 0), cv2.COLOR_BGR2LAB)
+        bw = max(2, int(0.02 * min(ch_, cw_)))
+        border = np.concatenate([lab[:bw].reshape(-1, 3), lab[-bw:].reshape(-1, 3),
+                                 lab[:, :bw].reshape(-1, 3), lab[:, -bw:].reshape(-1, 3)])
+        refs = [np.median(border, axis=0)]
+        L = lab[:, :, 0]
+        bright = lab[L >= np.percentile(L, 80)]
+        if len(bright):
+            pap = np.median(bright, axis=0)
+            if np.abs(pap - refs[0]).max() > 8:
+                refs.append(pap)
+        ko = np.ones((_odd(0.012 * min(ch_, cw_)),) * 2, np.uint8)
+        kc = np.ones((_odd(0.03 * min(ch_, cw_)),) * 2, np.uint8)
+        labf = lab.astype(np.float32)
+        for ref in refs:
+            diff = labf - ref.astype(np.float32)
+            d8 = np.clip(cv2.sqrt((diff * diff).sum(axis=2)) * 4, 0, 255).astype(np.uint8)
+            t, m = cv2.threshold(d8, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+            if t < 24:  # fewer than ~6 Lab units: no real colour difference
+                continue
+            m = cv2.morphologyEx(m, cv2.MORPH_CLOSE, kc)
+            m = cv2.morphologyEx(m, cv2.MORPH_OPEN, ko)
+            out.extend(((c.astype(np.float32) + 0.5) * f - 0.5).astype(np.int32)
+                       for c in _big_contours(m, min_area / f / f, 8))
+    return out
+
+
+_CUES = ("canny", "median", "lines", "region", "pairs")
+
+
+def _card_candidates(img: np.ndarray, cues=_CUES):
+    """Scored card candidates (score, area, quad, aspect, strict) in analysis pixels."""
     small, sx, sy = _downscale(img, _CARD_SIDE)
     h, w = small.shape[:2]
     gray = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY)
@@ -912,8 +1053,11 @@ def find_card_regions(image_bgr) -> list[CardRegion]:
     small_f = small.astype(np.float32)
     area = float(h * w)
     min_area, max_area = 0.035 * area, 0.97 * area
-    raw: list[np.ndarray] = []
-    raw.extend(_quads_from_contours(_candidate_contours(small, gray, gx, gy), min_area, max_area))
+    card_short = math.sqrt(0.04 * area / CARD_ASPECT)  # the smallest card accepted
+    lines = _long_lines(gray, 0.25 * card_short) if "pairs" in cues or "lines" in cues else []
+    raw = _quads_from_contours(_candidate_contours(small, gray, gx, gy, lines, cues), min_area, max_area)
+    if "pairs" in cues:
+        raw.extend(_parallel_pairs(lines, 0.8 * card_short, max(h, w)))
     # de-duplicate before the (more costly) refinement
     uniq: list[np.ndarray] = []
     for q in raw:
@@ -924,13 +1068,21 @@ def find_card_regions(image_bgr) -> list[CardRegion]:
         uniq.append(q)
         if len(uniq) >= 60:
             break
-    cands = []
+    work = []
     for q in uniq:
+        d01 = np.hypot(*(q[1] - q[0])) + np.hypot(*(q[3] - q[2]))
+        d12 = np.hypot(*(q[2] - q[1])) + np.hypot(*(q[0] - q[3]))
+        ar = max(d01, d12) / max(min(d01, d12), 1e-9)
+        if 1.2 <= ar <= 2.1:
+            work.append((q, 0.05))
+        work.extend((hq, 0.12) for hq in _split_pair(q))
+    cands = []
+    for q, rf in work:
         short = min(np.hypot(*(q[1] - q[0])), np.hypot(*(q[2] - q[1])))
-        r = _refine_quad(q, gx, gy, max(4.0, 0.05 * short))
+        r, pol = _refine_quad(q, gx, gy, max(4.0, rf * short))
         if r is None:
             continue
-        r = _refine_quad(_order_clockwise(r), gx, gy, 3.0)
+        r, _ = _refine_quad(_order_clockwise(r), gx, gy, 3.0, pol)
         if r is None:
             continue
         r = _order_clockwise(r)
@@ -950,6 +1102,7 @@ def find_card_regions(image_bgr) -> list[CardRegion]:
         persp = _perspective_strength(oq)
         if not (max(1.35, lo * math.exp(-0.6 * persp)) <= asp <= min(1.9, hi * math.exp(0.6 * persp))):
             continue
+        strict = lo <= asp <= hi
         # corner angles: a card seen in perspective stays a convex, not too skewed quad
         ok = True
         for i in range(4):
@@ -960,22 +1113,43 @@ def find_card_regions(image_bgr) -> list[CardRegion]:
         if not ok:
             continue
         sup, contrast = _side_support(r, gx, gy, small_f)
-        edge = 0.7 * float(sup.mean()) + 0.3 * float(sup.min())
+        s0, s1, s2, s3 = np.sort(sup)
+        if s0 < 0.35 or s1 < 0.6:
+            continue  # a card's outline is visible on (nearly) all four sides
+        edge = 0.45 * s0 + 0.25 * s1 + 0.15 * (s2 + s3)
         dev = min(1.0, abs(math.log(asp / CARD_ASPECT)) / math.log(hi / CARD_ASPECT))
-        score = 0.65 * edge + 0.2 * min(1.0, contrast / 25.0) + 0.15 * (1.0 - dev)
-        if edge < 0.45 or sup.min() < 0.2 or score < 0.45:
+        score = 0.7 * edge + 0.15 * min(1.0, contrast / 20.0) + 0.15 * (1.0 - dev)
+        if score < 0.5:
             continue
-        cands.append((score, a, r, asp))
+        cands.append((score, a, r, asp, strict))
+    return cands, (h, w), sx, sy
+
+
+def find_card_regions(image_bgr) -> list[CardRegion]:
+    """ID-1 card shaped quadrilaterals (85.6 x 54 mm) on a page or photo.
+
+    Handles A4 photocopies with one or two cards (any rotation, including upside down, on white
+    or grey paper with copier edges and watermark text), phone photos of a card on a desk or
+    fabric with perspective and uneven light, and an image that already is a card crop (one
+    region covering the whole image, ``whole_image=True``).  Candidates come from colour-edge
+    contours, median-filtered edges and background-difference regions; each side is snapped to
+    the straight edge it lies on, and candidates are scored by edge support along the four
+    sides, inside/outside contrast and closeness to the ID-1 aspect, then non-maximum
+    suppressed.  Regions are returned top to bottom, left to right."""
+    img = to_bgr(image_bgr)
+    H, W = img.shape[:2]
+    cands, (h, w), sx, sy = _card_candidates(img)
+    area = float(h * w)
     kept = _nms(cands)
     aspect_img = max(W, H) / min(W, H)
     regions: list[CardRegion] = []
     is_croplike = CARD_ASPECT_RANGE[0] <= aspect_img <= CARD_ASPECT_RANGE[1] + 0.05
-    if is_croplike and not any(a >= 0.2 * area for _, a, _, _ in kept):
+    if is_croplike and not any(c[1] >= 0.2 * area for c in kept):
         q = np.array([[0, 0], [W - 1, 0], [W - 1, H - 1], [0, H - 1]], np.float64)
         q = _order_card(q)
         regions.append(CardRegion(q.astype(np.float32), [0, 0, W, H], 0.5, float(aspect_img), True))
         return regions
-    for score, a, r, asp in kept:
+    for score, a, r, asp, _ in kept:
         q = (r + 0.5) / np.array([sx, sy]) - 0.5
         q = _order_card(q)
         x0, y0 = np.floor(q.min(axis=0)).astype(int)
@@ -986,32 +1160,44 @@ def find_card_regions(image_bgr) -> list[CardRegion]:
 
 
 def _nms(cands):
-    """Keep the best-scored candidates; drop those overlapping a kept one.  A candidate that
-    contains a good smaller candidate (a page or a sheet holding cards, two cards taken
-    together) is dropped first."""
+    """Non-maximum suppression of (score, area, quad, aspect, strict) candidates.
+
+    Nested pairs first: a candidate holding two or more separate smaller good ones that leave
+    much of it uncovered, or one much smaller (< 12 % of it), is a sheet holding cards and
+    goes; otherwise the inner ones go (halves of a card, a box printed on it) unless scored
+    far better.  Then greedy NMS by score."""
     cands = sorted(cands, key=lambda c: -c[0])
-    keep = []
-    for i, c in enumerate(cands):
-        contains = False
-        for j, d in enumerate(cands):
-            if j == i or d[1] >= 0.55 * c[1] or d[0] < 0.55:
-                continue
-            _, iom = _poly_iou(c[2], d[2])
-            if iom > 0.9:
-                contains = True
-                break
-        if not contains:
-            keep.append(c)
+    n = len(cands)
+    dropped = [False] * n
+    inner: list[list[int]] = [[] for _ in range(n)]
+    for i in range(n):
+        for j in range(n):
+            if i != j and cands[j][1] < 0.55 * cands[i][1] and cands[j][0] >= 0.5:
+                if _poly_iou(cands[i][2], cands[j][2])[1] > 0.9:
+                    inner[i].append(j)
+    for i in range(n):
+        if not inner[i]:
+            continue
+        sep = []
+        for j in inner[i]:
+            if all(_poly_iou(cands[j][2], cands[k][2])[0] < 0.3 for k in sep):
+                sep.append(j)
+        if len(sep) >= 2 and sum(cands[j][1] for j in sep) < 0.7 * cands[i][1]:
+            dropped[i] = True  # a sheet holding cards
+        elif min(cands[j][1] for j in sep) < 0.12 * cands[i][1]:
+            dropped[i] = True  # a sheet holding one card (an ID-1 card is ~7.5 % of A4)
+        elif max(cands[j][0] for j in sep) > cands[i][0] + 0.2:
+            dropped[i] = True
+        else:
+            for j in inner[i]:
+                dropped[j] = True
     kept = []
-    for c in keep:
-        drop = False
-        for k in kept:
-            iou, iom = _poly_iou(c[2], k[2])
-            if iou > 0.3 or iom > 0.6:
-                drop = True
-                break
-        if not drop:
-            kept.append(c)
+    for i, c in enumerate(cands):
+        if dropped[i]:
+            continue
+        if any(max(_poly_iou(c[2], k[2])[0] > 0.3, _poly_iou(c[2], k[2])[1] > 0.6) for k in kept):
+            continue
+        kept.append(c)
     return kept
 
 

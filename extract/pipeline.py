@@ -18,10 +18,12 @@ import cv2
 import numpy as np
 
 from extract import pages as P
+from extract import seals
 from extract.classify import classify_lines
 from extract.fields import get_extractor
 from extract.inputs import InputLimits, Page, load_bytes
 from extract.layout import cluster_lines, reading_order
+from extract.reread import ink_ratio, reread_box
 from extract.verify import finalize_document
 from ocr import OcrEngine, OcrLine, OcrOptions, create_engine
 from ocr.base import EngineUnavailable
@@ -238,7 +240,7 @@ class Pipeline:
     def _ocr_oriented(self, view: View, timer: Timer) -> tuple[list[OcrLine], View]:
         """OCR a view; if it reads better upside down, turn it and OCR again."""
         with timer("ocr"):
-            lines = self.engine.recognize(view.image)
+            lines = self.engine.recognize(seals.remove_seals(view.image))
         score0 = _text_score(lines)
         if score0 >= 0.93 and len(lines) >= 2:
             return lines, view
@@ -259,8 +261,41 @@ class Pipeline:
             img2, M = _rot180(view.image)
             view = View(img2, M @ view.H, view.kind, view.region, (view.rotation + 180) % 360)
             with timer("ocr"):
-                lines = self.engine.recognize(view.image)
+                lines = self.engine.recognize(seals.remove_seals(view.image))
         return lines, view
+
+    def _second_look(self, view: View, dt, lines: list[OcrLine], fields: dict) -> dict:
+        """Re-read template boxes of missing values and of multi-line values by recognition
+        alone; flag a multi-line value with unread ink right under it as maybe incomplete."""
+        h, w = view.image.shape[:2]
+        extra: list[OcrLine] = []
+        for fname, spec in dt.fields.items():
+            if not spec.template:
+                continue
+            names = spec.split or [fname]
+            if all(n in fields for n in names) and spec.multiline <= 1:
+                continue
+            t = spec.template
+            extra += reread_box(self.engine, view.image, [t[0] * w, t[1] * h, t[2] * w, t[3] * h], lines + extra)
+        if extra:
+            lines = lines + extra
+            fields = _extract_fields(self.extractor, dt, lines, (w, h), view.image)
+            for f in fields.values():
+                if f.bbox and any(_inside(l.bbox, f.bbox) for l in extra):
+                    f.checks.append("reread")
+        heights = sorted(l.bbox[3] - l.bbox[1] for l in lines) or [20.0]
+        lh = heights[len(heights) // 2]
+        for fname, spec in dt.fields.items():
+            f = fields.get(fname)
+            if f is None or spec.multiline <= 1 or not spec.template or not f.bbox:
+                continue
+            t = spec.template
+            below = [t[0] * w, f.bbox[3] + 0.2 * lh, t[2] * w, min(t[3] * h, f.bbox[3] + 1.3 * lh)]
+            if below[3] - below[1] > 0.5 * lh and ink_ratio(view.image, below) > 0.03 and not any(
+                _inside(l.bbox, below) for l in lines
+            ):
+                f.checks.append("value_may_be_incomplete")
+        return fields
 
     def _document(
         self, view: View, lines: list[OcrLine], page_no: int, warnings: list[str], timer: Timer, allowed: list[str] | None
@@ -284,11 +319,22 @@ class Pipeline:
         with timer("fields"):
             h, w = view.image.shape[:2]
             fields = _extract_fields(self.extractor, dt, lines, (w, h), view.image)
+        if dt.layout == "card":
+            with timer("reread"):
+                fields = self._second_look(view, dt, lines, fields)
         with timer("checks"):
             finalize_document(doc, dt, fields, page_no, lambda b: _round(P.map_bbox(Hinv, b)), self.options.review_threshold, self.options.debug)
-        if view.rotation:
-            doc.rotation = view.rotation  # type: ignore[attr-defined]
+        # how the document lies on the page: the angle of its text baseline, clockwise
+        a, b = P.map_points(Hinv, [[0.0, 0.0], [100.0, 0.0]])
+        angle = float(np.degrees(np.arctan2(b[1] - a[1], b[0] - a[0]))) % 360
+        doc.rotation = int(round(angle / 90.0)) % 4 * 90  # type: ignore[attr-defined]
         return doc
+
+
+def _inside(a, b) -> bool:
+    """Is the centre of box a inside box b?"""
+    cx, cy = (a[0] + a[2]) / 2, (a[1] + a[3]) / 2
+    return b[0] <= cx <= b[2] and b[1] <= cy <= b[3]
 
 
 def _completeness(doc: DocumentResult, doctypes) -> float:

@@ -16,6 +16,15 @@ from schemas.doctypes import DocType
 from schemas.result import DocumentResult, FieldResult
 
 Checker = Callable[[dict[str, ExtractedField]], None]
+
+# checks of any document type that mean "look at this" (on top of the checkers' own sets)
+GENERIC_FAILING_CHECKS = frozenset({"traditional_chars", "value_may_be_incomplete", "pattern_mismatch", "repair_ambiguous"})
+
+
+def failing_checks() -> frozenset[str]:
+    from extract.checks.documents import FAILING_CHECKS
+
+    return FAILING_CHECKS | GENERIC_FAILING_CHECKS
 _CHECKERS: dict[str, Checker] = {}
 
 
@@ -61,8 +70,7 @@ def finalize_document(
     if dt.checks and dt.checks in _CHECKERS:
         _CHECKERS[dt.checks](fields)
     _generic_checks(dt, fields)
-    from extract.checks.documents import FAILING_CHECKS
-
+    FAILING_CHECKS = failing_checks()
     reasons: list[str] = []
     for name, f in fields.items():
         f.confidence = field_confidence(dt.type, name, f)

@@ -69,10 +69,10 @@ def check_id_front(fields: dict[str, ExtractedField]) -> None:
         idconf = field_confidence("id_card_front", "id_number", idf)
         if bd is None and chk.birth_date is not None:
             fields["birth_date"] = ExtractedField(
-                chk.birth_date.isoformat(), "", None, [], "derived", ["derived_from_id_number"], confidence=idconf
+                chk.birth_date.isoformat(), "", idf.bbox, [], "derived", ["derived_from_id_number"], confidence=idconf
             )
         if sx is None and chk.sex:
-            fields["sex"] = ExtractedField(chk.sex, "", None, [], "derived", ["derived_from_id_number"], confidence=idconf)
+            fields["sex"] = ExtractedField(chk.sex, "", idf.bbox, [], "derived", ["derived_from_id_number"], confidence=idconf)
 
 
 @register_checker("id_card_back")
@@ -140,7 +140,9 @@ def check_discharge_summary(fields: dict[str, ExtractedField]) -> None:
 def check_lab_report(fields: dict[str, ExtractedField]) -> None:
     _dates(fields, ["report_date"])
     if "items" in fields:
-        _apply(fields, {"items": records.check_lab_items(fields["items"].value)})
+        f = fields["items"]
+        derived = frozenset(f.notes.get("derived_flags", ()))
+        _apply(fields, {"items": records.check_lab_items(f.value, derived)})
 
 
 # ------------------------------------------------------------------ civil status

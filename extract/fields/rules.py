@@ -137,9 +137,11 @@ def table_field(lines: list[OcrLine], spec: FieldSpec, image: np.ndarray | None)
     tables = find_tables(lines, spec.columns, image=image, end=spec.end)
     if not tables:
         return None
-    items, confs, cells, raws = [], [], [], []
+    items, confs, cells, raws, derived = [], [], [], [], []
     for tb in tables:
         for it in table_items(tb):
+            if it.flag_source == "derived":
+                derived.append(len(items))
             items.append(it.value)
             for k in ITEM_KEYS:
                 c = it.cell_confs.get(k)
@@ -151,7 +153,7 @@ def table_field(lines: list[OcrLine], spec: FieldSpec, image: np.ndarray | None)
         return None
     bs = [tb.bbox for tb in tables]
     bbox = [min(b[0] for b in bs), min(b[1] for b in bs), max(b[2] for b in bs), max(b[3] for b in bs)]
-    return ExtractedField(items, "\n".join(raws), bbox, confs, "table", notes={"cell_confs": cells, "tables": len(tables)})
+    return ExtractedField(items, "\n".join(raws), bbox, confs, "table", notes={"cell_confs": cells, "tables": len(tables), "derived_flags": derived})
 
 
 def _merge_parts(parts: list[ExtractedField]) -> ExtractedField:

@@ -207,13 +207,27 @@ CONVERTERS: dict[str, Callable[[Value], object]] = {
 }
 
 
+_LEADING_MARK = re.compile(r"^[\s\u3000]*(?:[(（]\s*\d{1,2}\s*[)）]|\d{1,2}\s*[.、，,)）．]|[\u2460-\u2473])[\s\u3000]*")
+
+
+def _scored_confs(kind: str, v: Value) -> list[float]:
+    """The character confidences that bear on the value: a diagnosis's list numbers do not."""
+    if kind != "diagnosis":
+        return v.confs
+    out: list[float] = []
+    for sp in v.spans:
+        m = _LEADING_MARK.match(sp.text)
+        out.extend(sp.confs[m.end():] if m else sp.confs)
+    return out or v.confs
+
+
 def to_field(kind: str, v: Value) -> ExtractedField:
     conv = CONVERTERS.get(kind, conv_text)
     return ExtractedField(
         value=conv(v),
         raw=v.text,
         bbox=v.bbox,
-        char_confs=v.confs,
+        char_confs=_scored_confs(kind, v),
         source=v.source,
         alts=v.alts,
     )

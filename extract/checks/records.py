@@ -1,0 +1,224 @@
+"""Checks for the medical and civil-status documents and the cards (beyond the ID card).
+
+Each function takes plain values (strings as extracted; normalised or raw) and returns check
+names. The names are stable; consumers may rely on them.
+
+Vocabulary
+----------
+``certificate_number`` (disability certificate: 18-character ID number + category digit +
+level digit)
+    ``checksum_ok`` / ``checksum_failed`` – the ID part's GB 11643 check character;
+    ``length_invalid`` – not 20 characters;
+    ``certificate_matches_id`` / ``certificate_mismatch_id`` – the ID part equals the printed
+    ``id_number`` (the check is put on both fields);
+    ``category_matches_number`` / ``category_mismatch_number`` – the 19th digit is the printed
+    ``disability_category`` (put on both); ``category_code_invalid`` – not 1–7;
+    ``level_matches_number`` / ``level_mismatch_number`` – the 20th digit is the printed
+    ``disability_level`` (put on both); ``level_code_invalid`` – not 1–4.
+``card_number`` (bank card)
+    ``luhn_ok`` / ``luhn_failed``; ``length_invalid`` – not 16–19 digits.
+dates
+    ``date_in_future`` – after today; ``date_invalid`` – unreadable or impossible;
+    ``death_after_birth`` / ``death_before_birth`` (on ``death_date``);
+    ``issued_after_death`` / ``issued_before_death`` (on ``issue_date`` of a death certificate);
+    ``discharge_after_admission`` / ``discharge_before_admission`` (on ``discharge_date``);
+    ``issued_after_birth`` / ``issued_before_birth`` (disability certificate ``issue_date``).
+``items`` (lab report)
+    ``flags_match_ranges`` – every numeric result with a numeric reference range carries the
+    flag the range implies; ``flag_mismatch_range`` – some item does not (a misread result,
+    range or flag); ``flags_from_ranges`` – some flags were not read and are the ones the
+    ranges imply (informational); ``item_result_missing`` – a row's result was not read.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from typing import Any
+
+from extract.checks.idnumber import validate
+from extract.normalize import (
+    DISABILITY_CATEGORIES,
+    DISABILITY_LEVELS,
+    normalize_disability_category,
+    normalize_disability_level,
+    normalize_id_number,
+    parse_date,
+)
+
+FAILING_CHECKS: frozenset[str] = frozenset({
+    "certificate_mismatch_id",
+    "category_mismatch_number",
+    "level_mismatch_number",
+    "category_code_invalid",
+    "level_code_invalid",
+    "luhn_failed",
+    "length_invalid",
+    "checksum_failed",
+    "date_in_future",
+    "date_invalid",
+    "death_before_birth",
+    "issued_before_death",
+    "discharge_before_admission",
+    "issued_before_birth",
+    "flag_mismatch_range",
+    "item_result_missing",
+})
+SUPPORTING_CHECKS: frozenset[str] = frozenset({
+    "certificate_matches_id",
+    "category_matches_number",
+    "level_matches_number",
+    "luhn_ok",
+    "flags_match_ranges",
+})
+
+
+# --------------------------------------------------------------------------- cards
+def luhn_ok(digits: str) -> bool:
+    if not digits or not digits.isdigit():
+        return False
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = int(ch)
+        if i % 2 == 1:
+            d *= 2
+            if d > 9:
+                d -= 9
+        total += d
+    return total % 10 == 0
+
+
+def check_bank_card_number(number: Any) -> list[str]:
+    t = re.sub(r"\D", "", str(number or ""))
+    out = []
+    if not 16 <= len(t) <= 19:
+        out.append("length_invalid")
+    out.append("luhn_ok" if luhn_ok(t) else "luhn_failed")
+    return out
+
+
+# --------------------------------------------------------------------------- disability
+def check_disability_number(
+    certificate_number: Any, id_number: Any = None, category: Any = None, level: Any = None
+) -> dict[str, list[str]]:
+    """Checks of a disability certificate's number against its ID part and the printed
+    ID number, category and level. Returns checks per field name (only fields given)."""
+    out: dict[str, list[str]] = {"certificate_number": []}
+    cert = normalize_id_number(certificate_number) if isinstance(certificate_number, str) else None
+    if not cert:
+        return {}
+    if len(cert) != 20:
+        out["certificate_number"].append("length_invalid")
+        return out
+    idpart = cert[:18]
+    v = validate(idpart)
+    out["certificate_number"].append("checksum_ok" if v.kind != "invalid" and v.checksum_ok else "checksum_failed")
+    idn = normalize_id_number(id_number) if isinstance(id_number, str) else None
+    if idn:
+        c = "certificate_matches_id" if idn == idpart else "certificate_mismatch_id"
+        out["certificate_number"].append(c)
+        out["id_number"] = [c]
+    cat_d, lvl_d = cert[18], cert[19]
+    if not (cat_d.isdigit() and int(cat_d) in DISABILITY_CATEGORIES):
+        out["certificate_number"].append("category_code_invalid")
+    elif category is not None:
+        cat = normalize_disability_category(category) if isinstance(category, str) else None
+        c = "category_matches_number" if cat == DISABILITY_CATEGORIES[int(cat_d)] else "category_mismatch_number"
+        out["certificate_number"].append(c)
+        out["disability_category"] = [c]
+    if not (lvl_d.isdigit() and int(lvl_d) in DISABILITY_LEVELS):
+        out["certificate_number"].append("level_code_invalid")
+    elif level is not None:
+        lvl = normalize_disability_level(level) if isinstance(level, str) else None
+        c = "level_matches_number" if lvl == DISABILITY_LEVELS[int(lvl_d)] else "level_mismatch_number"
+        out["certificate_number"].append(c)
+        out["disability_level"] = [c]
+    return out
+
+
+def category_from_number(certificate_number: str) -> str | None:
+    t = normalize_id_number(certificate_number) or ""
+    return DISABILITY_CATEGORIES.get(int(t[18])) if len(t) == 20 and t[18].isdigit() else None
+
+
+def level_from_number(certificate_number: str) -> str | None:
+    t = normalize_id_number(certificate_number) or ""
+    return DISABILITY_LEVELS.get(int(t[19])) if len(t) == 20 and t[19].isdigit() else None
+
+
+# --------------------------------------------------------------------------- dates
+def check_date(value: Any, today: _dt.date | None = None) -> tuple[_dt.date | None, list[str]]:
+    """A date value: parsed, with ``date_invalid`` or ``date_in_future`` when so.
+    A year-month date (``2019-05``) is valid and compared by its first day."""
+    today = today or _dt.date.today()
+    if not isinstance(value, str) or not value:
+        return None, ["date_invalid"]
+    d = parse_date(value)
+    if d is None and re.fullmatch(r"\d{4}-\d{2}", value):
+        try:
+            d = _dt.date(int(value[:4]), int(value[5:7]), 1)
+        except ValueError:
+            d = None
+    if d is None:
+        return None, ["date_invalid"]
+    if d > today:
+        return d, ["date_in_future"]
+    return d, []
+
+
+def order_check(earlier: _dt.date | None, later: _dt.date | None, ok: str, bad: str) -> list[str]:
+    if earlier is None or later is None:
+        return []
+    return [ok if later >= earlier else bad]
+
+
+# --------------------------------------------------------------------------- lab items
+_NUM = r"[-+]?\d+(?:\.\d+)?"
+_RANGE = re.compile(rf"^\s*({_NUM})\s*(?:-{{1,2}}|~|～|—|–|至)\s*({_NUM})\s*$")
+_UPPER = re.compile(rf"^\s*(?:<|＜|≤|⩽|<=)\s*({_NUM})\s*$")
+_LOWER = re.compile(rf"^\s*(?:>|＞|≥|⩾|>=)\s*({_NUM})\s*$")
+
+
+def expected_flag(result: Any, reference_range: Any) -> str | None:
+    """The flag a numeric result implies against a numeric range; None when undecidable."""
+    if not isinstance(result, str) or not isinstance(reference_range, str):
+        return None
+    m = re.fullmatch(rf"\s*({_NUM})\s*", result)
+    if not m:
+        return None
+    x = float(m.group(1))
+    r = _RANGE.match(reference_range)
+    if r:
+        lo, hi = float(r.group(1)), float(r.group(2))
+        if lo > hi:
+            return None
+        return "↑" if x > hi else "↓" if x < lo else ""
+    r = _UPPER.match(reference_range)
+    if r:
+        return "↑" if x > float(r.group(1)) else None if x == float(r.group(1)) else ""
+    r = _LOWER.match(reference_range)
+    if r:
+        return "↓" if x < float(r.group(1)) else None if x == float(r.group(1)) else ""
+    return None
+
+
+def check_lab_items(items: Any, derived: set[int] | frozenset[int] = frozenset()) -> list[str]:
+    """Flags against ranges (items whose flag was derived from the range are not evidence),
+    and items whose result was not read."""
+    if not isinstance(items, list) or not items:
+        return []
+    out: list[str] = []
+    if any(isinstance(it, dict) and not (it.get("result") or "").strip() for it in items):
+        out.append("item_result_missing")
+    if derived:
+        out.append("flags_from_ranges")
+    decided = 0
+    for i, it in enumerate(items):
+        if not isinstance(it, dict) or i in derived:
+            continue
+        exp = expected_flag(it.get("result"), it.get("reference_range"))
+        if exp is None:
+            continue
+        decided += 1
+        if exp != (it.get("flag") or ""):
+            return out + ["flag_mismatch_range"]
+    return out + (["flags_match_ranges"] if decided else [])

@@ -1,0 +1,158 @@
+"""Seals, stamps and diagonal marks: text that must never become a field value.
+
+A hospital's red seal (诊断证明专用章, its name on an arc) is often stamped over the date or the
+signature; a copy may carry a diagonal "复印无效" or a red framed stamp. OCR reads pieces of
+them as lines. A line is seal text when
+
+- it is short and names a seal (专用章, 公章, 印章 …), or
+- it is clearly rotated (arc pieces, diagonal watermarks): the top edge of its box is more than
+  :data:`MAX_ANGLE` degrees off the horizontal of an upright view, or
+- (with the image) its ink is mostly red and it lies inside a red, roughly round blob (a seal);
+  a hospital name printed in red in the header is not inside a seal and stays.
+
+The classifier still sees every line (a seal's 诊断证明专用章 is good evidence for the type);
+only field extraction works on the lines that remain.
+"""
+from __future__ import annotations
+
+import math
+import re
+
+import numpy as np
+
+from ocr.base import OcrLine
+
+SEAL_WORDS = re.compile(r"专用章|公章|印章|财务章|合同章|业务章|用章$|^[\u4e00-\u9fff]{0,4}章$")
+MAX_SEAL_TEXT = 12  # a longer line that mentions a seal is a note ("需加盖…专用章方有效")
+MAX_ANGLE = 12.0
+RED_SHARE = 0.7
+
+
+def is_seal_text(text: str) -> bool:
+    t = re.sub(r"[\s\u3000]+", "", text)
+    return 0 < len(t) <= MAX_SEAL_TEXT and bool(SEAL_WORDS.search(t))
+
+
+def line_angle(line: OcrLine) -> float:
+    """Angle in degrees (0 = horizontal) of the top edge of a line's polygon."""
+    p = line.polygon
+    if len(p) < 2:
+        return 0.0
+    (x0, y0), (x1, y1) = p[0], p[1]
+    a = math.degrees(math.atan2(y1 - y0, x1 - x0))
+    a = (a + 180.0) % 360.0 - 180.0
+    # a polygon listed from another corner: fold to the nearest multiple of 90
+    return abs(((a + 45.0) % 90.0) - 45.0) if abs(a) > 45 else abs(a)
+
+
+def is_rotated(line: OcrLine, max_angle: float = MAX_ANGLE) -> bool:
+    if len(line.text.strip()) <= 1:  # one character: its box angle means little
+        return False
+    return line_angle(line) > max_angle
+
+
+def red_mask(image: np.ndarray) -> np.ndarray:
+    """Pixels of red ink (BGR image): red clearly above green and blue."""
+    if image is None or image.ndim != 3 or image.shape[2] < 3:
+        return np.zeros(image.shape[:2] if image is not None else (0, 0), bool)
+    b = image[..., 0].astype(np.int16)
+    g = image[..., 1].astype(np.int16)
+    r = image[..., 2].astype(np.int16)
+    return (r - np.maximum(g, b) > 45) & (r > 90)
+
+
+def ink_mask(image: np.ndarray) -> np.ndarray:
+    gray = image.mean(axis=2) if image.ndim == 3 else image.astype(np.float32)
+    return (gray < 170) | red_mask(image)
+
+
+def seal_regions(image: np.ndarray) -> list[tuple[float, float, float, float]]:
+    """Boxes (x0, y0, x1, y1) of red, roughly round blobs as large as a seal."""
+    import cv2
+
+    if image is None or image.ndim != 3:
+        return []
+    H, W = image.shape[:2]
+    scale = 1.0
+    img = image
+    if max(H, W) > 1400:
+        scale = 1400.0 / max(H, W)
+        img = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    m = red_mask(img).astype(np.uint8) * 255
+    if not m.any():
+        return []
+    k = max(3, int(round(min(img.shape[:2]) * 0.008)))
+    m = cv2.morphologyEx(m, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)), iterations=2)
+    n, _, stats, _ = cv2.connectedComponentsWithStats(m, 8)
+    out = []
+    lo = 0.06 * min(img.shape[:2])
+    for i in range(1, n):
+        x, y, w, h, area = stats[i]
+        if w < lo or h < lo or not (0.55 <= w / max(1, h) <= 1.8):
+            continue
+        if area < 0.04 * w * h:  # a thin ring is fine, a few stray pixels are not
+            continue
+        out.append((x / scale, y / scale, (x + w) / scale, (y + h) / scale))
+    return out
+
+
+def red_share(image: np.ndarray, bbox: list[float]) -> float:
+    """Share of red among the ink pixels inside `bbox`."""
+    H, W = image.shape[:2]
+    x0, y0, x1, y1 = (int(round(v)) for v in bbox)
+    x0, y0, x1, y1 = max(0, x0), max(0, y0), min(W, x1), min(H, y1)
+    if x1 <= x0 or y1 <= y0:
+        return 0.0
+    crop = image[y0:y1, x0:x1]
+    ink = ink_mask(crop)
+    n = int(ink.sum())
+    if n < 10:
+        return 0.0
+    return float((red_mask(crop) & ink).sum()) / n
+
+
+def seal_lines(lines: list[OcrLine], image: np.ndarray | None = None) -> set[int]:
+    """Indices of the lines that are seal or stamp text."""
+    out = {i for i, l in enumerate(lines) if is_seal_text(l.text) or is_rotated(l)}
+    if image is not None and image.ndim == 3 and len(lines):
+        regions = seal_regions(image)
+        if regions:
+            for i, l in enumerate(lines):
+                if i in out:
+                    continue
+                x0, y0, x1, y1 = l.bbox
+                cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+                inside = any(r[0] <= cx <= r[2] and r[1] <= cy <= r[3] for r in regions)
+                if inside and red_share(image, l.bbox) >= RED_SHARE:
+                    out.add(i)
+    return out
+
+
+def without_seals(lines: list[OcrLine], image: np.ndarray | None = None) -> list[OcrLine]:
+    drop = seal_lines(lines, image)
+    return [l for i, l in enumerate(lines) if i not in drop]
+
+
+def remove_seals(image: np.ndarray, regions: list[tuple[float, float, float, float]] | None = None) -> np.ndarray:
+    """The image with the red ink of seals whitened (inside the seal blobs only, so a header
+    printed in red stays): text stamped over keeps its black or blue strokes, and the OCR
+    reads it instead of the seal. Returns the image itself when there is no seal."""
+    if image is None or image.ndim != 3:
+        return image
+    regions = seal_regions(image) if regions is None else regions
+    if not regions:
+        return image
+    out = image.copy()
+    H, W = image.shape[:2]
+    for x0, y0, x1, y1 in regions:
+        pad = 0.05 * max(x1 - x0, y1 - y0)
+        a, b = int(max(0, x0 - pad)), int(max(0, y0 - pad))
+        c, d = int(min(W, x1 + pad)), int(min(H, y1 + pad))
+        roi = out[b:d, a:c]
+        # the red channel of red ink is as bright as the paper; dark ink stays dark in it
+        r = roi[..., 2].astype(np.int16)
+        m = red_mask(roi)
+        paper = np.percentile(r, 90) if r.size else 255
+        val = np.clip(np.maximum(r, paper - 10), 0, 255).astype(np.uint8)
+        roi[m] = np.stack([val[m]] * 3, axis=-1)
+    return out

@@ -1,0 +1,603 @@
+"""Tables from text geometry (lab reports): header row -> columns, y-clusters -> rows.
+
+1. Header: lines whose text is made only of header words (序号 项目 缩写 结果 提示 单位 参考范围 …,
+   one column -> synonyms, from the document type) are header pieces; pieces on one row with
+   at least three columns, among them the result and the name or code, form a header row.
+   A column name met twice on one header row starts a second table printed beside the first
+   (the page is split in the widest empty stripe between them).
+2. Columns: boundaries between neighbouring header words, placed in the widest stripe that
+   no data character covers (data are often wider than their header), or on a vertical ruling
+   line when the table is ruled.
+3. Rows: every data line is cut into pieces at the column boundaries (by character positions,
+   so a line the OCR merged over two cells is split again), pieces are clustered by height into
+   rows, or assigned to the bands between horizontal ruling lines when the table is ruled.
+   The table ends at a line with an end word (采样时间, 检验者 …) or a large vertical gap.
+4. Items: {name, code (when a code column exists), result, unit, reference_range, flag}; the
+   flag comes from its own column or glued to the result (`2.11低`, `14 H`) and is normalised
+   to `↑`, `↓` or ``.
+
+Ruling lines are found with OpenCV (morphological opening of the binarised view with long
+thin kernels) when an image is given.
+"""
+from __future__ import annotations
+
+import re
+import statistics
+import unicodedata
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from extract.layout import char_boxes
+from ocr.base import OcrLine
+
+DEFAULT_COLUMNS: dict[str, list[str]] = {
+    "seq": ["序号", "序", "No", "NO", "No."],
+    "name": ["项目名称", "检验项目", "检测项目", "项目", "中文名称", "名称"],
+    "code": ["缩写", "代号", "英文名称", "英文缩写", "代码"],
+    "result": ["结果", "检验结果", "测定结果", "检测结果"],
+    "flag": ["提示", "标志", "异常提示", "状态"],
+    "unit": ["单位"],
+    "reference_range": ["参考范围", "参考值", "参考区间", "参考值范围", "生物参考区间"],
+}
+DEFAULT_END = ["采样时间", "接收时间", "报告时间", "检验者", "检验人", "检验医师", "审核者", "审核人", "审核医师",
+               "备注", "注:", "本报告", "此结果", "本检验结果"]
+ITEM_KEYS = ("name", "code", "result", "unit", "reference_range", "flag")
+
+_UP = {"↑", "H", "HH", "高", "偏高", "个", "^", "▲", "↑↑", "升高"}
+_DOWN = {"↓", "L", "LL", "低", "偏低", "▼", "↓↓", "降低"}
+_GLUED_FLAG = re.compile(r"^(?P<r>.*?[\d)])\s*(?P<f>↑↑|↓↓|↑|↓|HH|LL|H|L|偏高|偏低|高|低|个|▲|▼)$")
+
+
+def normalize_flag(s: str | None) -> str:
+    """`↑`, `↓` or `` from H/L/高/低/↑/↓ (and 个, a common misreading of ↑)."""
+    t = re.sub(r"[\s\u3000*]+", "", unicodedata.normalize("NFKC", s or "")).upper()
+    if t in {x.upper() for x in _UP}:
+        return "↑"
+    if t in {x.upper() for x in _DOWN}:
+        return "↓"
+    return ""
+
+
+def split_result_flag(s: str) -> tuple[str, str]:
+    """`2.11低` -> (`2.11`, `↓`); `14 H` -> (`14`, `↑`); `阴性` -> (`阴性`, ``)."""
+    t = s.strip()
+    m = _GLUED_FLAG.match(t)
+    if m and m.group("r").strip():
+        return m.group("r").strip(), normalize_flag(m.group("f"))
+    return t, ""
+
+
+def _fold_cell(t: str) -> str:
+    """Half-width digits, letters and ASCII punctuation; other characters as printed (～, ≥)."""
+    out = []
+    for ch in t:
+        o = ord(ch)
+        if ch.isspace() or ch == "\u3000":
+            continue
+        if 0xFF01 <= o <= 0xFF5D:  # full-width ASCII, but not ～ (FF5E)
+            ch = chr(o - 0xFEE0)
+        elif ch == "\u00b5":  # micro sign -> Greek mu
+            ch = "μ"
+        out.append(ch)
+    return "".join(out)
+
+
+_FLAG_PREFIX = re.compile(r"^(↑↑|↓↓|↑|↓|HH|LL|H|L|偏高|偏低|高|低)(?=[A-Za-zμ%×*0-9])")
+_KNOWN_UNITS_WITH_L = {"L/L", "L"}
+
+
+def split_flag_unit(t: str) -> tuple[str, str]:
+    """A flag printed in a column without a header lands in the unit's cell: `Hμmol/L` ->
+    (`↑`, `μmol/L`). `L/L` (a haematocrit unit) stays a unit."""
+    m = _FLAG_PREFIX.match(t)
+    if not m or t in _KNOWN_UNITS_WITH_L:
+        return "", t
+    return normalize_flag(m.group(1)), t[m.end():]
+
+
+def clean_name(t: str) -> str:
+    t = _fold_cell(t)
+    return re.sub(r"^[yY](?=[-－])", "γ", t)  # γ-谷氨酰转肽酶: γ read as y
+
+
+def clean_range(t: str) -> str:
+    """As printed; an ASCII ~ between numbers is the full-width ～ of Chinese reports."""
+    return re.sub(r"(?<=\d)~(?=\d)", "～", _fold_cell(t))
+
+
+def clean_unit(t: str) -> str:
+    t = _fold_cell(t)
+    t = re.sub(r"μ+", "μ", t)
+    return re.sub(r"(?<=[A-Za-zμ])1(?=[/A-Za-z]|$)", "l", t)
+
+
+@dataclass
+class Piece:
+    """Part of one line that falls into one column."""
+
+    line: int
+    start: int
+    end: int
+    text: str
+    bbox: list[float]
+    confs: list[float]
+    col: int = -1
+
+    @property
+    def cy(self) -> float:
+        return (self.bbox[1] + self.bbox[3]) / 2
+
+    @property
+    def h(self) -> float:
+        return self.bbox[3] - self.bbox[1]
+
+
+@dataclass
+class Table:
+    keys: list[str]  # column keys, left to right
+    bounds: list[float]  # len(keys)+1 x positions: column i is [bounds[i], bounds[i+1])
+    header_bbox: list[float]
+    rows: list[dict[str, list[Piece]]] = field(default_factory=list)
+    ruled: bool = False
+
+    @property
+    def bbox(self) -> list[float]:
+        bs = [self.header_bbox] + [p.bbox for r in self.rows for ps in r.values() for p in ps]
+        return [min(b[0] for b in bs), min(b[1] for b in bs), max(b[2] for b in bs), max(b[3] for b in bs)]
+
+
+@dataclass
+class Rulings:
+    horizontal: list[tuple[float, float, float]]  # (y, x0, x1)
+    vertical: list[tuple[float, float, float]]  # (x, y0, y1)
+
+
+def find_rulings(image: np.ndarray | None, line_height: float = 20.0) -> Rulings:
+    """Horizontal and vertical ruling lines (morphological opening with long thin kernels)."""
+    import cv2
+
+    if image is None:
+        return Rulings([], [])
+    gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY) if image.ndim == 3 else image
+    bw = cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 25, 15)
+    H, W = bw.shape
+    hl = max(25, int(3.0 * line_height))
+    vl = max(15, int(1.4 * line_height))
+    hmask = cv2.morphologyEx(bw, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (hl, 1)))
+    vmask = cv2.morphologyEx(bw, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, vl)))
+    hor, ver = [], []
+    n, _, st, _ = cv2.connectedComponentsWithStats(hmask, 8)
+    for i in range(1, n):
+        x, y, w, h, _ = st[i]
+        if w >= hl and h <= max(6, line_height * 0.3):
+            hor.append((y + h / 2.0, float(x), float(x + w)))
+    n, _, st, _ = cv2.connectedComponentsWithStats(vmask, 8)
+    for i in range(1, n):
+        x, y, w, h, _ = st[i]
+        if h >= vl and w <= max(6, line_height * 0.3):
+            ver.append((x + w / 2.0, float(y), float(y + h)))
+    return Rulings(sorted(hor), sorted(ver))
+
+
+# ------------------------------------------------------------------------------- header
+def _segment(sq: str, vocab: list[tuple[str, str]]) -> list[tuple[str, int, int]] | None:
+    """Cut `sq` entirely into header words (longest first); None when it cannot be."""
+    out, i = [], 0
+    while i < len(sq):
+        if sq[i] in ":：.、|":
+            i += 1
+            continue
+        for word, key in vocab:
+            if sq.startswith(word, i):
+                out.append((key, i, i + len(word)))
+                i += len(word)
+                break
+        else:
+            return None
+    return out or None
+
+
+@dataclass
+class _HeaderWord:
+    key: str
+    line: int
+    x0: float
+    x1: float
+    y0: float
+    y1: float
+
+    @property
+    def cx(self) -> float:
+        return (self.x0 + self.x1) / 2
+
+
+def _header_words(lines: list[OcrLine], columns: dict[str, list[str]]) -> list[_HeaderWord]:
+    vocab = sorted(
+        ((unicodedata.normalize("NFKC", w).replace(" ", ""), k) for k, ws in columns.items() for w in ws),
+        key=lambda kv: -len(kv[0]),
+    )
+    out = []
+    for li, l in enumerate(lines):
+        pos = [i for i, ch in enumerate(l.text) if not (ch.isspace() or ch == "\u3000")]
+        sq = "".join(unicodedata.normalize("NFKC", l.text[i])[:1] for i in pos)
+        seg = _segment(sq, vocab)
+        if not seg:
+            continue
+        xs = char_boxes(l)
+        for key, a, b in seg:
+            out.append(_HeaderWord(key, li, xs[pos[a]][0], xs[pos[b - 1]][1], l.bbox[1], l.bbox[3]))
+    return out
+
+
+def _header_rows(words: list[_HeaderWord]) -> list[list[_HeaderWord]]:
+    words = sorted(words, key=lambda w: (w.y0 + w.y1) / 2)
+    rows: list[list[_HeaderWord]] = []
+    for w in words:
+        cy, h = (w.y0 + w.y1) / 2, w.y1 - w.y0
+        if rows:
+            r = rows[-1]
+            rcy = statistics.mean((x.y0 + x.y1) / 2 for x in r)
+            if abs(cy - rcy) < 0.6 * h:
+                r.append(w)
+                continue
+        rows.append([w])
+    out = []
+    for r in rows:
+        r.sort(key=lambda w: w.x0)
+        keys = {w.key for w in r}
+        if len(keys) >= 3 and "result" in keys and ({"name", "code"} & keys):
+            out.append(r)
+    return out
+
+
+def _split_groups(row: list[_HeaderWord]) -> list[list[_HeaderWord]]:
+    groups: list[list[_HeaderWord]] = [[]]
+    seen: set[str] = set()
+    for w in row:
+        if w.key in seen:
+            groups.append([])
+            seen = set()
+        groups[-1].append(w)
+        seen.add(w.key)
+    return [g for g in groups if len({w.key for w in g}) >= 3 and "result" in {w.key for w in g}]
+
+
+# ------------------------------------------------------------------------------- geometry
+def _is_space(ch: str) -> bool:
+    return ch.isspace() or ch == "\u3000"
+
+
+def _char_extents(l: OcrLine) -> list[tuple[float, float]]:
+    """Each character's x-extent: its cell from `char_boxes`, tightened to about one character
+    width around its centre (a character next to a wide gap does not own the gap)."""
+    h = max(1.0, l.bbox[3] - l.bbox[1])
+    out = []
+    for ch, (a, b) in zip(l.text, char_boxes(l)):
+        c = (a + b) / 2
+        if b - a > 1.3 * h:  # the cell spans a gap: re-centre on the character
+            c = _centre(l, len(out))
+        hw = 0.5 * h if ord(ch) > 0x2000 else 0.3 * h
+        out.append((max(a, c - hw), min(b, c + hw)))
+    return out
+
+
+def _centre(l: OcrLine, i: int) -> float:
+    x0, _, x1, _ = l.bbox
+    n = max(1, len(l.text))
+    if l.char_positions and len(l.char_positions) == len(l.text):
+        return x0 + l.char_positions[i] * (x1 - x0)
+    return x0 + (i + 0.5) * (x1 - x0) / n
+
+
+def _tokens(l: OcrLine) -> list[tuple[int, int, float, float]]:
+    """Runs of non-space characters of a line: (start, end, x0, x1). A run is also cut where
+    two neighbouring characters stand far apart (the OCR joined two cells without a space)."""
+    xs = _char_extents(l)
+    centres = [_centre(l, i) for i in range(len(l.text))]
+    far = 1.8 * max(1.0, l.bbox[3] - l.bbox[1])
+    out, i, n = [], 0, len(l.text)
+    while i < n:
+        if _is_space(l.text[i]):
+            i += 1
+            continue
+        j = i + 1
+        while j < n and not _is_space(l.text[j]) and centres[j] - centres[j - 1] <= far:
+            j += 1
+        out.append((i, j, xs[i][0], xs[j - 1][1]))
+        i = j
+    return out
+
+
+def _coverage(lines: list[OcrLine], ids: list[int], x0: float, x1: float) -> np.ndarray:
+    """How many text tokens cover each pixel column of [x0, x1)."""
+    n = max(1, int(np.ceil(x1 - x0)))
+    cnt = np.zeros(n, np.int32)
+    for li in ids:
+        for _, _, a, b in _tokens(lines[li]):
+            ia, ib = int(max(0, np.floor(a - x0))), int(min(n, np.ceil(b - x0)))
+            if ib > ia:
+                cnt[ia:ib] += 1
+    return cnt
+
+
+def _best_cut(cnt: np.ndarray, x0: float, lo: float, hi: float) -> float | None:
+    """The middle of the widest stretch of least coverage in [lo, hi]."""
+    ia, ib = int(max(0, np.floor(lo - x0))), int(min(len(cnt), np.ceil(hi - x0)))
+    if ib - ia < 1:
+        return None
+    seg = cnt[ia:ib]
+    m = seg.min()
+    best, bl, run = None, 0, None
+    for k, v in enumerate(seg):
+        if v == m:
+            run = k if run is None else run
+            if k - run + 1 > bl:
+                bl, best = k - run + 1, (run, k)
+        else:
+            run = None
+    if best is None:
+        return None
+    return x0 + ia + (best[0] + best[1] + 1) / 2.0
+
+
+def _column_of(cx: float, bounds: list[float]) -> int:
+    for c in range(len(bounds) - 1):
+        if bounds[c] <= cx < bounds[c + 1]:
+            return c
+    return -1
+
+
+def _pieces(lines: list[OcrLine], li: int, bounds: list[float], rules: list[float] = ()) -> list[Piece]:
+    """Cut a line into column pieces: a space-separated token lying mostly in one column goes
+    there whole (a unit overflowing into the next column), others are cut by their
+    characters' centres (cells the OCR read as one run; always across a ruling line)."""
+    l = lines[li]
+    xs = _char_extents(l)
+    confs = (
+        list(l.char_confidences) if l.char_confidences and len(l.char_confidences) == len(l.text) else [l.confidence] * len(l.text)
+    )
+    runs: list[list[int]] = []  # [col, start, end]
+    for s, e, a, b in _tokens(l):
+        w = max(1e-6, b - a)
+        overlaps = [max(0.0, min(b, bounds[c + 1]) - max(a, bounds[c])) for c in range(len(bounds) - 1)]
+        best = int(np.argmax(overlaps)) if overlaps else -1
+        crosses_rule = any(a + 2 < x < b - 2 for x in rules)
+        if best >= 0 and overlaps[best] >= 0.7 * w and not crosses_rule:
+            parts = [(best, s, e)]
+        else:
+            parts = []
+            for i in range(s, e):
+                c = _column_of((xs[i][0] + xs[i][1]) / 2, bounds)
+                if parts and parts[-1][0] == c:
+                    parts[-1] = (c, parts[-1][1], i + 1)
+                else:
+                    parts.append((c, i, i + 1))
+        for c, ps, pe in parts:
+            if runs and runs[-1][0] == c:
+                runs[-1][2] = pe
+            else:
+                runs.append([c, ps, pe])
+    pieces = []
+    for col, s, e in runs:
+        if col < 0:
+            continue
+        bx = [xs[s][0], l.bbox[1], xs[e - 1][1], l.bbox[3]]
+        pieces.append(Piece(li, s, e, l.text[s:e], bx, [c for c, ch in zip(confs[s:e], l.text[s:e]) if not _is_space(ch)], col))
+    return pieces
+
+
+def _cluster_rows(pieces: list[Piece]) -> list[list[Piece]]:
+    if not pieces:
+        return []
+    med_h = statistics.median(p.h for p in pieces)
+    rows: list[list[Piece]] = []
+    for p in sorted(pieces, key=lambda p: p.cy):
+        if rows:
+            rcy = statistics.mean(q.cy for q in rows[-1])
+            if abs(p.cy - rcy) < 0.5 * med_h:
+                rows[-1].append(p)
+                continue
+        rows.append([p])
+    return rows
+
+
+# ------------------------------------------------------------------------------- main
+def find_tables(
+    lines: list[OcrLine],
+    columns: dict[str, list[str]] | None = None,
+    image: np.ndarray | None = None,
+    end: list[str] | None = None,
+) -> list[Table]:
+    """Every table in reading order (top to bottom, left to right)."""
+    columns = columns or DEFAULT_COLUMNS
+    end_words = [unicodedata.normalize("NFKC", w).replace(" ", "") for w in (end if end is not None else DEFAULT_END)]
+    words = _header_words(lines, columns)
+    header_rows = _header_rows(words)
+    if not header_rows:
+        return []
+    hs = [l.height for l in lines if l.text.strip()]
+    med_h = statistics.median(hs) if hs else 20.0
+    rulings = find_rulings(image, med_h) if image is not None else Rulings([], [])
+    page_x1 = max(l.bbox[2] for l in lines)
+    page_x0 = min(l.bbox[0] for l in lines)
+    tables: list[Table] = []
+    for hi, row in enumerate(header_rows):
+        groups = _split_groups(row)
+        if not groups:
+            continue
+        hy0 = min(w.y0 for w in row)
+        hy1 = max(w.y1 for w in row)
+        # vertical extent: down to the next header row, an end word or a large gap
+        y_limit = header_rows[hi + 1][0].y0 - 0.2 * med_h if hi + 1 < len(header_rows) else float("inf")
+        header_lines = {w.line for w in row}
+        below = [
+            li for li, l in enumerate(lines)
+            if li not in header_lines and (l.bbox[1] + l.bbox[3]) / 2 > hy1 - 0.2 * med_h and l.bbox[1] < y_limit
+        ]
+        below.sort(key=lambda li: lines[li].bbox[1])
+        body: list[int] = []
+        last_bottom = hy1
+        for li in below:
+            l = lines[li]
+            sq = unicodedata.normalize("NFKC", re.sub(r"[\s\u3000]+", "", l.text))
+            if any(w and w in sq for w in end_words):
+                break
+            if l.bbox[1] - last_bottom > 3.5 * med_h and body:
+                break
+            body.append(li)
+            last_bottom = max(last_bottom, l.bbox[3])
+        # split the page between tables printed side by side
+        splits = [page_x0 - 1.0]
+        for ga, gb in zip(groups, groups[1:]):
+            lo, hi_x = ga[-1].cx, gb[0].x0
+            cnt = _coverage(lines, body, lo, hi_x)
+            x = _best_cut(cnt, lo, max(lo, ga[-1].x1), hi_x)
+            splits.append(x if x is not None else (ga[-1].x1 + gb[0].x0) / 2)
+        splits.append(page_x1 + 1.0)
+        for gi, g in enumerate(groups):
+            left, right = splits[gi], splits[gi + 1]
+            ids = [li for li in body if lines[li].bbox[2] > left and lines[li].bbox[0] < right]
+            cnt = _coverage(lines, ids, left, right)
+            vx = [
+                v[0] for v in rulings.vertical
+                if left <= v[0] <= right and v[1] <= hy1 and v[2] >= hy0
+            ]
+            bounds = [left]
+            for wa, wb in zip(g, g[1:]):
+                rv = [x for x in vx if wa.cx < x < wb.cx]
+                if rv:  # a ruling line between the two header words
+                    bounds.append(min(rv, key=lambda x: abs(x - (wa.x1 + wb.x0) / 2)))
+                    continue
+                x = _best_cut(cnt, left, wa.cx, wb.cx)
+                if x is None:
+                    x = (wa.x1 + wb.x0) / 2
+                bounds.append(x)
+            bounds.append(right)
+            tb = Table([w.key for w in g], bounds, [g[0].x0, hy0, g[-1].x1, hy1], ruled=bool(vx))
+            pieces = [p for li in ids for p in _pieces(lines, li, bounds, vx)]
+            rc = tb.keys.index("result") if "result" in tb.keys else -1
+            rows = _rows(pieces, rulings, left, right, hy1, med_h, rc)
+            for r in rows:
+                cells: dict[str, list[Piece]] = {}
+                for p in sorted(r, key=lambda p: (p.bbox[0], p.bbox[1])):
+                    cells.setdefault(tb.keys[p.col], []).append(p)
+                tb.rows.append(cells)
+            tables.append(tb)
+    return tables
+
+
+def _rows(pieces: list[Piece], rulings: Rulings, left: float, right: float, top: float, med_h: float,
+          result_col: int = -1) -> list[list[Piece]]:
+    """Rows: the bands between horizontal ruling lines when the table is ruled row by row (a
+    band then holds a wrapped name whole), else clusters of pieces by height."""
+    rows = _cluster_rows(pieces)
+    hor = sorted(
+        h[0] for h in rulings.horizontal
+        if h[0] > top - 0.3 * med_h and min(h[2], right) - max(h[1], left) > 0.5 * (right - left)
+    )
+    if len(hor) >= 3:
+        bands = [(a, b) for a, b in zip(hor, hor[1:]) if b - a > 0.6 * med_h]
+        out: list[list[Piece]] = [[] for _ in bands]
+        for p in pieces:
+            for bi, (a, b) in enumerate(bands):
+                if a <= p.cy < b:
+                    out[bi].append(p)
+                    break
+        # a band holding two results is not a row (a three-line table's body between two rules)
+        fine = all(len(_cluster_rows([p for p in r if p.col == result_col])) <= 1 for r in out)
+        if bands and fine and sum(len(r) for r in out) >= 0.8 * len(pieces):
+            # text outside every band (below the table's bottom rule) is not the table's
+            return [r for r in out if r]
+    return rows
+
+
+def _cell(ps: list[Piece] | None) -> tuple[str, list[float], list[float] | None]:
+    if not ps:
+        return "", [], None
+    text = " ".join(p.text.strip() for p in ps)
+    confs = [c for p in ps for c in p.confs]
+    bs = [p.bbox for p in ps]
+    return text, confs, [min(b[0] for b in bs), min(b[1] for b in bs), max(b[2] for b in bs), max(b[3] for b in bs)]
+
+
+@dataclass
+class Item:
+    value: dict[str, str]
+    cell_confs: dict[str, list[float]]
+    bbox: list[float]
+    flag_source: str = "printed"  # printed | derived (from the range: no mark was read) | none
+
+
+def _code(t: str) -> str:
+    t = _fold_cell(t)
+    return "Cl" if t == "C1" else t  # chloride: l read as 1
+
+
+def table_items(tb: Table, derive_flags: bool = True) -> list[Item]:
+    """The rows of a table as items.
+
+    A row without a result is a section title or a wrapped name (appended to the row above
+    when it follows closely), unless it has a code, unit or range: then it is an item whose
+    result was not read (result ``""``). When no flag mark was read and the result lies
+    outside a numeric reference range, the flag is the one the range implies
+    (`flag_source` "derived"): OCR often misses a small arrow."""
+    from extract.checks.records import expected_flag
+
+    has_code = "code" in tb.keys
+    items: list[Item] = []
+    last_bottom = None
+    for cells in tb.rows:
+        name, nconf, nb = _cell(cells.get("name"))
+        result, rconf, rb = _cell(cells.get("result"))
+        boxes = [p.bbox for ps in cells.values() for p in ps]
+        if not boxes:
+            continue
+        top = min(b[1] for b in boxes)
+        bottom = max(b[3] for b in boxes)
+        others = [k for k in ("code", "unit", "reference_range") if cells.get(k)]
+        if not result and not others:
+            h = bottom - top
+            if name and items and last_bottom is not None and top - last_bottom < 0.6 * h and len(cells) == 1:
+                it = items[-1]
+                it.value["name"] += clean_name(name)
+                it.cell_confs["name"] = it.cell_confs.get("name", []) + nconf
+            continue
+        if not name and not cells.get("code"):
+            continue
+        code, cconf, _ = _cell(cells.get("code"))
+        unit, uconf, _ = _cell(cells.get("unit"))
+        rng, gconf, _ = _cell(cells.get("reference_range"))
+        flag_txt, fconf, _ = _cell(cells.get("flag"))
+        res, glued = split_result_flag(_fold_cell(result))
+        unit_txt = clean_unit(unit)
+        flag = normalize_flag(flag_txt) if flag_txt else glued
+        if "flag" not in tb.keys:
+            # a flag column without a header word: its marks sit in the unit's cell
+            uflag, rest = split_flag_unit(unit_txt)
+            if not flag and uflag:
+                flag, unit_txt = uflag, rest
+            elif normalize_flag(unit_txt) and not flag:
+                flag, unit_txt = normalize_flag(unit_txt), ""
+        range_txt = clean_range(rng)
+        source = "printed" if flag else "none"
+        if not flag and derive_flags:
+            exp = expected_flag(res, range_txt)
+            if exp:
+                flag, source = exp, "derived"
+        v: dict[str, str] = {"name": clean_name(name)}
+        if has_code:
+            v["code"] = _code(code)
+        v.update({"result": res, "unit": unit_txt, "reference_range": range_txt, "flag": flag})
+        cc = {"name": nconf, "result": rconf or [0.0]}
+        if has_code:
+            cc["code"] = cconf
+        if unit:
+            cc["unit"] = uconf
+        if rng:
+            cc["reference_range"] = gconf
+        if flag_txt:
+            cc["flag"] = fconf
+        items.append(Item(v, cc, [min(b[0] for b in boxes), top, max(b[2] for b in boxes), bottom], source))
+        last_bottom = bottom
+    return items
