@@ -24,7 +24,7 @@ from extract.fields import get_extractor
 from extract.inputs import InputLimits, Page, load_bytes
 from extract.layout import cluster_lines, reading_order
 from extract.reread import ink_ratio, reread_box
-from extract.verify import finalize_document
+from extract.verify import finalize_document, link_documents
 from ocr import OcrEngine, OcrLine, OcrOptions, create_engine
 from ocr.base import EngineUnavailable
 from schemas.doctypes import load_doctypes
@@ -131,6 +131,8 @@ class Pipeline:
                 res.errors.append(
                     ErrorItem(code="page_failed", message=f"page {page.number}: {type(exc).__name__}: {exc}", page=page.number)
                 )
+        with timer("checks"):
+            link_documents(res.documents, self.options.review_threshold)
         res.errors[:0] = loaded.errors
         res.timings = {**timer.t, "total": round(time.perf_counter() - t0, 4)}  # type: ignore[attr-defined]
         res.engine = self.options.ocr.kind  # type: ignore[attr-defined]

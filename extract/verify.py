@@ -97,3 +97,31 @@ def finalize_document(
         reasons.append(f"document type confidence {doc.confidence:.2f} below {threshold}")
     doc.needs_review = bool(reasons)
     doc.review_reasons = reasons  # type: ignore[attr-defined]
+
+
+def link_documents(docs: list[DocumentResult], threshold: float) -> None:
+    """Checks across documents of one file: an ID card's back against its front (the
+    holder's age at issue fixes the validity term; the authority's region)."""
+    from extract.checks.documents import link_id_card_sides
+
+    fronts = [d for d in docs if d.type == "id_card_front"]
+    backs = [d for d in docs if d.type == "id_card_back"]
+    if len(fronts) != 1 or len(backs) != 1:
+        return  # several people's cards: no safe pairing
+    front = {k: f.value for k, f in fronts[0].fields.items()}
+    back = backs[0]
+    failing = failing_checks()
+    added = link_id_card_sides(front, {k: f.value for k, f in back.fields.items()})
+    for name, names in added.items():
+        f = back.fields.get(name)
+        if f is None:
+            continue
+        new = [c for c in names if c not in f.checks]
+        f.checks.extend(new)
+        bad = [c for c in new if c in failing]
+        if bad:
+            f.confidence = min(f.confidence, 0.5)
+            back.needs_review = True
+            reasons = getattr(back, "review_reasons", None) or []
+            reasons.append(f"{name}: {', '.join(bad)} (against the front)")
+            back.review_reasons = reasons  # type: ignore[attr-defined]

@@ -4,4 +4,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 export PADDLE_PDX_DISABLE_MODEL_SOURCE_CHECK=True
-exec .venv/bin/matex extract --format table samples/demo/*.jpg samples/demo/*.png samples/demo/*.pdf 2>/dev/null
+shopt -s nullglob
+files=(samples/demo/*.jpg samples/demo/*.png samples/demo/*.pdf)
+exec .venv/bin/matex extract --format table "${files[@]}"

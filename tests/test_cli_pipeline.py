@@ -1,0 +1,114 @@
+"""`matex extract` and the pipeline on every input type, with real OCR."""
+import io
+import json
+import subprocess
+import sys
+
+import cv2
+import numpy as np
+import pytest
+from PIL import Image
+
+from samples.generate import generate
+from tests.helpers import char_accuracy, encode, text_image, text_pdf
+
+MATEX = [sys.executable, "-m", "matex.cli"]
+
+
+def _run(*args, cwd=None):
+    return subprocess.run([*MATEX, *args], capture_output=True, text=True, timeout=300, cwd=cwd)
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    d = tmp_path_factory.mktemp("in")
+    s = generate("id_front_clean", 21, 0)
+    (d / "card.webp").write_bytes(encode(Image.fromarray(s.image[:, :, ::-1]), "WEBP", quality=95))
+    (d / "card.truth.json").write_text(json.dumps(s.truth, ensure_ascii=False))
+    (d / "empty.jpg").write_bytes(b"")
+    (d / "notes.png").write_bytes(b"this is not a png at all")
+    (d / "text.pdf").write_bytes(text_pdf(pages=[["诊断证明书", "姓名 王小明", "诊断 高血压病3级"]], image_pages=[text_image()]))
+    return d
+
+
+def test_cli_json_for_one_file_follows_the_contract(files):
+    out = _run("extract", str(files / "card.webp"))
+    assert out.returncode == 0, out.stderr
+    res = json.loads(out.stdout)
+    assert set(res) >= {"source", "sha256", "pages", "documents", "errors"}
+    assert res["source"] == "card.webp" and res["pages"] == 1 and len(res["sha256"]) == 64
+    truth = json.loads((files / "card.truth.json").read_text())["documents"][0]["fields"]
+    [doc] = res["documents"]
+    assert doc["type"] == "id_card_front"
+    for key in ("page", "region", "confidence", "needs_review", "warnings", "fields", "crosscheck"):
+        assert key in doc
+    f = doc["fields"]["id_number"]
+    assert f["value"] == truth["id_number"]["value"]
+    assert set(f) >= {"value", "confidence", "bbox", "page", "raw", "checks"}
+
+
+def test_cli_jsonl_many_files_one_model_load_bad_files_itemised(files):
+    out = _run("extract", "--format", "jsonl", str(files / "card.webp"), str(files / "empty.jpg"), str(files / "notes.png"), str(files / "missing.tif"))
+    assert out.returncode == 0
+    rows = [json.loads(l) for l in out.stdout.splitlines()]
+    assert [r["source"] for r in rows] == ["card.webp", "empty.jpg", "notes.png", "missing.tif"]
+    assert rows[1]["errors"][0]["code"] == "empty_file" and rows[1]["documents"] == []
+    assert rows[2]["errors"][0]["code"] == "unsupported_format"
+    assert rows[3]["errors"][0]["code"] == "file_unreadable"
+    assert "Traceback" not in out.stderr
+
+
+def test_cli_exits_non_zero_when_nothing_could_be_read(files):
+    out = _run("extract", str(files / "empty.jpg"), str(files / "notes.png"))
+    assert out.returncode == 2
+    assert "Traceback" not in out.stderr and "Traceback" not in out.stdout
+    res = json.loads(out.stdout)
+    assert all(r["documents"] == [] and r["errors"] for r in res)
+
+
+def test_cli_table_format(files):
+    out = _run("extract", "--format", "table", str(files / "card.webp"))
+    assert out.returncode == 0 and "[id_card_front]" in out.stdout and "id_number" in out.stdout
+
+
+def test_pdf_text_layer_pages_use_the_pdf_words_not_ocr(pipeline, files):
+    res = pipeline.extract_bytes((files / "text.pdf").read_bytes(), "text.pdf")
+    assert res.pages == 2 and res.errors == []
+    by_page = {d.page: d for d in res.documents}
+    p1 = by_page[1]
+    text1 = "".join(l.text for l in getattr(p1, "lines", []) or []) + "".join(str(f.value) for f in p1.fields.values())
+    assert "王小明" in text1
+    # page 2 has no text layer: it was OCR'd
+    assert 2 in by_page and "ocr" in res.timings
+
+
+def test_multipage_tiff_through_the_pipeline(pipeline):
+    ims = [Image.fromarray(generate("id_front_clean", 22, i).image[:, :, ::-1]) for i in range(2)]
+    buf = io.BytesIO()
+    ims[0].save(buf, format="TIFF", save_all=True, append_images=ims[1:], compression="tiff_deflate")
+    res = pipeline.extract_bytes(buf.getvalue(), "two.tif")
+    assert res.pages == 2
+    assert sorted(d.page for d in res.documents if d.type == "id_card_front") == [1, 2]
+
+
+def test_unknown_document_keeps_its_text_lines(pipeline):
+    img = text_image(["今天天气很好", "我们去公园散步", "然后回家吃饭"], size=(900, 420))
+    res = pipeline.extract_bytes(encode(img, "PNG"), "note.png")
+    [doc] = res.documents
+    assert doc.type == "unknown" and doc.needs_review
+    got = "".join(l.text for l in doc.lines)
+    assert char_accuracy(got, "今天天气很好我们去公园散步然后回家吃饭") >= 0.9
+
+
+def test_stages_are_timed_and_a_page_failure_is_itemised(pipeline, monkeypatch):
+    s = generate("id_back_clean", 23, 0)
+    data = cv2.imencode(".png", s.image)[1].tobytes()
+    res = pipeline.extract_bytes(data, "b.png")
+    assert {"input", "ocr", "classify", "fields", "total"} <= set(res.timings)
+
+    def boom(*a, **k):
+        raise RuntimeError("simulated engine failure")
+
+    monkeypatch.setattr(pipeline, "process_page", boom)
+    res = pipeline.extract_bytes(data, "b.png")
+    assert res.documents == [] and res.errors[0].code == "page_failed" and "simulated" in res.errors[0].message
