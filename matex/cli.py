@@ -12,6 +12,9 @@ COMMAND_MODULES = [
     "matex.commands.bench",
     "matex.commands.golden",
     "matex.commands.case",
+    "matex.commands.serve",
+    "matex.commands.audit",
+    "matex.commands.batch",
 ]
 
 
