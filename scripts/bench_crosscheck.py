@@ -9,8 +9,10 @@
    chunked upserts; `--import-path bulk` skips CSV and validation) and reports rows/s.
 3. Cross-checks M synthetic extracted documents (ExtractionResult objects) one at a time and
    reports per-document latency p50/p95 per backend.
-4. Accuracy: generated claims, half clean (formatting variation only: traditional script,
-   full width, date forms, addresses without province), half with one injected discrepancy
+4. Accuracy: generated claims, half clean (variation that must not be flagged: traditional
+   script, full width, spaced digits, date forms incl. Chinese numerals, addresses without the
+   province, short forms of categories/levels, former names on death certificates, 15-digit ID
+   numbers on old household registers, the applicant's bank card), half with one injected discrepancy
    (wrong ID digit, a different valid ID, a different name character, a different birth date,
    a death certificate for a person alive and receiving a pension, a disability level other
    than the golden one); prints the detection rate (discrepancy flagged, with a flag for the
