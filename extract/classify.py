@@ -55,6 +55,14 @@ def _known_words() -> frozenset[str]:
 
 
 _KNOWN: frozenset[str] | None = None
+_TITLES: frozenset[str] | None = None
+
+
+def _all_titles() -> frozenset[str]:
+    global _TITLES
+    if _TITLES is None:
+        _TITLES = frozenset(_squeeze(k) for dt in load_doctypes().values() for k in dt.classify.titles)
+    return _TITLES
 
 
 def _has_keyword(text: str, kw: str) -> bool:
@@ -72,7 +80,8 @@ def _has_keyword(text: str, kw: str) -> bool:
 
 
 def title_lines(lines: list[OcrLine]) -> list[int]:
-    """Lines printed as titles: clearly taller than the median line, in the top 40 % of the text."""
+    """Lines printed as titles: clearly taller than the median line, in the top 40 % of the text,
+    and the top line (a running header repeats the title on a continuation page)."""
     if not lines:
         return []
     hs = [l.height for l in lines if l.text.strip()]
@@ -83,9 +92,11 @@ def title_lines(lines: list[OcrLine]) -> list[int]:
     bottom = max(l.bbox[3] for l in lines)
     cut = top + 0.4 * max(1.0, bottom - top)
     out = [i for i, l in enumerate(lines) if l.height >= 1.25 * med and l.bbox[1] <= cut]
+    order = sorted(range(len(lines)), key=lambda i: lines[i].bbox[1])
     if not out:  # all lines of one size (a PDF text layer, a card): the first two lines
-        order = sorted(range(len(lines)), key=lambda i: lines[i].bbox[1])
         out = order[:2]
+    elif order[0] not in out:  # the top line: a running header on a continuation page
+        out.append(order[0])
     return out
 
 
@@ -97,9 +108,18 @@ def _squeeze_lines(text: str) -> str:
 
 def score_text(text: str, dt: DocType, title_text: str | None = None) -> float:
     sq = _squeeze_lines(text)
-    s = sum(w for kw, w in dt.classify.keywords.items() if _has_keyword(sq, _squeeze(kw)))
-    s += sum(w for pat, w in dt.classify.patterns.items() if re.search(pat, sq))
     tt = _squeeze_lines(title_text) if title_text is not None else sq
+    s = 0.0
+    for kw, w in dt.classify.keywords.items():
+        k = _squeeze(kw)
+        if w >= 0:
+            s += w if _has_keyword(sq, k) else 0.0
+        elif _has_keyword(tt, k):  # evidence against
+            s += w
+        elif _has_keyword(sq, k):
+            # another type's title only mentioned in the text ("详见出院记录") counts half
+            s += 0.5 * w if k in _all_titles() else w
+    s += sum(w for pat, w in dt.classify.patterns.items() if re.search(pat, sq))
     # titles: the best one counts (诊断证明书 and 诊断证明 are one piece of evidence)
     best = 0.0
     for kw, w in dt.classify.titles.items():

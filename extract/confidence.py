@@ -11,6 +11,7 @@
 """
 from __future__ import annotations
 
+import contextvars
 import json
 import math
 from functools import lru_cache
@@ -38,6 +39,8 @@ SUPPORTING = {
 }
 # a failing check caps the confidence at this value
 FAILING_CAP = 0.5
+LOOKALIKES = {"O": "0", "o": "0", "D": "0", "Q": "0", "I": "1", "l": "1", "|": "1", "i": "1",
+              "Z": "2", "z": "2", "S": "5", "s": "5", "B": "8", "x": "X", "×": "X"}
 DERIVED_FACTOR = 0.98
 
 
@@ -71,8 +74,13 @@ def value_kind(doc_type: str, field: str) -> str:
     return "text"
 
 
+# the OCR engine whose scores are being calibrated (set by the pipeline for each file)
+ENGINE: contextvars.ContextVar[str] = contextvars.ContextVar("matex_engine", default="rapidocr")
+
+
 def calibrate(kind: str, raw: float) -> float:
-    table = _calibration().get(kind) or _calibration().get("all")
+    maps = _calibration().get(ENGINE.get()) or {}
+    table = maps.get(kind) or maps.get("all")
     if table and "x" not in table:
         table = None
     if not table:
@@ -108,8 +116,12 @@ def field_confidence(doc_type: str, field: str, f: ExtractedField) -> float:
 
     FAILING_CHECKS = failing_checks()
     p = calibrate(value_kind(doc_type, field), evidence_score(f))
-    if f.notes.get("repair"):
-        p = min(p, 0.97)  # a repaired value is never certain
+    rep = f.notes.get("repair")
+    if rep:
+        # a letter read where only one digit looks like it (O->0, I->1, B->8) is near-certain;
+        # a digit chosen by the check character among several is for a reviewer to confirm
+        lookalike = all(str(e[1]) in LOOKALIKES and LOOKALIKES[str(e[1])] == str(e[2]) for e in rep.get("edits", []))
+        p = min(p, 0.97 if lookalike else 0.85)
     if any(c in FAILING_CHECKS for c in f.checks):
         p = min(p, FAILING_CAP)
     return max(0.0, min(0.999, p))

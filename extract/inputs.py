@@ -231,7 +231,7 @@ def _text_layer_lines(ppage, scale: float) -> list[OcrLine]:
         if lines:
             last = lines[-1][-1]
             same_row = abs((w["top"] + w["bottom"]) / 2 - (last["top"] + last["bottom"]) / 2) < 0.5 * h
-            near = 0 <= w["x0"] - last["x1"] < 1.5 * h
+            near = 0 <= w["x0"] - last["x1"] < 0.6 * h  # a space, not a table gap
             if same_row and near:
                 lines[-1].append(w)
                 continue

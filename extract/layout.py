@@ -291,10 +291,23 @@ def pair_values(
                 if d < bestd:
                     best, bestd = li, d
             if best is not None and not any(l.start <= 1 for l in by_line.get(best, [])):
-                sp = text_until_label(best, 0)
-                if sp is not None:
-                    val.spans.append(sp)
-                    val.source = "right"
+                cell = [best]
+                if multiline.get(lab.field, 1) > 1:
+                    # a value wrapped inside its cell: lines stacked at the same left edge
+                    bb = lines[best].bbox
+                    hh = bb[3] - bb[1]
+                    for li, line in enumerate(lines):
+                        b = line.bbox
+                        if li == best or li == lab.line or by_line.get(li):
+                            continue
+                        if _row_overlap(b, lab.bbox) >= 0.5 and abs(b[0] - bb[0]) <= 1.5 * hh:
+                            cell.append(li)
+                    cell.sort(key=lambda li: lines[li].bbox[1])
+                for li in cell[: multiline.get(lab.field, 1)]:
+                    sp = text_until_label(li, 0)
+                    if sp is not None:
+                        val.spans.append(sp)
+                        val.source = "right"
             if not val.spans and below.get(lab.field, True):
                 h = lab.bbox[3] - lab.bbox[1]
                 cands = []
@@ -316,7 +329,7 @@ def pair_values(
         if not val.spans:
             continue
         # continuation lines (addresses, diagnoses): under the value or under the label
-        extra = multiline.get(lab.field, 1) - 1
+        extra = multiline.get(lab.field, 1) - len(val.spans)
         gap = line_gap.get(lab.field, 0.9)
         last = val.spans[-1]
         x_lefts = [last.bbox[0]] + ([lab.bbox[0]] if extra > 0 and val.source != "below" else [])
@@ -330,11 +343,17 @@ def pair_values(
                     continue
                 if b[1] - last.bbox[3] > gap * h or min(abs(b[0] - x) for x in x_lefts) > 1.5 * h:
                     continue
-                if li in label_lines_start or by_line.get(li):
-                    continue
                 if nxt is None or b[1] < lines[nxt].bbox[1]:
                     nxt = li
-            if nxt is None:
+            # the next line down is a label's line, or the value of a label left of it on its
+            # row (the next row of a grid): the value has ended
+            if nxt is None or nxt in label_lines_start or by_line.get(nxt):
+                break
+            nb = lines[nxt].bbox
+            if any(
+                li2 != lab.line and lines[li2].bbox[2] <= nb[0] + 0.5 * h and _row_overlap(lines[li2].bbox, nb) >= 0.5
+                for li2 in by_line
+            ):
                 break
             sp = text_until_label(nxt, 0)
             if sp is None:

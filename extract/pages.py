@@ -160,7 +160,7 @@ def _downscale(img: np.ndarray, max_side: int) -> tuple[np.ndarray, float, float
     """Resize so that the longer side is at most ``max_side``; return (img, sx, sy).
 
     Halves with ``pyrDown`` while it can (much faster than INTER_AREA on big pages), then
-    finishes with INTER_AREA.  Small-image coordinates map back as ``(x + 0.5) / sx - 0.5``."""
+    finishes with a bilinear (or, for less than a halving, area) resize.  Small-image coordinates map back as ``(x + 0.5) / sx - 0.5``."""
     h, w = img.shape[:2]
     s = max_side / max(h, w)
     if s >= 1.0:
@@ -170,7 +170,9 @@ def _downscale(img: np.ndarray, max_side: int) -> tuple[np.ndarray, float, float
     while cur.shape[1] >= 2 * nw + 2 and cur.shape[0] >= 2 * nh + 2:
         cur = cv2.pyrDown(cur)
     if cur.shape[1] != nw or cur.shape[0] != nh:
-        cur = cv2.resize(cur, (nw, nh), interpolation=cv2.INTER_AREA)
+        # at most a factor 2 is left after pyrDown: bilinear is close to area averaging there
+        interp = cv2.INTER_LINEAR if cur is not img else cv2.INTER_AREA
+        cur = cv2.resize(cur, (nw, nh), interpolation=interp)
     return cur, nw / w, nh / h
 
 
@@ -698,18 +700,14 @@ def _card_aspect(q: np.ndarray, shape) -> float:
 
 
 def _gradients(small_bgr: np.ndarray, blur: bool = True) -> tuple[np.ndarray, np.ndarray]:
-    """Colour gradient (per pixel, the channel with the largest magnitude), in grey levels/px."""
-    b = cv2.GaussianBlur(small_bgr, (5, 5), 1.0) if blur else small_bgr
-    dx = cv2.split(cv2.Sobel(b, cv2.CV_32F, 1, 0, ksize=3, scale=0.125))
-    dy = cv2.split(cv2.Sobel(b, cv2.CV_32F, 0, 1, ksize=3, scale=0.125))
-    gx, gy = dx[0], dy[0]
-    best = cv2.magnitude(gx, gy)
-    for c in (1, 2):
-        m = cv2.magnitude(dx[c], dy[c])
-        sel = m > best
-        best = np.where(sel, m, best)
-        gx = np.where(sel, dx[c], gx)
-        gy = np.where(sel, dy[c], gy)
+    """Luminance gradient in grey levels per pixel (after a light Gaussian).  Luminance only,
+    so that the polarity of an edge (card brighter or darker than its surroundings) is the same
+    all round; hue-only edges are left to the background-colour cue."""
+    g = small_bgr if small_bgr.ndim == 2 else cv2.cvtColor(small_bgr, cv2.COLOR_BGR2GRAY)
+    if blur:
+        g = cv2.GaussianBlur(g, (5, 5), 1.0)
+    gx = cv2.Sobel(g, cv2.CV_32F, 1, 0, ksize=3, scale=0.125)
+    gy = cv2.Sobel(g, cv2.CV_32F, 0, 1, ksize=3, scale=0.125)
     return gx, gy
 
 
@@ -760,10 +758,13 @@ def _refine_quad(q: np.ndarray, gx: np.ndarray, gy: np.ndarray, reach: float,
     if polarity is None:
         pk = profs[np.arange(4), np.argmax(np.abs(profs), axis=1)]
         polarity = 1.0 if float(pk.sum()) >= 0 else -1.0
+    # each side goes to the offset where an edge runs along most of it: capping the strength
+    # favours a faint edge along the whole side over a strong partial one (a line of text)
+    capped = np.minimum(proj * polarity, 6.0).mean(axis=1)  # 4 x n_o
     lines = []
     for i in range(4):
         pr = proj[i] * polarity  # n_t x n_o
-        prof = profs[i] * polarity
+        prof = capped[i]
         j = int(np.argmax(prof))
         if prof[j] < 1.5:
             lines.append((P[i, 0], P[i, -1] - P[i, 0]))
@@ -775,7 +776,7 @@ def _refine_quad(q: np.ndarray, gx: np.ndarray, gy: np.ndarray, reach: float,
         jj = np.argmax(sub, axis=1)
         strength = sub[np.arange(n_t), jj]
         oo = offs[win][jj]
-        good = strength >= max(2.0, 0.35 * prof[j])
+        good = strength >= max(2.0, 0.5 * prof[j])
         if good.sum() < max(6, n_t // 4):
             pts = P[i] + o * nrm[i]
         else:
@@ -794,6 +795,78 @@ def _refine_quad(q: np.ndarray, gx: np.ndarray, gy: np.ndarray, reach: float,
     return out, polarity
 
 
+def _refine_many(Q: np.ndarray, gx: np.ndarray, gy: np.ndarray, reach: np.ndarray,
+                 polarity: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Vectorised :func:`_refine_quad` for N clockwise quads (N x 4 x 2) at once.
+
+    Returns (quads N x 4 x 2, polarity N, ok N)."""
+    N = len(Q)
+    n_t, K = 32, 17
+    kk = np.linspace(-1.0, 1.0, K)
+    offs = kk[None, :] * reach[:, None]  # N x K
+    d = np.roll(Q, -1, axis=1) - Q
+    L = np.hypot(d[..., 0], d[..., 1])[..., None]
+    u = d / np.maximum(L, 1e-9)
+    nrm = np.stack([u[..., 1], -u[..., 0]], axis=-1)  # N x 4 x 2, outward
+    ts = np.linspace(0.1, 0.9, n_t)
+    P = Q[:, :, None, :] + ts[None, None, :, None] * d[:, :, None, :]  # N x 4 x T x 2
+    O = offs[:, None, None, :]  # N x 1 x 1 x K
+    X = (P[..., 0:1] + O * nrm[:, :, None, None, 0]).astype(np.float32)  # N x 4 x T x K
+    Y = (P[..., 1:2] + O * nrm[:, :, None, None, 1]).astype(np.float32)
+    Xr, Yr = X.reshape(-1, K), Y.reshape(-1, K)
+    gxs = cv2.remap(gx, Xr, Yr, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE).reshape(X.shape)
+    gys = cv2.remap(gy, Xr, Yr, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE).reshape(X.shape)
+    proj = gxs * nrm[:, :, None, None, 0] + gys * nrm[:, :, None, None, 1]  # N x 4 x T x K
+    if polarity is None:
+        profs = proj.mean(axis=2)  # N x 4 x K
+        pk = np.take_along_axis(profs, np.argmax(np.abs(profs), axis=2)[..., None], 2)[..., 0]
+        polarity = np.where(pk.sum(axis=1) >= 0, 1.0, -1.0)
+    pp = proj * polarity[:, None, None, None]
+    # each side goes to the offset where an edge runs along most of it: capping the strength
+    # favours a faint edge along the whole side over a strong partial one (a line of text)
+    # and a slight preference for the outer of two edges (a card's outline, not a box or a
+    # line of text inside it; a neighbouring card's facing edge has the other polarity)
+    capped = np.minimum(pp, 5.0).mean(axis=2) + 0.2 * kk  # N x 4 x K
+    j = np.argmax(capped, axis=2)  # N x 4
+    pv = np.take_along_axis(capped, j[..., None], 2)[..., 0]
+    o = np.take_along_axis(np.broadcast_to(offs[:, None, :], (N, 4, K)), j[..., None], 2)[..., 0]
+    step = (2.0 * reach / (K - 1))[:, None, None, None]
+    win = np.abs(offs[:, None, None, :] - o[..., None, None]) <= np.maximum(2.0, step) + 1e-6
+    sub = np.where(win, pp, -np.inf)
+    jj = np.argmax(sub, axis=3)  # N x 4 x T
+    strength = np.take_along_axis(sub, jj[..., None], 3)[..., 0]
+    oo = np.take_along_axis(np.broadcast_to(offs[:, None, None, :], sub.shape), jj[..., None], 3)[..., 0]
+    good = strength >= np.maximum(2.0, 0.5 * pv)[..., None]
+    few = good.sum(axis=2) < max(6, n_t // 4)  # N x 4
+    oo = np.where(few[..., None], o[..., None], oo)
+    wgt = np.where(few[..., None], 1.0, good.astype(np.float64))
+    flat = pv < 1.0  # no edge at all: keep the side where it is
+    oo = np.where(flat[..., None], 0.0, oo)
+    wgt = np.where(flat[..., None], 1.0, wgt)
+    pts = P + oo[..., None] * nrm[:, :, None, :]  # N x 4 x T x 2
+    # weighted total least squares per side, twice (the second down-weights outliers)
+    for _ in range(2):
+        sw = np.maximum(wgt.sum(axis=2), 1e-9)[..., None]
+        c = (pts * wgt[..., None]).sum(axis=2) / sw  # N x 4 x 2
+        dd = pts - c[:, :, None, :]
+        sxx = (wgt * dd[..., 0] ** 2).sum(axis=2)
+        syy = (wgt * dd[..., 1] ** 2).sum(axis=2)
+        sxy = (wgt * dd[..., 0] * dd[..., 1]).sum(axis=2)
+        ang = 0.5 * np.arctan2(2 * sxy, sxx - syy)
+        dirv = np.stack([np.cos(ang), np.sin(ang)], axis=-1)  # N x 4 x 2
+        res = np.abs(dd[..., 0] * -dirv[..., None, 1] + dd[..., 1] * dirv[..., None, 0])
+        wgt = wgt * np.where(res > 1.5, 1.5 / np.maximum(res, 1e-9), 1.0)
+    # corners: intersection of side i-1 and side i
+    p1, d1 = np.roll(c, 1, axis=1), np.roll(dirv, 1, axis=1)
+    den = d1[..., 0] * dirv[..., 1] - d1[..., 1] * dirv[..., 0]
+    ok_den = np.abs(den) > 1e-6
+    den = np.where(ok_den, den, 1.0)
+    t = ((c[..., 0] - p1[..., 0]) * dirv[..., 1] - (c[..., 1] - p1[..., 1]) * dirv[..., 0]) / den
+    corners = p1 + t[..., None] * d1
+    ok = ok_den.all(axis=1) & np.isfinite(corners).all(axis=(1, 2))
+    return corners, polarity, ok
+
+
 def _split_pair(q: np.ndarray) -> list[np.ndarray]:
     """A clockwise quad shaped like two ID-1 cards side by side or stacked (long/short about
     3.2 or 1.26) split across its long dimension into two halves."""
@@ -808,24 +881,65 @@ def _split_pair(q: np.ndarray) -> list[np.ndarray]:
     return [np.array([q[0], m01, m32, q[3]]), np.array([m01, q[1], q[2], m32])]
 
 
-def _side_support(q: np.ndarray, gx, gy, small_f) -> tuple[np.ndarray, float]:
-    """Per side: fraction of samples with an edge on the side, all of one polarity (the card
-    brighter, or darker, than its surroundings all round); and the median (over sides) colour
-    difference between thin bands inside and outside the quad."""
+def _side_support(Q: np.ndarray, gx, gy, small_f) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For N clockwise quads (N x 4 x 2): per side, the fraction of samples showing the side's
+    edge (N x 4), per quad the median over sides of the colour difference between thin bands
+    inside and outside (N), and how alike the four sides' cross profiles are (N, -1..1).
+
+    The edge must be coherent: one polarity all round (the card brighter, or darker, than its
+    surroundings), at one offset along each side (not the best of several nearby texture
+    edges), and stronger than the gradients in bands a few pixels to either side, so that a
+    quad drawn on a textured or printed background does not collect support."""
+    N = len(Q)
     n_t = 48
-    offs = np.arange(-1.5, 1.51, 0.5)
-    P, nrm, X, Y = _sample_sides(q, offs, n_t, 0.08)
-    proj = _remap(gx, X, Y) * nrm[:, None, None, 0] + _remap(gy, X, Y) * nrm[:, None, None, 1]
-    sgn = 1.0 if float(proj.mean()) >= 0 else -1.0
-    best = (proj * sgn).max(axis=2)  # 4 x n_t
-    sup = (best >= 3.0).mean(axis=1)
-    band = np.array([-7.0, -5.0, 5.0, 7.0])
-    _, _, X2, Y2 = _sample_sides(q, band, 24, 0.15)
-    cols = _remap(small_f, X2, Y2)  # 4 x 24 x 4 x 3
-    inside = cols[:, :, :2].reshape(4, -1, 3).mean(axis=1)
-    outside = cols[:, :, 2:].reshape(4, -1, 3).mean(axis=1)
-    diff = np.abs(inside - outside).max(axis=1)
-    return sup, float(np.median(diff))
+    offs = np.array([-6, -5, -4, -3, -1, -0.5, 0, 0.5, 1, 3, 4, 5, 6, -7, 7], np.float64)
+    d = np.roll(Q, -1, axis=1) - Q
+    L = np.hypot(d[..., 0], d[..., 1])[..., None]
+    u = d / np.maximum(L, 1e-9)
+    nrm = np.stack([u[..., 1], -u[..., 0]], axis=-1)  # N x 4 x 2, outward
+    ts = np.linspace(0.08, 0.92, n_t)
+    P = Q[:, :, None, :] + ts[None, None, :, None] * d[:, :, None, :]  # N x 4 x T x 2
+    X = (P[..., 0:1] + offs * nrm[:, :, None, None, 0]).astype(np.float32)  # N x 4 x T x O
+    Y = (P[..., 1:2] + offs * nrm[:, :, None, None, 1]).astype(np.float32)
+    Xr, Yr = X.reshape(-1, len(offs)), Y.reshape(-1, len(offs))
+    gxs = cv2.remap(gx, Xr, Yr, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE).reshape(X.shape)
+    gys = cv2.remap(gy, Xr, Yr, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE).reshape(X.shape)
+    proj = gxs * nrm[:, :, None, None, 0] + gys * nrm[:, :, None, None, 1]
+    c = proj[..., 4:9]  # N x 4 x T x 5 (offsets -1 .. 1)
+    sgn = np.where(c.mean(axis=(1, 2, 3)) >= 0, 1.0, -1.0)
+    c = c * sgn[:, None, None, None]
+    prof = c.mean(axis=2)  # N x 4 x 5
+    j = np.clip(np.argmax(prof, axis=2), 1, 3)[..., None, None]  # best offset, +-0.5 px around
+    jb = np.broadcast_to(j, c.shape[:3] + (1,))
+    at = np.maximum(np.maximum(np.take_along_axis(c, jb - 1, 3), np.take_along_axis(c, jb, 3)),
+                    np.take_along_axis(c, jb + 1, 3))[..., 0]  # N x 4 x T
+    # typical gradient in the bands beside each side, the calmer of inside and outside (a
+    # neighbouring card's edge may run just outside, text just inside)
+    tex_in = np.median(np.abs(proj[..., :4]).max(axis=3), axis=2)
+    tex_out = np.median(np.abs(proj[..., 9:13]).max(axis=3), axis=2)
+    thr = np.maximum(1.2, 1.5 * np.minimum(tex_in, tex_out))
+    # a dashed or broken outline still counts: average over a few neighbouring samples
+    k = np.ones(5) / 5.0
+    at = np.apply_along_axis(lambda v: np.convolve(v, k, mode="same"), 2, at)
+    sup = (at >= thr[..., None]).mean(axis=2)
+    # colours at -7/-5 (inside) and 5/7 (outside), sampled at every other position
+    sel = [13, 1, 11, 14]
+    cx = np.ascontiguousarray(X[:, :, ::2][..., sel]).reshape(-1, 4)
+    cy = np.ascontiguousarray(Y[:, :, ::2][..., sel]).reshape(-1, 4)
+    cols = cv2.remap(small_f, cx, cy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    cols = cols.reshape(N, 4, -1, 4, 3)
+    inside = cols[:, :, :, :2].mean(axis=(2, 3))  # N x 4 x 3
+    outside = cols[:, :, :, 2:].mean(axis=(2, 3))
+    diff = np.abs(inside - outside).max(axis=2)
+    # the outline looks alike all round (one material boundary): correlate the sides' mean
+    # cross profiles (offsets -6..6, polarity-signed), mean over the 6 pairs of sides
+    order = np.argsort(offs[:13])
+    pr = (proj[..., :13].mean(axis=2) * sgn[:, None, None])[..., order]  # N x 4 x 13
+    pr = pr - pr.mean(axis=2, keepdims=True)
+    pr = pr / np.maximum(np.linalg.norm(pr, axis=2, keepdims=True), 1e-6)
+    cc = np.einsum("nik,njk->nij", pr, pr)
+    alike = (cc.sum(axis=(1, 2)) - 4.0) / 12.0
+    return sup, np.median(diff, axis=1), alike
 
 
 def _quads_from_contours(contours, min_area: float, max_area: float) -> list[np.ndarray]:
@@ -850,6 +964,52 @@ def _quads_from_contours(contours, min_area: float, max_area: float) -> list[np.
         if cv2.contourArea(c) >= 0.5 * rect[1][0] * rect[1][1] or len(out) == 0:
             out.append(cv2.boxPoints(rect).astype(np.float64))
     return out
+
+
+def _ring_ink(ink: np.ndarray, outer: np.ndarray, inners: list[np.ndarray]) -> float:
+    """Fraction of ink pixels inside ``outer`` but outside all ``inners`` (grown by 2 %)."""
+    x0, y0 = np.floor(outer.min(axis=0)).astype(int)
+    x1, y1 = np.ceil(outer.max(axis=0)).astype(int) + 1
+    H, W = ink.shape
+    x0, y0, x1, y1 = max(0, x0), max(0, y0), min(W, x1), min(H, y1)
+    if x1 <= x0 or y1 <= y0:
+        return 0.0
+    m = np.zeros((y1 - y0, x1 - x0), np.uint8)
+    cv2.fillConvexPoly(m, np.round(outer - [x0, y0]).astype(np.int32), 1)
+    for q in inners:
+        c = q.mean(axis=0)
+        cv2.fillConvexPoly(m, np.round(c + 1.02 * (q - c) - [x0, y0]).astype(np.int32), 0)
+    n = int(m.sum())
+    return float((ink[y0:y1, x0:x1] & m).sum()) / max(n, 1)
+
+
+def _ink_count(ink: np.ndarray, q: np.ndarray) -> tuple[float, float]:
+    """(ink pixels, pixels) inside a quad."""
+    x0, y0 = np.floor(q.min(axis=0)).astype(int)
+    x1, y1 = np.ceil(q.max(axis=0)).astype(int) + 1
+    H, W = ink.shape
+    x0, y0, x1, y1 = max(0, x0), max(0, y0), min(W, x1), min(H, y1)
+    if x1 <= x0 or y1 <= y0:
+        return 0.0, 0.0
+    m = np.zeros((y1 - y0, x1 - x0), np.uint8)
+    cv2.fillConvexPoly(m, np.round(q - [x0, y0]).astype(np.int32), 1)
+    return float((ink[y0:y1, x0:x1] & m).sum()), float(m.sum())
+
+
+def _ink_inside(ink: np.ndarray, q: np.ndarray) -> float:
+    """Fraction of ink pixels inside a quad shrunk by 10 % towards its centre."""
+    c = q.mean(axis=0)
+    qq = c + 0.9 * (q - c)
+    x0, y0 = np.floor(qq.min(axis=0)).astype(int)
+    x1, y1 = np.ceil(qq.max(axis=0)).astype(int) + 1
+    H, W = ink.shape
+    x0, y0, x1, y1 = max(0, x0), max(0, y0), min(W, x1), min(H, y1)
+    if x1 <= x0 or y1 <= y0:
+        return 0.0
+    m = np.zeros((y1 - y0, x1 - x0), np.uint8)
+    cv2.fillConvexPoly(m, np.round(qq - [x0, y0]).astype(np.int32), 1)
+    n = int(m.sum())
+    return float((ink[y0:y1, x0:x1] & m).sum()) / max(n, 1)
 
 
 def _poly_iou(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
@@ -909,9 +1069,70 @@ def _long_lines(gray: np.ndarray, min_len: float):
     return out[:60]
 
 
-def _parallel_pairs(lines, min_short: float, max_side: float, limit: int = 40) -> list[np.ndarray]:
+def _prescreen(quads: list[np.ndarray], gx, gy, keep: int) -> list[np.ndarray]:
+    """The ``keep`` quads whose weakest sides show the most coherent edge (one polarity, one
+    offset within +-8 px, averaged along the side with the strength capped), out of
+    hypotheses too many to refine."""
+    if len(quads) <= keep:
+        return quads
+    n_t = 16
+    offs = np.arange(-8.0, 8.01, 2.0)
+    Q = np.stack([_order_clockwise(q) for q in quads])  # N x 4 x 2
+    d = np.roll(Q, -1, axis=1) - Q
+    L = np.hypot(d[..., 0], d[..., 1])[..., None]
+    u = d / np.maximum(L, 1e-9)
+    nrm = np.stack([u[..., 1], -u[..., 0]], axis=-1)  # N x 4 x 2
+    ts = np.linspace(0.15, 0.85, n_t)
+    P = Q[:, :, None, :] + ts[None, None, :, None] * d[:, :, None, :]  # N x 4 x T x 2
+    X = (P[..., None, 0] + offs * nrm[:, :, None, None, 0]).astype(np.float32)
+    Y = (P[..., None, 1] + offs * nrm[:, :, None, None, 1]).astype(np.float32)
+    Xr, Yr = X.reshape(-1, len(offs)), Y.reshape(-1, len(offs))
+    gxs = cv2.remap(gx, Xr, Yr, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE).reshape(X.shape)
+    gys = cv2.remap(gy, Xr, Yr, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE).reshape(X.shape)
+    proj = gxs * nrm[:, :, None, None, 0] + gys * nrm[:, :, None, None, 1]  # N x 4 x T x O
+    pos = np.minimum(proj, 4.0).mean(axis=2).max(axis=2)  # N x 4, brighter outside
+    neg = np.minimum(-proj, 4.0).mean(axis=2).max(axis=2)
+    cov = np.where(pos.sum(axis=1, keepdims=True) >= neg.sum(axis=1, keepdims=True), pos, neg)
+    cov.sort(axis=1)
+    score = 0.4 * cov[:, 0] + 0.3 * cov[:, 1] + 0.3 * cov[:, 2:].mean(axis=1)
+    order = np.argsort(-score)[:keep]
+    return [quads[i] for i in order]
+
+
+def _content_boxes(gray: np.ndarray, min_area: float) -> list[np.ndarray]:
+    """Card hypotheses from blocks of printed content (text, photo, emblem) merged by a
+    closing: the block's rotated box grown by the usual card margins, and grown to the ID-1
+    aspect.  For cards whose outline is faint or broken; the sides are refined afterwards."""
+    h, w = gray.shape
+    ink = cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV,
+                                _odd(min(h, w) / 20), 10)
+    ink = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))  # specks, dust
+    k = _odd(0.035 * min(h, w))
+    ink = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, np.ones((k, k), np.uint8))
+    ko = _odd(0.015 * min(h, w))
+    ink = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((ko, ko), np.uint8))
+    cs, _ = cv2.findContours(ink, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    out = []
+    for c in cs:
+        if cv2.contourArea(c) < 0.4 * min_area:
+            continue
+        (cx, cy), (rw, rh), ang = cv2.minAreaRect(c)
+        if rw < rh:
+            rw, rh, ang = rh, rw, ang + 90.0
+        if rw * rh > 0.6 * h * w:
+            continue
+        for bw, bh in ((rw * 1.1, rh * 1.12), (rw * 1.08, rw * 1.08 / CARD_ASPECT),
+                       (rh * 1.12 * CARD_ASPECT, rh * 1.12)):
+            if bw * bh < min_area or bw / bh > 2.2 or bw / bh < 1.2:
+                continue
+            out.append(cv2.boxPoints(((cx, cy), (bw, bh), ang)).astype(np.float64))
+    return out
+
+
+def _parallel_pairs(lines, min_short: float, max_side: float, limit: int = 600) -> list[np.ndarray]:
     """Card hypotheses from pairs of nearly parallel lines taken as opposite sides: the other
-    two sides are placed from the lines' extents and the ID-1 aspect (then refined)."""
+    two sides are lines across them at the distance the ID-1 aspect asks for, or else are
+    placed from the lines' extents (then everything is refined)."""
     if len(lines) < 2:
         return []
     P0 = np.array([l[0] for l in lines])
@@ -925,6 +1146,7 @@ def _parallel_pairs(lines, min_short: float, max_side: float, limit: int = 40) -
     ii, jj = np.nonzero(np.triu(np.abs(C) >= 0.978, 1))  # within ~12 degrees
     pairs = [(L[i] + L[j], i, j, C[i, j]) for i, j in zip(ii.tolist(), jj.tolist())]
     pairs.sort(key=lambda t: -t[0])
+    pairs = pairs[:300]
     out = []
     for _, i, j, c in pairs:
         u = D[i] + (D[j] if c > 0 else -D[j])
@@ -941,14 +1163,30 @@ def _parallel_pairs(lines, min_short: float, max_side: float, limit: int = 40) -
             continue  # hardly overlapping: not opposite sides of one rectangle
         lo, hi = min(ti[0], tj[0]), max(ti[1], tj[1])
         U = hi - lo
+        # lines across the pair that may close it: roughly perpendicular, spanning much of
+        # the gap between the two, placed within the pair's extent (with some slack)
+        rlo, rhi = min(ri, rj), max(ri, rj)
+        cross = np.abs(D @ u) < 0.25
+        va, vb = A @ v, B @ v
+        span = np.minimum(np.maximum(va, vb), rhi) - np.maximum(np.minimum(va, vb), rlo)
+        cross &= span >= 0.4 * sep
+        pos = ((A + B) / 2) @ u
+        cross &= (pos >= lo - 0.3 * U) & (pos <= hi + 0.3 * U)
+        cpos = np.sort(pos[cross])
         for want in (sep * CARD_ASPECT, sep / CARD_ASPECT):
             if want < min_short:
                 continue
             spans = []
-            if 0.75 * want <= U <= 1.33 * want:
-                spans.append((lo, hi))
-            if abs(U - want) > 0.1 * want:
-                spans += [(lo, lo + want), (hi - want, hi)]
+            if len(cpos) >= 2:
+                dd = cpos[None, :] - cpos[:, None]
+                k1, k2 = np.nonzero((dd >= 0.85 * want) & (dd <= 1.18 * want))
+                best = np.argsort(np.abs(dd[k1, k2] - want))[:3]
+                spans = [(cpos[k1[b]], cpos[k2[b]]) for b in best]
+            if not spans:
+                if 0.75 * want <= U <= 1.33 * want:
+                    spans.append((lo, hi))
+                if abs(U - want) > 0.1 * want:
+                    spans += [(lo, lo + want), (hi - want, hi)]
             for a, b in spans:
                 out.append(np.array([u * a + v * ri, u * b + v * ri, u * b + v * rj, u * a + v * rj]))
         if len(out) >= limit:
@@ -956,26 +1194,43 @@ def _parallel_pairs(lines, min_short: float, max_side: float, limit: int = 40) -
     return out
 
 
-def _big_contours(mask: np.ndarray, min_area: float, connectivity: int = 8) -> list[np.ndarray]:
-    """External contours of the connected components of ``mask`` whose bbox is large enough."""
-    n, lab, st, _ = cv2.connectedComponentsWithStats(mask, connectivity=connectivity)
-    H, W = mask.shape
+def _big_contours(mask: np.ndarray, min_area: float) -> list[np.ndarray]:
+    """Contours of ``mask`` (outer boundaries of its blobs and the boundaries of the holes
+    they enclose) that can enclose ``min_area``."""
+    cs, _ = cv2.findContours(mask, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_NONE)
+    # a closed curve around area A has at least ~3.5 sqrt(A) boundary pixels (8-connected)
+    min_len = 3.0 * math.sqrt(min_area)
+    return [c for c in cs if len(c) >= min_len]
+
+
+def _faint_lines(gray: np.ndarray, min_len: float) -> list:
+    """Long thin dark lines running within ~10 degrees of the image axes, found after averaging
+    along the axis (a faint, dashed or broken card outline on a photocopy, which no per-pixel
+    edge detector sees at this scale).  Same format as :func:`_long_lines`."""
     out = []
-    for i in np.nonzero(st[:, 2] * st[:, 3] >= min_area)[0]:
-        if i == 0 and mask[lab == 0].any():  # label 0 is the zero pixels
+    L = max(9, int(min_len * 0.5)) | 1
+    for vertical in (False, True):
+        g = gray.T if vertical else gray
+        avg = cv2.blur(g, (L, 1))
+        bh = cv2.morphologyEx(avg, cv2.MORPH_BLACKHAT, np.ones((5, 1), np.uint8))
+        _, m = cv2.threshold(bh, 3, 255, cv2.THRESH_BINARY)
+        length, thick, ang, area, cx, cy = _blob_shapes(m)
+        if length.size == 0:
             continue
-        x, y, w, h, _ = st[i]
-        if w >= W - 1 and h >= H - 1:  # the outside
-            continue
-        roi = (lab[y:y + h, x:x + w] == i).astype(np.uint8)
-        cs, _ = cv2.findContours(roi, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE, offset=(int(x), int(y)))
-        if cs:
-            out.append(max(cs, key=cv2.contourArea))
+        ok = (length >= min_len) & (thick <= 4.0) & (np.abs(ang) <= 12) & (area >= 0.6 * length)
+        for ln, a, x, y in zip(length[ok], ang[ok], cx[ok], cy[ok]):
+            r = math.radians(-a)  # back to image coordinates (y down)
+            d = np.array([math.cos(r), math.sin(r)])
+            p0 = np.array([x, y])
+            if vertical:
+                d, p0 = d[::-1].copy(), p0[::-1].copy()
+            out.append((p0, d, -ln / 2.0, ln / 2.0))
     return out
 
 
-def _candidate_contours(small_bgr: np.ndarray, gray: np.ndarray, gx, gy, lines,
-                        cues=None) -> list[np.ndarray]:
+def _candidate_contours(small_bgr: np.ndarray, gray_raw: np.ndarray, gray: np.ndarray, gx, gy,
+                        lines, cues=None) -> list[np.ndarray]:
+    # gray_raw: the grey analysis image; gray: the same, median-filtered
     """Contours (analysis pixels) that may outline cards, from several cues: edge blobs and
     the cells they enclose, cells between long straight lines, and regions that differ from
     the background colour (at half resolution)."""
@@ -986,15 +1241,20 @@ def _candidate_contours(small_bgr: np.ndarray, gray: np.ndarray, gx, gy, lines,
     cues = cues or ("canny", "median", "lines", "region")
 
     def add(edge_mask):
-        out.extend(_big_contours(edge_mask, min_area, 8))
-        out.extend(_big_contours(cv2.bitwise_not(edge_mask), min_area, 4))
+        out.extend(_big_contours(edge_mask, min_area))
 
+    if "ink" in cues:
+        # (0) thin dark lines and strokes (black-hat): the printed or copied outline of a card
+        # on a copy is often just a thin grey line with the same tone on both sides
+        bh = cv2.morphologyEx(gray_raw, cv2.MORPH_BLACKHAT, np.ones((7, 7), np.uint8))
+        _, ink = cv2.threshold(bh, 10, 255, cv2.THRESH_BINARY)
+        out.extend(_big_contours(ink, min_area))
     if "canny" in cues:  # (1) edges of the colour gradient
         dx = np.clip(gx * 8, -32767, 32767).astype(np.int16)
         dy = np.clip(gy * 8, -32767, 32767).astype(np.int16)
         add(cv2.dilate(cv2.Canny(dx, dy, 24, 64, L2gradient=True), k3))
     if "median" in cues:  # (2) edges after a median filter (texture, halftone dots)
-        add(cv2.dilate(cv2.Canny(cv2.medianBlur(gray, 5), 20, 50), k3))
+        add(cv2.dilate(cv2.Canny(gray, 20, 50), k3))
     if "lines" in cues and lines:
         # (3) cells between long straight lines (robust to text and watermarks touching a card
         # edge and to cards close together): merged collinear segments, extended to close
@@ -1007,7 +1267,7 @@ def _candidate_contours(small_bgr: np.ndarray, gray: np.ndarray, gx, gy, lines,
             b = p0 + (t1 + ext) * d
             cv2.line(canvas, (int(round(a[0])), int(round(a[1]))), (int(round(b[0])), int(round(b[1]))),
                      255, 1, cv2.LINE_4)
-        out.extend(_big_contours(cv2.bitwise_not(canvas), min_area, 4))
+        out.extend(_big_contours(canvas, min_area))
     if "region" in cues:
         # (4) regions that differ from the background colour (the border median, and the
         # commonest bright colour = paper), cleaned by morphology
@@ -1018,34 +1278,35 @@ def _candidate_contours(small_bgr: np.ndarray, gray: np.ndarray, gx, gy, lines,
         bw = max(2, int(0.02 * min(ch_, cw_)))
         border = np.concatenate([lab[:bw].reshape(-1, 3), lab[-bw:].reshape(-1, 3),
                                  lab[:, :bw].reshape(-1, 3), lab[:, -bw:].reshape(-1, 3)])
-        refs = [np.median(border, axis=0)]
-        L = lab[:, :, 0]
-        bright = lab[L >= np.percentile(L, 80)]
+        refs = [np.median(border[::3], axis=0)]
+        sub = lab[::3, ::3].reshape(-1, 3)
+        bright = sub[sub[:, 0] >= np.percentile(sub[:, 0], 80)]
         if len(bright):
             pap = np.median(bright, axis=0)
             if np.abs(pap - refs[0]).max() > 8:
                 refs.append(pap)
         ko = np.ones((_odd(0.012 * min(ch_, cw_)),) * 2, np.uint8)
         kc = np.ones((_odd(0.03 * min(ch_, cw_)),) * 2, np.uint8)
-        labf = lab.astype(np.float32)
         for ref in refs:
-            diff = labf - ref.astype(np.float32)
-            d8 = np.clip(cv2.sqrt((diff * diff).sum(axis=2)) * 4, 0, 255).astype(np.uint8)
+            diff = cv2.absdiff(lab, np.full_like(lab, 0) + np.clip(ref, 0, 255).astype(np.uint8))
+            d8 = cv2.transform(diff, np.array([[2.0, 2.0, 2.0]]))  # 2 x L1 distance, saturating
             t, m = cv2.threshold(d8, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-            if t < 24:  # fewer than ~6 Lab units: no real colour difference
+            if t < 16:  # fewer than ~8 Lab units: no real colour difference
                 continue
             m = cv2.morphologyEx(m, cv2.MORPH_CLOSE, kc)
             m = cv2.morphologyEx(m, cv2.MORPH_OPEN, ko)
             out.extend(((c.astype(np.float32) + 0.5) * f - 0.5).astype(np.int32)
-                       for c in _big_contours(m, min_area / f / f, 8))
+                       for c in _big_contours(m, min_area / f / f))
     return out
 
 
-_CUES = ("canny", "median", "lines", "region", "pairs")
+_CUES = ("ink", "canny", "median", "lines", "faint", "region", "pairs")
 
 
-def _card_candidates(img: np.ndarray, cues=_CUES):
-    """Scored card candidates (score, area, quad, aspect, strict) in analysis pixels."""
+def _card_candidates(img: np.ndarray, cues=_CUES, trace=None):
+    """Scored card candidates (score, area, quad, aspect, strict, edge) in analysis pixels.
+
+    ``trace``, when given, is called as trace(stage, quad, info) for debugging."""
     small, sx, sy = _downscale(img, _CARD_SIDE)
     h, w = small.shape[:2]
     gray = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY)
@@ -1054,20 +1315,28 @@ def _card_candidates(img: np.ndarray, cues=_CUES):
     area = float(h * w)
     min_area, max_area = 0.035 * area, 0.97 * area
     card_short = math.sqrt(0.04 * area / CARD_ASPECT)  # the smallest card accepted
-    lines = _long_lines(gray, 0.25 * card_short) if "pairs" in cues or "lines" in cues else []
-    raw = _quads_from_contours(_candidate_contours(small, gray, gx, gy, lines, cues), min_area, max_area)
+    med = cv2.medianBlur(gray, 5)  # texture, halftone dots and noise out, edges kept
+    lines = []
+    if "pairs" in cues or "lines" in cues:  # thin outlines survive a small Gaussian, not a median
+        lines = _long_lines(cv2.GaussianBlur(gray, (3, 3), 0), 0.25 * card_short)
+        if "faint" in cues:
+            lines += _faint_lines(gray, 0.35 * card_short)
+    raw = _quads_from_contours(_candidate_contours(small, gray, med, gx, gy, lines, cues),
+                               min_area, max_area)
     if "pairs" in cues:
         raw.extend(_parallel_pairs(lines, 0.8 * card_short, max(h, w)))
+    content = _content_boxes(gray, min_area) if "content" in cues else []
     # de-duplicate before the (more costly) refinement
     uniq: list[np.ndarray] = []
+    U = np.zeros((0, 4, 2))
     for q in raw:
         q = _order_clockwise(q)
         side = math.sqrt(max(abs(cv2.contourArea(q.astype(np.float32))), 1.0))
-        if any(np.abs(q - u).max() < 0.03 * side for u in uniq):
+        if len(U) and float(np.abs(U - q).max(axis=(1, 2)).min()) < 0.03 * side:
             continue
         uniq.append(q)
-        if len(uniq) >= 60:
-            break
+        U = np.stack(uniq)
+    uniq = _prescreen(uniq, gx, gy, 48)
     work = []
     for q in uniq:
         d01 = np.hypot(*(q[1] - q[0])) + np.hypot(*(q[3] - q[2]))
@@ -1076,53 +1345,93 @@ def _card_candidates(img: np.ndarray, cues=_CUES):
         if 1.2 <= ar <= 2.1:
             work.append((q, 0.05))
         work.extend((hq, 0.12) for hq in _split_pair(q))
+    work.extend((_order_clockwise(q), 0.1) for q in content)
     cands = []
-    for q, rf in work:
-        short = min(np.hypot(*(q[1] - q[0])), np.hypot(*(q[2] - q[1])))
-        r, pol = _refine_quad(q, gx, gy, max(4.0, rf * short))
-        if r is None:
-            continue
-        r, _ = _refine_quad(_order_clockwise(r), gx, gy, 3.0, pol)
-        if r is None:
+    done: list[np.ndarray] = []
+    # printed matter (strokes darker than their surroundings), without copier dust
+    ink = (cv2.morphologyEx(cv2.medianBlur(gray, 3), cv2.MORPH_BLACKHAT, np.ones((7, 7), np.uint8))
+           >= 16).astype(np.uint8)
+    lo, hi = CARD_ASPECT_RANGE
+
+    def reject(stage, q, info=None):
+        if trace is not None:
+            trace(stage, q, info)
+
+    if not work:
+        return cands, (h, w), sx, sy, ink
+    Q = np.stack([q for q, _ in work])
+    sides = np.hypot(*(np.roll(Q, -1, axis=1) - Q).transpose(2, 0, 1))  # N x 4
+    reach = np.maximum(4.0, np.array([rf for _, rf in work]) * sides.min(axis=1))
+    R1, pol, ok1 = _refine_many(Q, gx, gy, reach)
+    R1 = np.stack([_order_clockwise(r) if k else q for r, q, k in zip(R1, Q, ok1)])
+    R2, _, ok2 = _refine_many(R1, gx, gy, np.full(len(Q), 3.0), pol)
+    pending = []
+    page_like = 1.38 <= max(h, w) / min(h, w) <= 1.45  # an A-series sheet filling the image
+    for q, r, k in zip(Q, R2, ok1 & ok2):
+        if not k:
+            reject("refine", q)
             continue
         r = _order_clockwise(r)
+        if any(np.abs(r - d).max() < 1.5 for d in done):
+            continue  # the same quad as one already judged
+        done.append(r)
         r32 = r.astype(np.float32)
-        if not cv2.isContourConvex(r32.reshape(-1, 1, 2)):
-            continue
         a = abs(cv2.contourArea(r32))
-        if a < 0.04 * area or a > 0.92 * area:
+        if not cv2.isContourConvex(r32.reshape(-1, 1, 2)) or a < 0.04 * area or a > 0.92 * area:
+            reject("shape", r, a / area)
             continue
         if (r[:, 0].min() < -0.02 * w or r[:, 1].min() < -0.02 * h or
                 r[:, 0].max() > 1.02 * w or r[:, 1].max() > 1.02 * h):
+            reject("outside", r)
+            continue
+        # corner angles: a card seen in perspective stays a convex, not too skewed quad
+        v1 = np.roll(r, 1, axis=0) - r
+        v2 = np.roll(r, -1, axis=0) - r
+        cosang = np.abs((v1 * v2).sum(axis=1)) / (np.hypot(v1[:, 0], v1[:, 1]) * np.hypot(v2[:, 0], v2[:, 1]) + 1e-9)
+        if cosang.max() > 0.5:  # an interior angle outside 60..120 degrees
+            reject("angles", r, cosang.max())
             continue
         oq = _order_card(r)
         asp = _card_aspect(oq, small.shape)
-        lo, hi = CARD_ASPECT_RANGE
-        # under strong perspective the aspect estimate (unknown camera) is loose: widen the range
+        # under perspective the aspect estimate (unknown camera) is loose: widen the range.  An
+        # oblique view foreshortens one axis (by cos(tilt)) even without visible convergence, so
+        # a large quad with a very clean outline may pass at 1.35..1.95 (checked below), but not
+        # near sqrt(2), the aspect of A-series paper
         persp = _perspective_strength(oq)
-        if not (max(1.35, lo * math.exp(-0.6 * persp)) <= asp <= min(1.9, hi * math.exp(0.6 * persp))):
+        in_range = max(1.35, lo * math.exp(-1.5 * persp)) <= asp <= min(1.95, hi * math.exp(1.5 * persp))
+        loose = 1.35 <= asp <= 1.95 and abs(asp - math.sqrt(2)) > 0.03
+        if not (in_range or loose):
+            reject("aspect", r, asp)
             continue
-        strict = lo <= asp <= hi
-        # corner angles: a card seen in perspective stays a convex, not too skewed quad
-        ok = True
-        for i in range(4):
-            v1, v2 = r[i - 1] - r[i], r[(i + 1) % 4] - r[i]
-            cosang = abs(np.dot(v1, v2)) / (np.hypot(*v1) * np.hypot(*v2) + 1e-9)
-            if cosang > 0.5:  # interior angle outside 60..120 degrees
-                ok = False
-        if not ok:
-            continue
-        sup, contrast = _side_support(r, gx, gy, small_f)
-        s0, s1, s2, s3 = np.sort(sup)
-        if s0 < 0.35 or s1 < 0.6:
-            continue  # a card's outline is visible on (nearly) all four sides
-        edge = 0.45 * s0 + 0.25 * s1 + 0.15 * (s2 + s3)
-        dev = min(1.0, abs(math.log(asp / CARD_ASPECT)) / math.log(hi / CARD_ASPECT))
-        score = 0.7 * edge + 0.15 * min(1.0, contrast / 20.0) + 0.15 * (1.0 - dev)
-        if score < 0.5:
-            continue
-        cands.append((score, a, r, asp, strict))
-    return cands, (h, w), sx, sy
+        pending.append((r, a, asp, lo <= asp <= hi, in_range))
+    if pending:
+        sups, contrasts, alikes = _side_support(np.stack([p[0] for p in pending]), gx, gy, small_f)
+        for (r, a, asp, strict, in_range), sup, contrast, alike in zip(pending, sups, contrasts, alikes):
+            s0, s1, s2, s3 = np.sort(sup)
+            if s0 < 0.35 or s1 < 0.6:  # a card's outline is visible on (nearly) all four sides
+                reject("support", r, sup)
+                continue
+            if alike < 0.5:  # sides of different kinds: a page border, a card edge, text ...
+                reject("alike", r, alike)
+                continue
+            if page_like and a > 0.25 * area:  # on a scanned A4 sheet a card is ~7.5 % of it
+                reject("size", r, a / area)
+                continue
+            if _ink_inside(ink, r) < 0.01:  # blank paper or desk between lines, not a card
+                reject("blank", r)
+                continue
+            if not in_range and (s0 < 0.8 or a < 0.06 * area):
+                reject("aspect", r, asp)
+                continue
+            edge = 0.45 * s0 + 0.25 * s1 + 0.15 * (s2 + s3)
+            dev = min(1.0, abs(math.log(asp / CARD_ASPECT)) / math.log(hi / CARD_ASPECT))
+            score = (0.6 * edge + 0.15 * max(0.0, float(alike)) + 0.1 * min(1.0, contrast / 20.0)
+                     + 0.15 * (1.0 - dev))
+            if score < 0.5:
+                reject("score", r, score)
+                continue
+            cands.append((float(score), a, r, asp, strict, float(edge)))
+    return cands, (h, w), sx, sy, ink
 
 
 def find_card_regions(image_bgr) -> list[CardRegion]:
@@ -1138,18 +1447,18 @@ def find_card_regions(image_bgr) -> list[CardRegion]:
     suppressed.  Regions are returned top to bottom, left to right."""
     img = to_bgr(image_bgr)
     H, W = img.shape[:2]
-    cands, (h, w), sx, sy = _card_candidates(img)
+    cands, (h, w), sx, sy, ink = _card_candidates(img)
     area = float(h * w)
-    kept = _nms(cands)
+    kept = _nms(cands, ink)
     aspect_img = max(W, H) / min(W, H)
     regions: list[CardRegion] = []
     is_croplike = CARD_ASPECT_RANGE[0] <= aspect_img <= CARD_ASPECT_RANGE[1] + 0.05
-    if is_croplike and not any(c[1] >= 0.2 * area for c in kept):
+    if is_croplike and not kept:
         q = np.array([[0, 0], [W - 1, 0], [W - 1, H - 1], [0, H - 1]], np.float64)
         q = _order_card(q)
         regions.append(CardRegion(q.astype(np.float32), [0, 0, W, H], 0.5, float(aspect_img), True))
         return regions
-    for score, a, r, asp, _ in kept:
+    for score, a, r, asp, _, _ in kept:
         q = (r + 0.5) / np.array([sx, sy]) - 0.5
         q = _order_card(q)
         x0, y0 = np.floor(q.min(axis=0)).astype(int)
@@ -1159,13 +1468,14 @@ def find_card_regions(image_bgr) -> list[CardRegion]:
     return sorted(regions, key=functools.cmp_to_key(_reading_order))
 
 
-def _nms(cands):
-    """Non-maximum suppression of (score, area, quad, aspect, strict) candidates.
+def _nms(cands, ink: np.ndarray | None = None):
+    """Non-maximum suppression of (score, area, quad, aspect, strict, edge) candidates.
 
-    Nested pairs first: a candidate holding two or more separate smaller good ones that leave
-    much of it uncovered, or one much smaller (< 12 % of it), is a sheet holding cards and
-    goes; otherwise the inner ones go (halves of a card, a box printed on it) unless scored
-    far better.  Then greedy NMS by score."""
+    Nested pairs first: when good candidates lie inside a bigger one, the ink between them
+    decides: a blank ring means a sheet (or a false frame) holding cards, and the outer one
+    goes; printed matter around them means a card holding boxes or halves of itself, and the
+    inner ones go (unless they score far better).  Then greedy NMS by score, where cards may
+    not overlap; of two outlines of one card, the one with more complete edges is kept."""
     cands = sorted(cands, key=lambda c: -c[0])
     n = len(cands)
     dropped = [False] * n
@@ -1179,14 +1489,14 @@ def _nms(cands):
         if not inner[i]:
             continue
         sep = []
-        for j in inner[i]:
+        for j in sorted(inner[i], key=lambda j: -cands[j][0]):
             if all(_poly_iou(cands[j][2], cands[k][2])[0] < 0.3 for k in sep):
                 sep.append(j)
-        if len(sep) >= 2 and sum(cands[j][1] for j in sep) < 0.7 * cands[i][1]:
-            dropped[i] = True  # a sheet holding cards
-        elif min(cands[j][1] for j in sep) < 0.12 * cands[i][1]:
-            dropped[i] = True  # a sheet holding one card (an ID-1 card is ~7.5 % of A4)
-        elif max(cands[j][0] for j in sep) > cands[i][0] + 0.2:
+        if ink is not None:
+            sheet = _ring_ink(ink, cands[i][2], [cands[j][2] for j in sep]) < 0.005
+        else:
+            sheet = len(sep) >= 2 or min(cands[j][1] for j in sep) < 0.12 * cands[i][1]
+        if sheet or max(cands[j][0] for j in sep) > cands[i][0] + 0.2:
             dropped[i] = True
         else:
             for j in inner[i]:
@@ -1195,9 +1505,17 @@ def _nms(cands):
     for i, c in enumerate(cands):
         if dropped[i]:
             continue
-        if any(max(_poly_iou(c[2], k[2])[0] > 0.3, _poly_iou(c[2], k[2])[1] > 0.6) for k in kept):
-            continue
-        kept.append(c)
+        clash = False
+        for n, k in enumerate(kept):
+            iou, iom = _poly_iou(c[2], k[2])
+            if iou > 0.3 or iom > 0.08:  # cards do not overlap (nor cut through each other)
+                clash = True
+                # two outlines of one card: the one whose edges are more complete is right
+                if iou > 0.6 and c[5] > k[5] + 0.08:
+                    kept[n] = c
+                break
+        if not clash:
+            kept.append(c)
     return kept
 
 

@@ -20,6 +20,7 @@ import numpy as np
 from extract import pages as P
 from extract import seals
 from extract.classify import classify_lines
+from extract.confidence import ENGINE
 from extract.fields import get_extractor
 from extract.inputs import InputLimits, Page, load_bytes
 from extract.layout import cluster_lines, reading_order
@@ -108,6 +109,7 @@ class Pipeline:
     def extract_bytes(self, data: bytes, source: str = "upload") -> ExtractionResult:
         timer = Timer()
         t0 = time.perf_counter()
+        ENGINE.set(self.options.ocr.kind)  # confidence calibration is per engine
         res = ExtractionResult(source=source, sha256=hashlib.sha256(data).hexdigest())
         with timer("input"):
             loaded = load_bytes(data, self.options.limits)
@@ -147,7 +149,19 @@ class Pipeline:
         if page.text_lines is not None:  # PDF text layer: no OCR, no geometry to fix
             h, w = img.shape[:2]
             view = View(img, np.eye(3), "page", [0.0, 0.0, float(w), float(h)])
-            return [self._document(view, page.text_lines, page.number, warnings, timer, allowed=None)]
+            doc = self._document(view, page.text_lines, page.number, warnings, timer, allowed=None)
+            if _completeness(doc, self.doctypes) >= 1.0:
+                return [doc]
+            # handwriting, signatures and stamps are in the image only: OCR the page and add
+            # the lines the text layer does not have
+            with timer("ocr"):
+                ocr_lines = self.engine.recognize(img)
+            extra = [l for l in ocr_lines if not any(_overlap(l.bbox, t.bbox) > 0.3 for t in page.text_lines)]
+            if not extra:
+                return [doc]
+            doc2 = self._document(view, page.text_lines + extra, page.number, warnings, timer, allowed=None)
+            doc2.text_layer = "partial: OCR added for what the text layer lacks"  # type: ignore[attr-defined]
+            return [doc2 if _completeness(doc2, self.doctypes) >= _completeness(doc, self.doctypes) else doc]
 
         docs: list[DocumentResult] = []
         card_masks: list[np.ndarray] = []

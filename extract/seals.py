@@ -86,11 +86,14 @@ def seal_regions(image: np.ndarray) -> list[tuple[float, float, float, float]]:
     n, _, stats, _ = cv2.connectedComponentsWithStats(m, 8)
     out = []
     lo = 0.06 * min(img.shape[:2])
+    hi = 0.5 * min(img.shape[:2])
     for i in range(1, n):
         x, y, w, h, area = stats[i]
-        if w < lo or h < lo or not (0.55 <= w / max(1, h) <= 1.8):
+        if w < lo or h < lo or max(w, h) > hi or not (0.55 <= w / max(1, h) <= 1.8):
             continue
-        if area < 0.04 * w * h:  # a thin ring is fine, a few stray pixels are not
+        # a ring with text and a star: neither a few stray pixels nor a filled red area
+        # (a red bank card, a red header band)
+        if not 0.04 * w * h <= area <= 0.5 * w * h:
             continue
         out.append((x / scale, y / scale, (x + w) / scale, (y + h) / scale))
     return out

@@ -46,7 +46,10 @@ ITEM_KEYS = ("name", "code", "result", "unit", "reference_range", "flag")
 
 _UP = {"↑", "H", "HH", "高", "偏高", "个", "^", "▲", "↑↑", "升高"}
 _DOWN = {"↓", "L", "LL", "低", "偏低", "▼", "↓↓", "降低"}
-_GLUED_FLAG = re.compile(r"^(?P<r>.*?[\d)])\s*(?P<f>↑↑|↓↓|↑|↓|HH|LL|H|L|偏高|偏低|高|低|个|▲|▼)$")
+_GLUED_FLAG = re.compile(
+    r"^(?P<r>.*?[\d)+])\s*(?P<f>↑↑|↓↓|↑|↓|HH|LL|H|L|偏高|偏低|高|低|个|▲|▼)$"  # 2.11低, 14 H, 1+↑
+    r"|^(?P<r2>.*?\S)\s*(?P<f2>↑↑|↓↓|↑|↓)$"  # an arrow after any result: 阳性↑
+)
 
 
 def normalize_flag(s: str | None) -> str:
@@ -63,8 +66,10 @@ def split_result_flag(s: str) -> tuple[str, str]:
     """`2.11低` -> (`2.11`, `↓`); `14 H` -> (`14`, `↑`); `阴性` -> (`阴性`, ``)."""
     t = s.strip()
     m = _GLUED_FLAG.match(t)
-    if m and m.group("r").strip():
-        return m.group("r").strip(), normalize_flag(m.group("f"))
+    if m:
+        r, f = (m.group("r"), m.group("f")) if m.group("r") else (m.group("r2"), m.group("f2"))
+        if r and r.strip():
+            return r.strip(), normalize_flag(f)
     return t, ""
 
 
@@ -106,10 +111,26 @@ def clean_range(t: str) -> str:
     return re.sub(r"(?<=\d)~(?=\d)", "～", _fold_cell(t))
 
 
+# units whose letter case the OCR may miss (p/P, f/F look alike): read case-insensitively
+_UNITS = ["pg", "fL", "g/L", "g/dL", "mg/L", "mg/dL", "μg/L", "ng/mL", "pg/mL", "mmol/L", "μmol/L", "nmol/L",
+          "pmol/L", "U/L", "IU/L", "mIU/L", "μIU/mL", "mIU/mL", "U/mL", "KU/L", "mm/h", "mmHg", "s", "%", "L/L",
+          "mL/min", "mL/min/1.73m2", "mOsm/kg", "cells/μL", "/HP", "/LP", "/μL"]
+_UNIT_CASE = {u.lower(): u for u in _UNITS}
+# a slash the OCR lost (gL for g/L): only where no other unit reads the same without it
+_NO_SLASH: dict[str, str] = {}
+for _u in _UNITS:
+    _k = _u.lower().replace("/", "")
+    if "/" in _u and _k not in _UNIT_CASE:
+        _NO_SLASH[_k] = None if _k in _NO_SLASH else _u  # type: ignore[assignment]
+
+
 def clean_unit(t: str) -> str:
-    t = _fold_cell(t)
+    t = _fold_cell(t).rstrip(".,，。、")
     t = re.sub(r"μ+", "μ", t)
-    return re.sub(r"(?<=[A-Za-zμ])1(?=[/A-Za-z]|$)", "l", t)
+    t = re.sub(r"(?<=[A-Za-zμ])1(?=[/A-Za-z]|$)", "l", t)
+    if t.lower() in _UNIT_CASE:
+        return _UNIT_CASE[t.lower()]
+    return _NO_SLASH.get(t.lower()) or t
 
 
 @dataclass
@@ -527,6 +548,7 @@ class Item:
     cell_confs: dict[str, list[float]]
     bbox: list[float]
     flag_source: str = "printed"  # printed | derived (from the range: no mark was read) | none
+    cell_boxes: dict[str, list[float]] = field(default_factory=dict)
 
 
 def _code(t: str) -> str:
@@ -598,6 +620,92 @@ def table_items(tb: Table, derive_flags: bool = True) -> list[Item]:
             cc["reference_range"] = gconf
         if flag_txt:
             cc["flag"] = fconf
-        items.append(Item(v, cc, [min(b[0] for b in boxes), top, max(b[2] for b in boxes), bottom], source))
+        cb = {k: _cell(cells.get(k))[2] for k in ("result", "unit", "reference_range", "flag", "code") if cells.get(k)}
+        items.append(Item(v, cc, [min(b[0] for b in boxes), top, max(b[2] for b in boxes), bottom], source, cb))
         last_bottom = bottom
     return items
+
+
+def _dash_in(gray: np.ndarray, x0: float, y0: float, x1: float, y1: float) -> bool:
+    """Is the only mark in this box a short horizontal stroke (a printed "-")?"""
+    import cv2
+
+    H, W = gray.shape
+    a, b, c, d = int(max(0, x0)), int(max(0, y0)), int(min(W, x1)), int(min(H, y1))
+    if c - a < 4 or d - b < 4:
+        return False
+    roi = gray[b:d, a:c].astype(np.float32)
+    paper = float(np.percentile(roi, 90))
+    crop = (roi < paper - 60).astype(np.uint8)
+    n, _, st, _ = cv2.connectedComponentsWithStats(crop, 8)
+    ch, cw = crop.shape
+    # specks aside, and ruling lines crossing the cell
+    blobs = [st[i] for i in range(1, n) if st[i][4] >= 3 and st[i][2] < 0.8 * cw and st[i][3] < 0.8 * ch]
+    if len(blobs) != 1:
+        return False
+    _, _, w, h, _ = blobs[0]
+    hh = d - b
+    return w >= 2.5 * h and h <= 0.3 * hh and max(3, 0.1 * hh) <= w <= 1.5 * hh
+
+
+def _blobs(gray: np.ndarray, x0: float, y0: float, x1: float, y1: float) -> list[tuple[float, float, float, float]]:
+    """Ink blobs (page x0, y0, x1, y1) in a box, specks and ruling lines crossing it left out."""
+    import cv2
+
+    H, W = gray.shape
+    a, b, c, d = int(max(0, x0)), int(max(0, y0)), int(min(W, x1)), int(min(H, y1))
+    if c - a < 4 or d - b < 4:
+        return []
+    roi = gray[b:d, a:c].astype(np.float32)
+    crop = (roi < float(np.percentile(roi, 90)) - 60).astype(np.uint8)
+    n, _, st, _ = cv2.connectedComponentsWithStats(crop, 8)
+    ch, cw = crop.shape
+    return [
+        (a + st[i][0], b + st[i][1], a + st[i][0] + st[i][2], b + st[i][1] + st[i][3])
+        for i in range(1, n)
+        if st[i][4] >= 6 and st[i][2] < 0.8 * cw and st[i][3] < 0.8 * ch
+    ]
+
+
+CHECKED_CELLS = ("result", "flag", "unit", "reference_range", "code")
+
+
+def check_cells(tb: Table, items: list[Item], image: np.ndarray | None) -> None:
+    """Compare the cells with the ink printed in them (the view image, seals whitened):
+
+    - an empty result or range cell holding only a short stroke is "-" (urine tests print it
+      for negative; the OCR's detector misses a lone dash);
+    - ink in a cell that no read text covers (an empty cell with something in it, an arrow
+      after the result that was not read) makes that cell's confidence low: the items go to
+      review instead of being confidently incomplete."""
+    if image is None or not items:
+        return
+    gray = image if image.ndim == 2 else image.mean(axis=2).astype(np.uint8)
+    for key in CHECKED_CELLS:
+        if key not in tb.keys:
+            continue
+        c = tb.keys.index(key)
+        x0, x1 = tb.bounds[c], tb.bounds[c + 1]
+        for it in items:
+            y0, y1 = it.bbox[1], it.bbox[3]
+            hh = y1 - y0
+            pad, lead = 0.1 * hh, 0.4 * hh  # a cell's text may start on its border
+            text = it.value.get(key) if key != "flag" else it.value.get("flag") if "flag" in it.cell_boxes else ""
+            if not text:
+                if key in ("result", "reference_range") and _dash_in(gray, x0 - lead, y0 - pad, x1 - 3, y1 + pad):
+                    it.value[key] = "-"
+                    it.cell_confs[key] = [0.85]
+                elif _blobs(gray, x0 + 3, y0, x1 - 3, y1):
+                    it.cell_confs[key] = [0.3]  # something is printed there that was not read
+                continue
+            box = it.cell_boxes.get(key)
+            if box is None:
+                continue
+            gap = 0.35 * hh
+            stray = [
+                bl for bl in _blobs(gray, x0 + 3, y0, x1 - 3, y1)
+                if bl[0] > box[2] + gap or bl[2] < box[0] - gap
+            ]
+            if stray:
+                it.cell_confs[key] = it.cell_confs.get(key, []) + [0.3]
+

@@ -1,10 +1,14 @@
 """Document types declared as data: one YAML file per type in schemas/doctypes/.
 
-A declaration names the printed title, how to recognise the type (weighted keywords and
-patterns), and its fields: label synonyms, value type (which selects the normaliser), whether
-it is required, an optional pattern the value must match, how many lines it may span, and for
-cards the box (fractions of the card) where the value is printed. Adding a document type is one
-YAML file (and its tests); see README "Adding a document type".
+A declaration names the printed title, how to recognise the type (weighted titles, keywords
+and patterns; negative weights are evidence against), and its fields: label synonyms, value
+type (which selects the normaliser), whether it is required, an optional pattern the value must
+match (and where to look for it), how many lines it may span, and for cards the box (fractions
+of the card) where the value is printed. A `type: table` field declares its columns by header
+synonyms. At document level: `other_labels` (printed labels of things not extracted, which end
+a value), `ignore` (words a label must not be read out of: the title 诊断证明书 holds the label
+诊断) and `sentences` (fill-in sentences, one regex per blank or group of blanks). Adding a
+document type is one YAML file (and its tests); see README "Adding a document type".
 """
 from __future__ import annotations
 
@@ -23,17 +27,40 @@ class FieldSpec(BaseModel):
     labels: list[str] = Field(default_factory=list)
     type: str = "text"
     required: bool = False
+    # the value must match this (spaces ignored); a named group `v` is the value within the match
     pattern: str | None = None
+    # where `pattern` is looked for when the label gives nothing: `page` (anywhere, or inside
+    # `within`), `value` (only in the lines the label's value came from)
+    search: Literal["page", "value"] = "page"
+    within: list[float] | None = None  # pattern search area as fractions of the view (x0, y0, x1, y1)
     multiline: int = 1  # how many lines a value may span
+    line_gap: float = 0.9  # continuation lines: largest vertical gap, in line heights
     template: list[float] | None = None  # card layouts: value box as fractions of the card
     split: list[str] | None = None  # one printed value giving several fields (validity)
     below: bool = True  # the value may be printed under its label
-    columns: dict[str, list[str]] | None = None  # table fields: column -> header synonyms
+    collect: bool = False  # every occurrence of the labels gives a part; parts joined with `；`
+    # table fields (type: table): column -> header synonyms; `end`: words that close the table
+    columns: dict[str, list[str]] | None = None
+    end: list[str] | None = None
+
+
+class Sentence(BaseModel):
+    """A printed sentence with blanks filled in ("兹证明患者___，性别___，___岁…").
+
+    When `when` (a regex) is found in the document's text, each pattern is matched on the text
+    of the lines joined in reading order (spaces and underscores ignored, so a value may wrap
+    onto the next line); every named group is a field and overrides a label-paired value."""
+
+    model_config = ConfigDict(extra="forbid")
+    when: str
+    patterns: list[str]
 
 
 class Classify(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    keywords: dict[str, float] = Field(default_factory=dict)
+    # printed titles: full weight in a title-like line (large print near the top), half elsewhere
+    titles: dict[str, float] = Field(default_factory=dict)
+    keywords: dict[str, float] = Field(default_factory=dict)  # negative weights: evidence against
     patterns: dict[str, float] = Field(default_factory=dict)
     min_score: float = 3.0
 
@@ -46,6 +73,11 @@ class DocType(BaseModel):
     classify: Classify
     fields: dict[str, FieldSpec]
     checks: str | None = None
+    # labels of printed things that are not extracted: they end a value and are never one
+    other_labels: list[str] = Field(default_factory=list)
+    # words a label must not be read out of (the title 诊断证明书 holds the label 诊断)
+    ignore: list[str] = Field(default_factory=list)
+    sentences: list[Sentence] = Field(default_factory=list)
 
     def required_fields(self) -> list[str]:
         out = []

@@ -55,6 +55,7 @@ def main() -> None:
     ap.add_argument("--per-kind", type=int, default=30)
     ap.add_argument("--kinds", default=None)
     ap.add_argument("--engine", default="rapidocr")
+    ap.add_argument("--points", default=None, help="append every (kind, score, correct) here as it is measured")
     ap.add_argument("--out", default=str(Path(__file__).resolve().parents[1] / "extract" / "calibration.json"))
     a = ap.parse_args()
     seeds = [int(s) for s in a.seeds.split(",")]
@@ -78,14 +79,21 @@ def main() -> None:
                         ok = norm_value(pf["value"]) == norm_value(t["fields"][fname]["value"])
                         points[pf["kind"]].append((pf["score"], ok))
                         points["all"].append((pf["score"], ok))
+                        if a.points:
+                            with open(a.points, "a") as fh:
+                                fh.write(json.dumps([pf["kind"], pf["score"], ok]) + "\n")
             print(f"seed {seed} {kind}: {sum(len(v) for k, v in points.items() if k != 'all')} fields", file=sys.stderr)
     table = {}
     for kind, pts in points.items():
         xs, ys = pav(pts)
         table[kind] = {"x": [round(x, 6) for x in xs], "y": [round(y, 5) for y in ys], "n": len(pts),
                        "accuracy": round(sum(ok for _, ok in pts) / len(pts), 4)}
-    table["_meta"] = {"seeds": seeds, "kinds": kinds, "per_kind": a.per_kind, "engine": a.engine}
-    Path(a.out).write_text(json.dumps(table, ensure_ascii=False, indent=1))
+    table["_meta"] = {"seeds": seeds, "kinds": kinds, "per_kind": a.per_kind}
+    out = Path(a.out)
+    existing = json.loads(out.read_text()) if out.is_file() else {}
+    existing = {k: v for k, v in existing.items() if k in ("rapidocr", "paddleocr") or k.startswith("_")}
+    existing[a.engine] = table  # one set of maps per engine: their scores mean different things
+    out.write_text(json.dumps(existing, ensure_ascii=False, indent=1))
     print(json.dumps({k: (v["n"], v["accuracy"]) for k, v in table.items() if k != "_meta"}))
 
 

@@ -164,8 +164,18 @@ def check_household_register(fields: dict[str, ExtractedField]) -> None:
 
 @register_checker("disability_certificate")
 def check_disability_certificate(fields: dict[str, ExtractedField]) -> None:
-    _person_checks(fields, allow_15=False)
     cert = fields.get("certificate_number")
+    if "id_number" not in fields and cert is not None and isinstance(cert.value, str) and len(cert.value) == 20:
+        # the card form prints no ID number: it is the certificate number's first 18 characters
+        idpart = cert.value[:18]
+        if validate(idpart).ok:
+            from extract.confidence import field_confidence
+
+            conf = field_confidence("disability_certificate", "certificate_number", cert)
+            fields["id_number"] = ExtractedField(
+                idpart, "", cert.bbox, [], "derived", ["derived_from_certificate_number"], confidence=conf
+            )
+    _person_checks(fields, allow_15=False)
     if cert is not None and cert.value:
         v = _values(fields)
         _apply(

@@ -15,9 +15,9 @@ import unicodedata
 
 import numpy as np
 
-from extract import seals
+from extract import choices, seals
 from extract.layout import OTHER, Label, Span, Value, find_labels, pair_values, reading_order, span_of, spans_in_box
-from extract.tables import ITEM_KEYS, find_tables, table_items
+from extract.tables import ITEM_KEYS, check_cells, find_tables, table_items
 from ocr.base import OcrLine
 from schemas.doctypes import DocType, FieldSpec
 
@@ -28,13 +28,16 @@ from .values import split_validity, to_field
 _SKIP = re.compile(r"[\s\u3000_＿]")
 
 
-def _joined(lines: list[OcrLine], ids: list[int]) -> tuple[str, list[tuple[int, int]]]:
+_SKIP_RULES = re.compile(r"[\s\u3000_＿|丨｜]")  # digits printed in boxes: the box sides read as |
+
+
+def _joined(lines: list[OcrLine], ids: list[int], skip: re.Pattern = _SKIP) -> tuple[str, list[tuple[int, int]]]:
     """Text of the lines `ids` (in that order), spaces and underscores dropped, half-width
     folded, with each character's (line, offset)."""
     text, where = [], []
     for li in ids:
         for ci, ch in enumerate(lines[li].text):
-            if _SKIP.match(ch):
+            if skip.match(ch):
                 continue
             f = unicodedata.normalize("NFKC", ch)
             text.append(f[:1] if f else ch)
@@ -76,10 +79,10 @@ def _pattern_in(lines: list[OcrLine], line_ids: list[int] | None, pattern: re.Pa
     value inside the match."""
     ids = list(line_ids) if line_ids is not None else list(range(len(lines)))
 
-    def best_in(groups: list[list[int]]):
+    def best_in(groups: list[list[int]], skip: re.Pattern = _SKIP):
         best = None
         for g in groups:
-            text, where = _joined(lines, g)
+            text, where = _joined(lines, g, skip)
             for m in pattern.finditer(text):
                 a, b = (m.start("v"), m.end("v")) if "v" in pattern.groupindex and m.group("v") else (m.start(), m.end())
                 if b > a and (best is None or b - a > best[0]):
@@ -90,10 +93,46 @@ def _pattern_in(lines: list[OcrLine], line_ids: list[int] | None, pattern: re.Pa
     if best is None:
         multi = [r for r in _rows(lines, ids) if len(r) > 1]
         best = best_in(multi)
+    if best is None:  # one character per printed box, the box sides read as |
+        best = best_in(_rows(lines, ids), _SKIP_RULES)
     if best is None:
         return None
     _, where, a, b = best
     return _value_from(lines, where, a, b, "pattern")
+
+
+def _pattern_in_value(lines: list[OcrLine], v: Value, pattern: re.Pattern) -> Value | None:
+    """The longest match of `pattern` inside the value's own text (its spans joined)."""
+    text, where = [], []
+    for sp in v.spans:
+        for ci in range(sp.start, sp.end):
+            ch = lines[sp.line].text[ci]
+            if _SKIP.match(ch):
+                continue
+            f = unicodedata.normalize("NFKC", ch)
+            text.append(f[:1] if f else ch)
+            where.append((sp.line, ci))
+    joined = "".join(text)
+    best = None
+    for m in pattern.finditer(joined):
+        a, b = (m.start("v"), m.end("v")) if "v" in pattern.groupindex and m.group("v") else (m.start(), m.end())
+        if b > a and (best is None or b - a > best[1] - best[0]):
+            best = (a, b)
+    if best is None:
+        return None
+    return _value_from(lines, where, best[0], best[1], v.source)
+
+
+def _row_right(lines: list[OcrLine], li: int) -> list[int]:
+    """Line `li` and the lines right of it on its row."""
+    b = lines[li].bbox
+    h = b[3] - b[1]
+    out = [li]
+    for j, l in enumerate(lines):
+        c = l.bbox
+        if j != li and c[0] >= b[0] and min(c[3], b[3]) - max(c[1], b[1]) > 0.5 * min(h, c[3] - c[1]):
+            out.append(j)
+    return out
 
 
 def _within(lines: list[OcrLine], box: list[float] | None, size: tuple[int, int]) -> list[int] | None:
@@ -138,8 +177,11 @@ def table_field(lines: list[OcrLine], spec: FieldSpec, image: np.ndarray | None)
     if not tables:
         return None
     items, confs, cells, raws, derived = [], [], [], [], []
+    clean = seals.remove_seals(image) if image is not None else None
     for tb in tables:
-        for it in table_items(tb):
+        tb_items = table_items(tb)
+        check_cells(tb, tb_items, clean)
+        for it in tb_items:
             if it.flag_source == "derived":
                 derived.append(len(items))
             items.append(it.value)
@@ -225,7 +267,11 @@ class RuleExtractor:
                 pat = re.compile(spec.pattern)
                 found = None
                 if v is not None and v.spans:
-                    found = _pattern_in(lines, sorted({s.line for s in v.spans}), pat)
+                    found = _pattern_in_value(lines, v, pat)
+                    if found is None:
+                        found = _pattern_in(lines, sorted({s.line for s in v.spans}), pat)
+                    if found is None:  # printed in separate boxes along the row (one per digit)
+                        found = _pattern_in(lines, _row_right(lines, v.spans[0].line), pat)
                 if found is None and spec.search == "page":
                     found = _pattern_in(lines, _within(lines, spec.within, (W, H)), pat)
                 # a value that must match a pattern and matches nowhere is not there
@@ -235,6 +281,10 @@ class RuleExtractor:
                 v = spans_in_box(lines, [t[0] * W, t[1] * H, t[2] * W, t[3] * H], exclude=labels)
             if v is None or not v.spans:
                 continue
+            if choices.is_option_list(v.text):  # □1… □2… with one marked: that option
+                _, v = choices.choose(lines, v, image)
+                if v is None:
+                    continue
             if spec.split:
                 if spec.type == "validity":
                     out.update(split_validity(v))

@@ -62,6 +62,11 @@ def conv_address(v: Value) -> str | None:
 
 def conv_id_number(v: Value) -> str | None:
     t = N.normalize_id_number(v.text)
+    if t and re.search(r"[|丨｜]", t):
+        # digits printed one per box: the box sides read as | (a misread 1 leaves a wrong length)
+        bare = re.sub(r"[|丨｜]", "", t)
+        if len(bare) in (15, 18, 20):
+            t = bare
     return t or None
 
 
@@ -181,6 +186,12 @@ def conv_record_number(v: Value) -> str | None:
     return m.group(0) if m else None
 
 
+def conv_days(v: Value) -> str | None:
+    """A number of days (住院天数 9天 -> 9)."""
+    m = re.search(r"\d{1,4}", N.to_halfwidth(v.text) or "")
+    return m.group(0) if m else None
+
+
 def conv_relationship(v: Value) -> str | None:
     t = re.sub(r"[^\u3400-\u9fff]", "", _clean(v.text))
     return t or None
@@ -204,6 +215,7 @@ CONVERTERS: dict[str, Callable[[Value], object]] = {
     "bank_card_number": conv_bank_card_number,
     "record_number": conv_record_number,
     "relationship": conv_relationship,
+    "days": conv_days,
 }
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 
 from extract.pipeline import PipelineOptions, extract_paths
@@ -16,6 +17,9 @@ def register(sub) -> None:
     p.add_argument("--engine", choices=available_kinds(), default=DEFAULT_ENGINE)
     p.add_argument("--dpi", type=int, default=200, help="PDF rendering resolution (bbox units)")
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--golden-db", default=None, metavar="URL",
+                   help="cross-check against the golden records in this database (SQLite path or postgresql:// URL; "
+                        "default: $MATEX_GOLDEN_DB if set, else no cross-check)")
     p.set_defaults(func=run)
 
 
@@ -39,8 +43,16 @@ def run(args) -> int:
     opts.limits.dpi = args.dpi
     results = []
     any_read = False
+    store = None
+    url = args.golden_db or os.environ.get("MATEX_GOLDEN_DB")
+    if url:
+        from crosscheck import check_result, open_store
+
+        store = open_store(url)
     try:
         for res in extract_paths(args.files, opts):
+            if store is not None:
+                res = check_result(res, store)
             any_read = any_read or res.pages > 0
             if args.format == "jsonl":
                 print(json.dumps(res.to_json_dict(), ensure_ascii=False), flush=True)

@@ -1,0 +1,100 @@
+"""Medical and civil-status documents: field accuracy per type on clean and degraded pages,
+lab-report rows fully correct, document-type accuracy, seconds per page.
+Seed 1000+ is the evaluation seed: never used while tuning.
+
+matex bench docs --seed 1000 --per-kind 10
+"""
+from __future__ import annotations
+
+import statistics
+import time
+from collections import defaultdict
+
+import cv2
+
+from evaluation.fields_eval import match_documents
+from evaluation.metrics import CONFIDENT, FieldTally, ece, norm_value
+
+TYPES = [
+    "medical_certificate",
+    "discharge_summary",
+    "lab_report",
+    "death_certificate",
+    "disability_certificate",
+    "household_register",
+    "social_security_card",
+    "bank_card",
+]
+
+
+def _item_key(it: dict) -> tuple:
+    return tuple(norm_value(it.get(k, "")) for k in ("name", "result", "unit", "reference_range", "flag"))
+
+
+def main_from_args(args) -> int:
+    from extract.pipeline import Pipeline, PipelineOptions
+    from ocr import OcrOptions
+    from samples.generate import KINDS, generate
+
+    pipe = Pipeline(PipelineOptions(ocr=OcrOptions(kind=args.engine)))
+    kinds = args.kinds.split(",") if args.kinds else [k for k in KINDS if any(k.startswith(t) for t in TYPES)]
+    tallies: dict[tuple[str, str], FieldTally] = defaultdict(FieldTally)
+    type_ok = type_n = 0
+    confusions: dict[str, int] = defaultdict(int)
+    rows_ok = rows_n = 0
+    secs: dict[str, list[float]] = defaultdict(list)
+    conf_errors = []
+    for kind in kinds:
+        group = "clean" if kind.endswith("_clean") else "degraded"
+        for i in range(args.per_kind):
+            s = generate(kind, args.seed, i)
+            data = cv2.imencode(".png", s.image)[1].tobytes()
+            t0 = time.perf_counter()
+            res = pipe.extract_bytes(data, f"{kind}-{i}.png").to_json_dict()
+            secs[kind].append(time.perf_counter() - t0)
+            truth_docs = [d for d in s.truth["documents"] if d.get("page", 1) == 1]
+            for t, p in match_documents(res["documents"], truth_docs):
+                type_n += 1
+                if p is None:
+                    got = [d["type"] for d in res["documents"]]
+                    confusions[f"{t['type']} -> {','.join(got) or 'nothing'}"] += 1
+                else:
+                    type_ok += 1
+                tally = tallies[(t["type"], group)]
+                for fname, tf in t["fields"].items():
+                    if tf.get("page", 1) != 1:
+                        continue
+                    pf = (p or {}).get("fields", {}).get(fname)
+                    if fname == "items" and isinstance(tf["value"], list):
+                        got_items = {_item_key(it) for it in ((pf or {}).get("value") or [])}
+                        for it in tf["value"]:
+                            rows_n += group == "clean"
+                            rows_ok += group == "clean" and _item_key(it) in got_items
+                    ok = tally.add(tf["value"], pf)
+                    if not ok and pf and pf.get("confidence", 0) >= CONFIDENT:
+                        conf_errors.append((kind, i, fname, norm_value(tf["value"])[:40], norm_value(pf.get("value"))[:40], pf["confidence"]))
+    print(f"engine {args.engine}, seed {args.seed}, {args.per_kind} pages per kind")
+    print("| type | clean field acc | degraded field acc | confident errors | ECE |")
+    print("|---|---|---|---|---|")
+    for t in TYPES:
+        c, d = tallies.get((t, "clean")), tallies.get((t, "degraded"))
+        if not c and not d:
+            continue
+        both = FieldTally()
+        for x in (c, d):
+            if x:
+                both.merge(x)
+        print(f"| {t} | {c.accuracy:.2%} ({c.total}) | {d.accuracy:.2%} ({d.total}) | {both.confident_errors} | {ece(both.pairs):.3f} |"
+              if c and d else f"| {t} | {(c or d).accuracy:.2%} | | {both.confident_errors} | |")
+    print()
+    print(f"document type accuracy: {type_ok}/{type_n} = {type_ok / max(1, type_n):.2%}")
+    print(f"lab-report rows fully correct (clean): {rows_ok}/{rows_n} = {rows_ok / max(1, rows_n):.2%}")
+    allsec = [x for v in secs.values() for x in v]
+    print(f"seconds per page: median {statistics.median(allsec):.2f}, p90 {sorted(allsec)[int(0.9 * (len(allsec) - 1))]:.2f}")
+    for k, v in secs.items():
+        print(f"  {k}: median {statistics.median(v):.2f} s")
+    if confusions:
+        print("type confusions:", dict(confusions))
+    for e in conf_errors:
+        print("confident error:", e)
+    return 0

@@ -1,0 +1,231 @@
+"""Checkers of the medical and civil-status documents and the cards (extract/checks/records.py,
+registered in extract/checks/documents.py), and how their checks reach confidence and review."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from extract.checks import documents as D
+from extract.checks import records as R
+from extract.checks.idnumber import check_char
+from extract.confidence import SUPPORTING, field_confidence
+from extract.fields.base import ExtractedField
+from extract.verify import finalize_document
+from schemas.doctypes import load_doctypes
+from schemas.result import DocumentResult
+
+
+def make_id(division: str = "110105", birth: str = "19800101", seq: str = "123") -> str:
+    first17 = division + birth + seq
+    return first17 + check_char(first17)
+
+
+def bad_checksum(idn: str) -> str:
+    return idn[:17] + ("0" if idn[17] != "0" else "1")
+
+
+def F(value, confs: float = 0.99) -> ExtractedField:
+    return ExtractedField(value, str(value), [0, 0, 10, 10], [confs] * max(1, len(str(value))), "label")
+
+
+def fields(**kw) -> dict[str, ExtractedField]:
+    return {k: F(v) for k, v in kw.items()}
+
+
+def checks(fs, name):
+    return fs[name].checks
+
+
+# --------------------------------------------------------------------------- disability
+IDN = make_id()  # male (sequence 123 is odd), born 1980-01-01
+
+
+def test_disability_number_agrees_with_id_category_and_level():
+    fs = fields(name="张三", sex="男", birth_date="1980-01-01", id_number=IDN, certificate_number=IDN + "42",
+                disability_category="肢体残疾", disability_level="二级", issue_date="2020-05-01")
+    D.check_disability_certificate(fs)
+    c = checks(fs, "certificate_number")
+    assert {"checksum_ok", "certificate_matches_id", "category_matches_number", "level_matches_number"} <= set(c)
+    assert "certificate_matches_id" in checks(fs, "id_number")
+    assert checks(fs, "disability_category") == ["category_matches_number"]
+    assert checks(fs, "disability_level") == ["level_matches_number"]
+    assert "issued_after_birth" in checks(fs, "issue_date")
+    assert {"checksum_ok", "birth_date_matches_id"} <= set(checks(fs, "id_number")) | set(checks(fs, "birth_date"))
+    assert not any(x in D.FAILING_CHECKS for f in fs.values() for x in f.checks)
+
+
+@pytest.mark.parametrize("cert,idn,cat,lvl,expect", [
+    (make_id(seq="125") + "42", IDN, "肢体残疾", "二级", "certificate_mismatch_id"),
+    (IDN + "42", IDN, "视力残疾", "二级", "category_mismatch_number"),
+    (IDN + "42", IDN, "肢体残疾", "三级", "level_mismatch_number"),
+    (bad_checksum(IDN) + "42", IDN, "肢体残疾", "二级", "checksum_failed"),
+    (IDN + "4", IDN, "肢体残疾", "二级", "length_invalid"),
+    (IDN + "92", IDN, "肢体残疾", "二级", "category_code_invalid"),
+    (IDN + "45", IDN, "肢体残疾", "二级", "level_code_invalid"),
+])
+def test_disability_number_failures(cert, idn, cat, lvl, expect):
+    fs = fields(id_number=idn, certificate_number=cert, disability_category=cat, disability_level=lvl)
+    D.check_disability_certificate(fs)
+    all_checks = {c for f in fs.values() for c in f.checks}
+    assert expect in all_checks
+    assert expect in D.FAILING_CHECKS
+
+
+def test_disability_category_and_level_derived_from_a_number_that_checks_out():
+    fs = fields(id_number=IDN, certificate_number=IDN + "71")
+    D.check_disability_certificate(fs)
+    assert fs["disability_category"].value == "多重残疾" and fs["disability_category"].source == "derived"
+    assert fs["disability_level"].value == "一级"
+
+
+def test_disability_category_and_level_as_printed_in_full():
+    assert R.check_disability_number(IDN + "13", IDN, "视力", "叁级")["certificate_number"][-2:] == [
+        "category_matches_number", "level_matches_number"]
+
+
+# --------------------------------------------------------------------------- cards
+def _luhn(prefix: str) -> str:
+    for d in "0123456789":
+        if R.luhn_ok(prefix + d):
+            return prefix + d
+    raise AssertionError
+
+
+@pytest.mark.parametrize("number,expect", [
+    (_luhn("622202123456789012"), ["luhn_ok"]),
+    (_luhn("422202123456789"), ["luhn_ok"]),
+    ("4111111111111111", ["luhn_ok"]),
+    ("4111111111111112", ["luhn_failed"]),
+    (_luhn("62220212345"), ["length_invalid", "luhn_ok"]),
+    (_luhn("62220212345678901234"), ["length_invalid", "luhn_ok"]),
+])
+def test_bank_card(number, expect):
+    fs = fields(bank="中国工商银行", card_number=number)
+    D.check_bank_card(fs)
+    assert checks(fs, "card_number") == expect
+
+
+def test_social_security_number_is_an_id_number():
+    fs = fields(name="张三", social_security_number=IDN, card_number="A12345678", issue_date="2019-05")
+    D.check_social_security_card(fs)
+    assert "checksum_ok" in checks(fs, "social_security_number")
+    assert checks(fs, "issue_date") == []
+    fs = fields(social_security_number=bad_checksum(make_id(seq="456")), issue_date="2099-01-01")
+    D.check_social_security_card(fs)
+    assert set(checks(fs, "social_security_number")) & {"checksum_failed", "repaired", "repair_ambiguous"}
+    assert checks(fs, "issue_date") == ["date_in_future"]
+
+
+# --------------------------------------------------------------------------- civil status
+def test_death_certificate_dates_in_order():
+    idn = make_id(birth="19400101")
+    fs = fields(deceased_name="张三", sex="男", ethnicity="汉", id_number=idn, birth_date="1940-01-01",
+                death_date="2024-03-05", issue_date="2024-03-06")
+    D.check_death_certificate(fs)
+    assert "checksum_ok" in checks(fs, "id_number")
+    assert "birth_date_matches_id" in checks(fs, "birth_date")
+    assert "sex_matches_id" in checks(fs, "sex")
+    assert checks(fs, "death_date") == ["death_after_birth"]
+    assert checks(fs, "issue_date") == ["issued_after_death"]
+
+
+def test_death_certificate_inconsistent_dates():
+    fs = fields(id_number=make_id(birth="19400101"), death_date="1939-03-05", issue_date="1939-03-01", sex="女")
+    D.check_death_certificate(fs)
+    assert checks(fs, "death_date") == ["death_before_birth"]  # against the number's birth date
+    assert checks(fs, "issue_date") == ["issued_before_death"]
+    assert checks(fs, "sex") == ["sex_mismatch_id"]
+
+
+def test_death_certificate_accepts_an_old_15_digit_number():
+    fs = fields(id_number="110105400101123", death_date="2024-03-05")
+    D.check_death_certificate(fs)
+    assert "length_invalid" not in checks(fs, "id_number")
+
+
+def test_household_register_id_checks():
+    fs = fields(name="张三", sex="女", birth_date="1980-01-02", id_number=IDN, relationship="户主")
+    D.check_household_register(fs)
+    assert "birth_date_mismatch_id" in checks(fs, "birth_date")
+    assert "sex_mismatch_id" in checks(fs, "sex")
+    assert "checksum_ok" in checks(fs, "id_number")
+
+
+# --------------------------------------------------------------------------- medical
+def test_medical_dates_not_in_the_future():
+    fs = fields(issue_date="2099-01-01", visit_date="2024-01-01")
+    D.check_medical_certificate(fs)
+    assert checks(fs, "issue_date") == ["date_in_future"] and checks(fs, "visit_date") == []
+
+
+def test_discharge_after_admission():
+    fs = fields(admission_date="2024-03-10", discharge_date="2024-03-01")
+    D.check_discharge_summary(fs)
+    assert checks(fs, "discharge_date") == ["discharge_before_admission"]
+    fs = fields(admission_date="2024-03-01", discharge_date="2024-03-10")
+    D.check_discharge_summary(fs)
+    assert checks(fs, "discharge_date") == ["discharge_after_admission"]
+
+
+def _items(*rows):
+    return [{"name": n, "result": r, "unit": "", "reference_range": g, "flag": f} for n, r, g, f in rows]
+
+
+def test_lab_flags_against_ranges():
+    ok = _items(("葡萄糖", "6.9", "3.9-6.1", "↑"), ("钾", "3.2", "3.5～5.3", "↓"), ("钠", "140", "137-147", ""),
+                ("甘油三酯", "1.2", "<1.70", ""), ("尿蛋白", "阴性", "阴性", ""))
+    assert R.check_lab_items(ok) == ["flags_match_ranges"]
+    bad = ok + _items(("肌酐", "130", "57-111", ""))
+    assert R.check_lab_items(bad) == ["flag_mismatch_range"]
+    # a flag not read but derived from the range is no evidence either way
+    assert R.check_lab_items(bad, derived={5}) == ["flags_from_ranges", "flags_match_ranges"]
+    missing = ok + _items(("尿酸", "", "208-428", ""))
+    assert "item_result_missing" in R.check_lab_items(missing)
+
+
+@pytest.mark.parametrize("result,rng,flag", [
+    ("6.9", "3.9-6.1", "↑"), ("3.0", "3.9--6.1", "↓"), ("5", "3.9～6.1", ""), ("2.0", "<1.7", "↑"),
+    ("0.9", "≥1.04", "↓"), ("阴性", "阴性", None), ("5", "见备注", None),
+])
+def test_expected_flag(result, rng, flag):
+    assert R.expected_flag(result, rng) == flag
+
+
+@pytest.mark.parametrize("value,expect", [
+    ("2024-03-05", []), ("2019-05", []), ("2099-03-05", ["date_in_future"]), ("2024-02-30", ["date_invalid"]),
+])
+def test_date_checks(value, expect):
+    assert R.check_date(value, today=dt.date(2026, 1, 1))[1] == expect
+
+
+# --------------------------------------------------------------------------- confidence and review
+def test_failing_and_supporting_checks_registered():
+    for c in ["certificate_mismatch_id", "category_mismatch_number", "level_mismatch_number", "luhn_failed",
+              "date_in_future", "death_before_birth", "issued_before_death", "discharge_before_admission",
+              "flag_mismatch_range", "item_result_missing"]:
+        assert c in D.FAILING_CHECKS, c
+    for c in ["luhn_ok", "certificate_matches_id", "category_matches_number", "level_matches_number"]:
+        assert SUPPORTING[c] < 1.0, c
+
+
+def test_supporting_check_raises_confidence_failing_check_caps_it():
+    f = F(_luhn("622202123456789012"), confs=0.95)
+    base = field_confidence("bank_card", "card_number", f)
+    f.checks = ["luhn_ok"]
+    assert field_confidence("bank_card", "card_number", f) > base
+    f.checks = ["luhn_failed"]
+    assert field_confidence("bank_card", "card_number", f) <= 0.5
+
+
+def test_failing_check_sets_needs_review():
+    dtp = load_doctypes()["bank_card"]
+    fs = fields(bank="中国工商银行", card_number="4111111111111112")
+    doc = DocumentResult(type="bank_card", confidence=0.99)
+    finalize_document(doc, dtp, fs, 1, lambda b: b, 0.9)
+    assert doc.needs_review and any("luhn_failed" in r for r in doc.review_reasons)
+    fs = fields(bank="中国工商银行", card_number="4111111111111111")
+    doc = DocumentResult(type="bank_card", confidence=0.99)
+    finalize_document(doc, dtp, fs, 1, lambda b: b, 0.9)
+    assert not doc.needs_review, doc.review_reasons
+    assert "luhn_ok" in doc.fields["card_number"].checks

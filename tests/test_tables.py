@@ -1,0 +1,309 @@
+"""Table parser (extract/tables.py) on synthetic OCR lines: columns from the header row, rows by
+height, ruled and unruled tables, two tables side by side, flags."""
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from extract.tables import (
+    clean_unit,
+    find_rulings,
+    find_tables,
+    normalize_flag,
+    split_result_flag,
+    table_items,
+)
+from tests.synthlines import L, merged, row
+
+COLS = {"seq": 60, "name": 120, "code": 420, "result": 560, "flag": 680, "unit": 740, "range": 900}
+HEADER = {"seq": "序号", "name": "项目名称", "code": "缩写", "result": "结果", "flag": "提示", "unit": "单位",
+          "range": "参考范围"}
+DATA = [
+    ("1", "白细胞计数", "WBC", "11.2", "↑", "10^9/L", "3.5-9.5"),
+    ("2", "红细胞计数", "RBC", "4.51", "", "10^12/L", "4.3-5.8"),
+    ("3", "血红蛋白", "HGB", "98", "L", "g/L", "130-175"),
+    ("4", "天门冬氨酸氨基转移酶", "AST", "14", "低", "U/L", "15-40"),
+    ("5", "血小板计数", "PLT", "256", "", "10^9/L", "125-350"),
+]
+KEYS = ["seq", "name", "code", "result", "flag", "unit", "range"]
+
+
+def _table_lines(dx: float = 0.0, y0: float = 200.0, keys=KEYS, data=DATA, pitch: float = 45.0,
+                 glued: bool = False, header=HEADER, cols=COLS):
+    COLS = cols
+    lines = row([(header[k], COLS[k] + dx) for k in keys], y0)
+    for i, rec in enumerate(data):
+        cells = dict(zip(KEYS, rec))
+        if glued and cells["flag"]:
+            cells["result"] = cells["result"] + " " + cells["flag"]
+        lines += row([(cells[k], COLS[k] + dx) for k in keys if not (glued and k == "flag")], y0 + (i + 1) * pitch)
+    return lines
+
+
+def _expected(code: bool = True):
+    out = []
+    for _, name, c, res, flag, unit, rng in DATA:
+        it = {"name": name}
+        if code:
+            it["code"] = c
+        it.update({"result": res, "unit": unit, "reference_range": rng, "flag": normalize_flag(flag)})
+        out.append(it)
+    return out
+
+
+def _items(lines, image=None):
+    tables = find_tables(lines, image=image)
+    return tables, [it.value for tb in tables for it in table_items(tb)]
+
+
+def test_unruled_table_columns_from_header():
+    lines = [L("检验报告单", 300, 40, 50), L("姓名：张三", 60, 120)] + _table_lines()
+    lines += [L("报告时间：2024-03-05 10:20", 60, 500), L("检验者：李四", 600, 500)]
+    tables, items = _items(lines)
+    assert len(tables) == 1
+    assert tables[0].keys == KEYS[:-1] + ["reference_range"]
+    assert items == _expected()
+
+
+def test_flags_glued_to_result_without_flag_column():
+    keys = [k for k in KEYS if k != "flag"]
+    tables, items = _items(_table_lines(keys=keys, glued=True))
+    assert "flag" not in tables[0].keys
+    assert [it["flag"] for it in items] == ["↑", "", "↓", "↓", ""]
+    assert [it["result"] for it in items] == ["11.2", "4.51", "98", "14", "256"]
+
+
+def test_no_code_column_gives_items_without_code():
+    keys = [k for k in KEYS if k != "code"]
+    _, items = _items(_table_lines(keys=keys))
+    assert items == _expected(code=False)
+    assert all("code" not in it for it in items)
+
+
+def test_line_merged_over_two_cells_is_cut_at_the_column_boundary():
+    lines = _table_lines()
+    # the OCR read the code and the result of row 1 as one line: "WBC 11.2"
+    merged = [l for l in lines if l.text in ("WBC", "11.2")]
+    for l in merged:
+        lines.remove(l)
+    lines.append(L("WBC   11.2", COLS["code"], 245))
+    _, items = _items(lines)
+    assert items[0]["code"] == "WBC" and items[0]["result"] == "11.2"
+
+
+def test_wide_cell_overflowing_into_next_column_stays_in_its_column():
+    data = list(DATA)
+    data[1] = ("2", "估算肾小球滤过率", "eGFR", "94.4", "", "mL/min/1.73m2", ">90.0")
+    # the unit runs past the middle between the unit and range headers, up to the range column
+    _, items = _items(_table_lines(data=data, cols={**COLS, "range": 970}))
+    assert items[1]["unit"] == "mL/min/1.73m2"
+    assert items[1]["reference_range"] == ">90.0"
+
+
+def test_two_tables_side_by_side():
+    left = {"name": 40, "code": 230, "result": 330, "unit": 420, "range": 520}
+    right = {k: v + 620 for k, v in left.items()}
+    keys = ["name", "code", "result", "unit", "range"]
+    hdr = {"name": "项目", "code": "代号", "result": "结果", "unit": "单位", "range": "参考值"}
+    rows_l = [("葡萄糖", "GLU", "6.9↑", "mmol/L", "3.9-6.1"), ("尿素", "UREA", "5.1", "mmol/L", "3.1-8.0")]
+    rows_r = [("肌酐", "CREA", "60", "μmol/L", "57-111"), ("尿酸", "UA", "520H", "μmol/L", "208-428"),
+              ("总胆固醇", "TC", "4.1", "mmol/L", "<5.18")]
+    lines = row([(hdr[k], left[k]) for k in keys] + [(hdr[k], right[k]) for k in keys], 100)
+    for i, r in enumerate(rows_l):
+        lines += row([(r[j], left[k]) for j, k in enumerate(keys)], 145 + 45 * i)
+    for i, r in enumerate(rows_r):
+        lines += row([(r[j], right[k]) for j, k in enumerate(keys)], 147 + 45 * i)
+    tables, items = _items(lines)
+    assert len(tables) == 2
+    assert [it["name"] for it in items] == ["葡萄糖", "尿素", "肌酐", "尿酸", "总胆固醇"]
+    assert items[0] == {"name": "葡萄糖", "code": "GLU", "result": "6.9", "unit": "mmol/L",
+                        "reference_range": "3.9-6.1", "flag": "↑"}
+    assert items[3]["result"] == "520" and items[3]["flag"] == "↑"
+    assert items[4]["reference_range"] == "<5.18"
+
+
+def _ruled_image(xs, ys, size=(1100, 700)):
+    img = np.full((size[1], size[0], 3), 255, np.uint8)
+    for y in ys:
+        cv2.line(img, (int(xs[0]), int(y)), (int(xs[-1]), int(y)), (0, 0, 0), 2)
+    for x in xs:
+        cv2.line(img, (int(x), int(ys[0])), (int(x), int(ys[-1])), (0, 0, 0), 2)
+    return img
+
+
+def test_rulings_found_with_opencv():
+    img = _ruled_image([50, 400, 600, 1000], [100, 150, 200, 250])
+    r = find_rulings(img, line_height=30)
+    assert len(r.horizontal) == 4 and len(r.vertical) == 4
+    assert abs(r.vertical[1][0] - 400) <= 2
+
+
+def test_ruled_table_vertical_lines_separate_merged_cells():
+    # every row's name and result were read as one line: without rulings the boundary is a guess
+    xs = [50, 480, 640, 1000]
+    ys = [100, 150, 200, 250]
+    img = _ruled_image(xs, ys)
+    lines = row([("项目", 180), ("结果", 500), ("参考值", 660)], 110)
+    # names printed up to the ruling line, the result just after it: one OCR run per row
+    lines += [merged([("天门冬氨酸氨基转移酶", 180), ("45", 490)], 160), L("15-40", 660, 160)]
+    lines += [merged([("丙氨酸氨基转移酶", 240), ("12", 490)], 210), L("9-50", 660, 210)]
+    _, plain = _items(lines)
+    _, ruled = _items(lines, image=img)
+    assert [it["result"] for it in ruled] == ["45", "12"]
+    assert [it["name"] for it in ruled] == ["天门冬氨酸氨基转移酶", "丙氨酸氨基转移酶"]
+    assert plain != ruled
+
+
+def test_ruled_rows_keep_a_wrapped_name_in_one_item():
+    xs = [50, 480, 640, 1000]
+    ys = [100, 150, 230, 280]
+    img = _ruled_image(xs, ys)
+    lines = row([("项目", 60), ("结果", 500), ("参考值", 660)], 110)
+    lines += [L("高密度脂蛋白", 60, 155), L("1.2", 500, 175), L("1.0-1.6", 660, 175), L("胆固醇", 60, 195)]
+    lines += [L("甘油三酯", 60, 240), L("1.1", 500, 240), L("<1.7", 660, 240)]
+    _, items = _items(lines, image=img)
+    assert [it["name"] for it in items] == ["高密度脂蛋白胆固醇", "甘油三酯"]
+
+
+def test_unruled_wrapped_name_joins_the_row_above():
+    lines = row([("项目", 60), ("结果", 500), ("参考值", 660)], 110)
+    lines += [L("高密度脂蛋白", 60, 155), L("1.2", 500, 155), L("1.0-1.6", 660, 155), L("胆固醇", 60, 187)]
+    lines += [L("甘油三酯", 60, 240), L("1.1", 500, 240), L("<1.7", 660, 240)]
+    _, items = _items(lines)
+    assert [it["name"] for it in items] == ["高密度脂蛋白胆固醇", "甘油三酯"]
+
+
+def test_table_ends_at_footer_and_section_titles_are_skipped():
+    lines = _table_lines()
+    lines.insert(7, L("【血常规】", 120, 222))
+    lines += [L("采样时间：2024-03-05 08:00", 60, 470), L("结果 仅供参考", 560, 520)]
+    _, items = _items(lines)
+    assert len(items) == 5
+
+
+def test_no_header_no_table():
+    assert find_tables([L("姓名：张三", 10, 10), L("结果正常", 10, 60)]) == []
+
+
+@pytest.mark.parametrize(
+    "printed,flag",
+    [("↑", "↑"), ("↓", "↓"), ("H", "↑"), ("L", "↓"), ("高", "↑"), ("低", "↓"), ("h", "↑"), ("", ""),
+     ("偏高", "↑"), ("个", "↑"), ("阴性", ""), ("*", "")],
+)
+def test_flags_normalised(printed, flag):
+    assert normalize_flag(printed) == flag
+
+
+@pytest.mark.parametrize(
+    "printed,result,flag",
+    [("2.11低", "2.11", "↓"), ("14 H", "14", "↑"), ("6.9↑", "6.9", "↑"), ("阴性", "阴性", ""),
+     ("98", "98", ""), ("HbA1c", "HbA1c", ""), ("0.68 L", "0.68", "↓")],
+)
+def test_result_and_glued_flag(printed, result, flag):
+    assert split_result_flag(printed) == (result, flag)
+
+
+def test_units_cleaned_of_digit_for_letter():
+    assert clean_unit("mmo1/L") == "mmol/L"
+    assert clean_unit("μµ mo1/L") == "μmol/L"
+    assert clean_unit("10^9/L") == "10^9/L"
+    assert clean_unit("mL/min/1.73m2") == "mL/min/1.73m2"
+    assert clean_unit("Pg") == "pg" and clean_unit("U/L.") == "U/L" and clean_unit("gL") == "g/L"
+    assert clean_unit("L/L") == "L/L" and clean_unit("/HP") == "/HP"
+
+
+def test_items_field_confidence_is_the_least_sure_cell():
+    from extract.confidence import field_confidence
+    from extract.fields.rules import table_field
+    from schemas.doctypes import load_doctypes
+
+    lines = _table_lines()
+    i = next(k for k, l in enumerate(lines) if l.text == "g/L")
+    lines[i] = L("g/L", lines[i].bbox[0], lines[i].bbox[1], confs=[0.99, 0.6, 0.99])
+    spec = load_doctypes()["lab_report"].fields["items"]
+    f = table_field(lines, spec, None)
+    assert f is not None and len(f.value) == 5
+    assert field_confidence("lab_report", "items", f) < 0.85
+    lines[i] = L("g/L", lines[i].bbox[0], lines[i].bbox[1])
+    f2 = table_field(lines, spec, None)
+    assert field_confidence("lab_report", "items", f2) > field_confidence("lab_report", "items", f)
+
+
+def test_qualitative_results_and_unit_case():
+    lines = row([("项目", 60), ("结果", 400), ("单位", 560), ("参考值", 700)], 100)
+    lines += row([("尿蛋白", 60), ("1+↑", 400), ("Neg", 700)], 145)
+    lines += row([("平均血红蛋白含量", 60), ("36.3↑", 400), ("Pg", 560), ("27.0--34.0", 700)], 190)
+    lines += row([("尿酮体", 60), ("Neg", 700)], 235)  # the result "-" was not read
+    _, items = _items(lines)
+    assert items[0]["result"] == "1+" and items[0]["flag"] == "↑"
+    assert items[1]["unit"] == "pg" and items[1]["flag"] == "↑"
+    assert items[2]["result"] == "" and items[2]["reference_range"] == "Neg"
+
+
+def test_flag_not_read_is_derived_from_the_range():
+    lines = row([("项目", 60), ("结果", 400), ("参考值", 700)], 100)
+    lines += row([("钾", 60), ("3.27", 400), ("3.50～5.30", 700)], 145)
+    tables = find_tables(lines)
+    (it,) = table_items(tables[0])
+    assert it.value["flag"] == "↓" and it.flag_source == "derived"
+    (it,) = table_items(tables[0], derive_flags=False)
+    assert it.value["flag"] == ""
+
+
+def test_header_less_flag_column_read_into_the_unit():
+    keys = ["seq", "name", "code", "result", "flag", "unit", "range"]
+    hdr = dict(HEADER, flag="")
+    # the flag column has no header word: its marks fall into a neighbouring column
+    lines = _table_lines(keys=keys, header=hdr)
+    tables, items = _items(lines)
+    assert "flag" not in tables[0].keys
+    assert [it["flag"] for it in items] == ["↑", "", "↓", "↓", ""]
+    assert [it["unit"] for it in items] == ["10^9/L", "10^12/L", "g/L", "U/L", "10^9/L"]
+
+
+def test_lone_dash_the_ocr_missed_is_read_from_the_image():
+    from extract.fields.rules import table_field
+    from schemas.doctypes import load_doctypes
+
+    img = np.full((400, 1000, 3), 255, np.uint8)
+    lines = row([("项目", 60), ("结果", 400), ("参考值", 700)], 100)
+    lines += row([("尿蛋白", 60), ("1+", 400), ("Neg", 700)], 145)
+    lines += row([("尿酮体", 60), ("Neg", 700)], 190)
+    cv2.line(img, (405, 205), (418, 205), (0, 0, 0), 2)  # the "-" printed as the result of row 2
+    spec = load_doctypes()["lab_report"].fields["items"]
+    f = table_field(lines, spec, img)
+    assert [it["result"] for it in f.value] == ["1+", "-"]
+    f = table_field(lines, spec, np.full_like(img, 255))
+    assert [it["result"] for it in f.value] == ["1+", ""]
+
+
+def test_lone_dash_next_to_a_ruling_line():
+    from extract.fields.rules import table_field
+    from schemas.doctypes import load_doctypes
+
+    img = np.full((400, 1000, 3), 255, np.uint8)
+    cv2.line(img, (40, 141), (990, 141), (0, 0, 0), 2)  # the rule under the header
+    lines = row([("项目", 60), ("结果", 400), ("参考值", 700)], 100)
+    lines += row([("尿蛋白", 60), ("阴性", 400)], 145)
+    cv2.line(img, (705, 160), (716, 160), (0, 0, 0), 2)  # its range: "-"
+    spec = load_doctypes()["lab_report"].fields["items"]
+    f = table_field(lines, spec, img)
+    assert f.value[0]["reference_range"] == "-"
+
+
+def test_ink_that_was_not_read_lowers_the_items_confidence():
+    from extract.confidence import field_confidence
+    from extract.fields.rules import table_field
+    from schemas.doctypes import load_doctypes
+
+    img = np.full((400, 1000, 3), 255, np.uint8)
+    lines = row([("项目", 60), ("结果", 400), ("参考值", 700)], 100)
+    lines += row([("尿白细胞", 60), ("2+", 400), ("-", 700)], 145)
+    spec = load_doctypes()["lab_report"].fields["items"]
+    sure = field_confidence("lab_report", "items", table_field(lines, spec, img))
+    cv2.putText(img, "2+", (400, 170), cv2.FONT_HERSHEY_SIMPLEX, 0.8, (0, 0, 0), 2)
+    cv2.arrowedLine(img, (470, 168), (470, 152), (0, 0, 0), 2, tipLength=0.4)  # the ↑ the OCR missed
+    f = table_field(lines, spec, img)
+    assert f.value[0]["result"] == "2+"
+    assert field_confidence("lab_report", "items", f) < 0.5 < sure
