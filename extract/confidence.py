@@ -36,9 +36,21 @@ SUPPORTING = {
     "level_matches_number": 0.3,
     # every lab result sits on the side of its reference range that its flag says
     "flags_match_ranges": 0.6,
+    "place_recognised": 0.7,
+}
+# check name -> factor on P(wrong) for plausibility warnings that do not fail the value
+PENALISING = {
+    "place_unrecognised": 4.0,
+    "region_province_only": 1.5,
+    "region_mismatch_address": 2.0,
+    "authority_region_mismatch": 2.0,
+    "reread": 2.0,
 }
 # a failing check caps the confidence at this value
 FAILING_CAP = 0.5
+# where a value was found: a label next to it is evidence that it is the whole value; a value
+# taken from where the card layout puts it (template) or found by its pattern alone is less so
+SOURCE_FACTOR = {"template": 4.0, "pattern": 2.0}
 LOOKALIKES = {"O": "0", "o": "0", "D": "0", "Q": "0", "I": "1", "l": "1", "|": "1", "i": "1",
               "Z": "2", "z": "2", "S": "5", "s": "5", "B": "8", "x": "X", "×": "X"}
 DERIVED_FACTOR = 0.98
@@ -104,9 +116,10 @@ def evidence_score(f: ExtractedField) -> float:
         err = 1.0 - min(raw_score(c) for c in cells)
     else:
         err = 1.0 - raw_score(f.char_confs)
+    err *= SOURCE_FACTOR.get(f.source, 1.0)
     for c in f.checks:
-        err *= SUPPORTING.get(c, 1.0)
-    return 1.0 - err
+        err *= SUPPORTING.get(c, 1.0) * PENALISING.get(c, 1.0)
+    return max(0.0, 1.0 - err)
 
 
 def field_confidence(doc_type: str, field: str, f: ExtractedField) -> float:

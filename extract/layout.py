@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from ocr.base import OcrLine
 
 _SPACES = re.compile(r"[\s\u3000]+")
-_LEAD_PUNCT = "：:;；,，.。、 　_-—|"
+_LEAD_PUNCT = "：:;；,，.。、 　_-—|·•"
 
 
 def fold(ch: str) -> str:
@@ -377,12 +377,12 @@ def spans_in_box(lines: list[OcrLine], box: list[float], exclude: list[Label] | 
         cy = (y0 + y1) / 2
         if not (box[1] <= cy <= box[3]):
             continue
-        keep = [
-            i
-            for i, (a, b) in enumerate(xs)
-            if box[0] <= (a + b) / 2 <= box[2]
-            and not any(l.line == li and l.start <= i < l.end for l in exclude)
-        ]
+        inside = [i for i, (a, b) in enumerate(xs) if box[0] <= (a + b) / 2 <= box[2]]
+        if len(inside) * 2 >= len(xs):
+            # a line that mostly lies in the box is taken whole: a template box is only
+            # approximately where the value sits (perspective, print offsets)
+            inside = list(range(len(xs)))
+        keep = [i for i in inside if not any(l.line == li and l.start <= i < l.end for l in exclude)]
         if not keep:
             continue
         # contiguous runs

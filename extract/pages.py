@@ -261,31 +261,28 @@ def _text_mask(g: np.ndarray) -> _Text:
 
 
 def _blob_shapes(binary: np.ndarray):
-    """Per connected component: (length, thickness, visual angle in degrees, area, cx, cy)."""
-    n, lab = cv2.connectedComponents(binary, connectivity=8)
-    if n <= 1:
+    """Per blob (external contour of a connected component): (length, thickness, visual angle
+    in degrees, area, cx, cy), from the second moments of the filled contour."""
+    cs, _ = cv2.findContours(binary, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    ms = [cv2.moments(c) for c in cs if len(c) >= 2]
+    if not ms:
         z = np.zeros(0)
         return z, z, z, z, z, z
-    ys, xs = np.nonzero(lab)
-    lbl = lab[ys, xs]
-    xs = xs.astype(np.float64)
-    ys = ys.astype(np.float64)
-    a = np.bincount(lbl, minlength=n)[1:].astype(np.float64)
-    sx = np.bincount(lbl, xs, n)[1:]
-    sy = np.bincount(lbl, ys, n)[1:]
-    sxx = np.bincount(lbl, xs * xs, n)[1:]
-    syy = np.bincount(lbl, ys * ys, n)[1:]
-    sxy = np.bincount(lbl, xs * ys, n)[1:]
-    a = np.maximum(a, 1)
-    cx, cy = sx / a, sy / a
-    mu20 = sxx / a - cx * cx + 1 / 12
-    mu02 = syy / a - cy * cy + 1 / 12
-    mu11 = sxy / a - cx * cy
+    M = np.array([(m["m00"], m["m10"], m["m01"], m["mu20"], m["mu02"], m["mu11"]) for m in ms])
+    a = M[:, 0]
+    ok = a > 0
+    M, a = M[ok], a[ok]
+    if len(a) == 0:
+        z = np.zeros(0)
+        return z, z, z, z, z, z
+    cx, cy = M[:, 1] / a, M[:, 2] / a
+    mu20, mu02, mu11 = M[:, 3] / a + 1 / 12, M[:, 4] / a + 1 / 12, M[:, 5] / a
     tr = (mu20 + mu02) / 2
     d = np.sqrt(((mu20 - mu02) / 2) ** 2 + mu11 ** 2)
     l1, l2 = tr + d, np.maximum(tr - d, 1e-6)
-    length = np.sqrt(12 * l1)
-    thick = np.sqrt(12 * l2)
+    # a contour's area misses half of its boundary pixels; thickness and length get them back
+    length = np.sqrt(12 * l1) + 1.0
+    thick = np.sqrt(12 * l2) + 1.0
     theta = 0.5 * np.degrees(np.arctan2(2 * mu11, mu20 - mu02))  # image coords, y down
     return length, thick, -theta, a, cx, cy
 
@@ -442,9 +439,9 @@ def rotate90(image: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
 # ---------------------------------------------------------------------------------------------
 
 _MIN_SIDE = 300  # px: shorter side below this is too small whatever it shows
-_MIN_TEXT = 9.0  # px: typical character size below this is too small to read
-_BLUR_H = 20.0  # px: text is brought to this size before measuring sharpness
-_BLUR_LIMIT = 0.012  # normalised Laplacian variance below which text is blurry
+_MIN_TEXT = 9.0  # px: text lines lower than this are too small to read
+_BLUR_H = 24.0  # px: text lines are brought to this height before measuring sharpness
+_BLUR_LIMIT = 0.3  # Laplacian energy / gradient at text edges below which text is blurry
 
 
 def _text_blocks(g: np.ndarray, blk: int) -> tuple[np.ndarray, np.ndarray]:
@@ -462,12 +459,12 @@ def _text_blocks(g: np.ndarray, blk: int) -> tuple[np.ndarray, np.ndarray]:
 def quality_warnings(image_bgr) -> list[str]:
     """Image-quality warnings from ``QUALITY_WARNINGS`` (each at most once, in that order).
 
-    * ``too_small``: the shorter side is under 300 px, or the typical character is under ~9 px.
+    * ``too_small``: the shorter side is under 300 px, or text lines are under ~9 px high.
     * ``too_dark``: the bright end of the luminance histogram (p90) is dark, or the mean is.
     * ``low_contrast``: p95 - p5 of luminance over the text-bearing blocks is small.
-    * ``blurry``: variance of the Laplacian over text-bearing blocks, measured after bringing the
-      text to a fixed size (~20 px) and normalised by the local contrast; margins and blank
-      paper do not count.
+    * ``blurry``: Laplacian energy at text edges (RMS of the Laplacian over the gradient there)
+      on text-bearing blocks cut from the page and resized so that text lines are ~24 px
+      high; margins and blank paper do not count, nor does the text size or the resolution.
     * ``glare``: sizeable saturated near-white blobs surrounded by mid-tone content (a photo),
       not white paper.
     """
@@ -479,13 +476,13 @@ def quality_warnings(image_bgr) -> list[str]:
     p = _hist_percentiles(g, (5, 50, 90, 95))
     mean = float(g.mean())
     t = _text_mask(g)
-    char_full = t.char / sx if t.char > 0 else 0.0
+    line_h = _line_height(t.mask) / sx if t.n_comp >= 8 else 0.0
+    if line_h and line_h < 14 and sx < 1.0:  # small text: measure it at full resolution
+        line_h = _line_height_fullres(img, t, sx) or line_h
     if min(H, W) < _MIN_SIDE:
         out.append("too_small")
-    elif t.n_comp >= 20 and 0 < char_full < _MIN_TEXT:
-        char_full = _char_size_fullres(img, t, sx)
-        if 0 < char_full < _MIN_TEXT:
-            out.append("too_small")
+    elif 0 < line_h < _MIN_TEXT:
+        out.append("too_small")
     if p[2] < 100 or (mean < 70 and p[2] < 140):
         out.append("too_dark")
     blk = max(8, int(round(min(g.shape) / 24)))
@@ -501,73 +498,91 @@ def quality_warnings(image_bgr) -> list[str]:
         spread = q99 - q1
     if spread < 50:
         out.append("low_contrast")
-    if t.n_comp >= 8 and txt.sum() >= 2 and char_full > 0:
-        if _sharpness(img, txt, blk, sx, char_full) < _BLUR_LIMIT:
+    if line_h > 0 and txt.sum() >= 2:
+        if _sharpness(img, txt, blk, sx, line_h) < _BLUR_LIMIT:
             out.append("blurry")
     if _has_glare(small_bgr, g):
         out.append("glare")
     return out
 
 
-def _char_size_fullres(img: np.ndarray, t: _Text, sx: float) -> float:
-    """Character size measured on a full-resolution window where the text is densest."""
+def _line_height(mask: np.ndarray) -> float:
+    """Typical height of text lines (px) in a text mask: the thickness of the long blobs left
+    by closing the mask along the lines (horizontal or vertical, whichever gives more)."""
+    best = (0.0, 0.0)
+    for vertical in (False, True):
+        length, thick, ang, _, _, _ = _line_blobs(mask, 15, vertical)
+        if length.size == 0:
+            continue
+        dev = (ang - (90.0 if vertical else 0.0) + 90.0) % 180.0 - 90.0
+        ok = (length >= 4 * thick) & (np.abs(dev) < 30) & (thick >= 2)
+        if not np.any(ok):
+            continue
+        tot = float(length[ok].sum())
+        if tot > best[0]:
+            best = (tot, _weighted_median(thick[ok], length[ok]))
+    return best[1]
+
+
+def _line_height_fullres(img: np.ndarray, t: _Text, sx: float) -> float:
+    """Line height measured on a full-resolution window where the text is densest."""
     H, W = img.shape[:2]
-    win = 512
-    if max(H, W) <= win * 1.5:
-        g = cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)
-    else:
-        dens = cv2.blur(t.mask.astype(np.float32), (31, 31))
-        cy, cx = np.unravel_index(int(np.argmax(dens)), dens.shape)
-        cx, cy = int(cx / sx), int(cy / sx)
-        x0 = int(np.clip(cx - win // 2, 0, max(0, W - win)))
-        y0 = int(np.clip(cy - win // 2, 0, max(0, H - win)))
-        g = cv2.cvtColor(img[y0:y0 + win, x0:x0 + win], cv2.COLOR_BGR2GRAY)
-    tt = _text_mask(g)
-    return tt.char if tt.n_comp >= 5 else 0.0
+    win = 768
+    dens = cv2.blur(t.mask.astype(np.float32), (31, 31))
+    cy, cx = np.unravel_index(int(np.argmax(dens)), dens.shape)
+    cx, cy = int(cx / sx), int(cy / sx)
+    x0 = int(np.clip(cx - win // 2, 0, max(0, W - win)))
+    y0 = int(np.clip(cy - win // 2, 0, max(0, H - win)))
+    tt = _text_mask(cv2.cvtColor(img[y0:y0 + win, x0:x0 + win], cv2.COLOR_BGR2GRAY))
+    return _line_height(tt.mask) if tt.n_comp >= 8 else 0.0
 
 
-def _sharpness(img: np.ndarray, txt: np.ndarray, blk: int, sx: float, char_full: float) -> float:
-    """Laplacian variance / contrast^2 on text-bearing blocks with text brought to ~_BLUR_H px."""
-    r = float(np.clip(_BLUR_H / max(char_full, 1.0), 0.05, 1.0))
+def _sharpness(img: np.ndarray, txt: np.ndarray, blk: int, sx: float, line_h: float) -> float:
+    """Laplacian energy at edges over gradient there (~ 1 / edge width) on text-bearing blocks
+    brought to text lines ~_BLUR_H px high (never enlarged); median over up to 16 blocks."""
+    r = float(np.clip(_BLUR_H / max(line_h, 1.0), 0.05, 1.0))
     H, W = img.shape[:2]
     ys, xs = np.nonzero(txt)
-    # up to 24 blocks spread over the text area, each cut from the page at full resolution
-    if len(ys) > 24:
-        sel = np.linspace(0, len(ys) - 1, 24).round().astype(int)
+    if len(ys) > 16:
+        sel = np.linspace(0, len(ys) - 1, 16).round().astype(int)
         ys, xs = ys[sel], xs[sel]
     bs = blk / sx  # block size in page pixels
-    pad = 2.0 / r
-    vals, weights = [], []
+    vals = []
     for by, bx in zip(ys, xs):
-        x0, y0 = int(max(0, bx * bs - pad)), int(max(0, by * bs - pad))
-        x1, y1 = int(min(W, (bx + 1) * bs + pad)), int(min(H, (by + 1) * bs + pad))
+        x0, y0 = int(bx * bs), int(by * bs)
+        x1, y1 = int(min(W, (bx + 1) * bs)), int(min(H, (by + 1) * bs))
         patch = cv2.cvtColor(img[y0:y1, x0:x1], cv2.COLOR_BGR2GRAY)
         if r < 1.0:
             patch = cv2.resize(patch, None, fx=r, fy=r, interpolation=cv2.INTER_AREA)
         if min(patch.shape) < 8:
             continue
         f = patch.astype(np.float32)
-        lap = cv2.Laplacian(f, cv2.CV_32F, ksize=1)[2:-2, 2:-2]
-        lo, hi = np.percentile(f, (5, 95))
-        c = hi - lo
-        if c < 10:
+        gx = cv2.Sobel(f, cv2.CV_32F, 1, 0, ksize=3)
+        gy = cv2.Sobel(f, cv2.CV_32F, 0, 1, ksize=3)
+        G = cv2.magnitude(gx, gy)
+        lap = cv2.Laplacian(f, cv2.CV_32F, ksize=3)
+        edges = G >= 0.5 * float(np.percentile(G, 99))
+        if int(edges.sum()) < 10 or float(G.max()) < 40:
             continue
-        vals.append(float(lap.var()) / (c * c))
-        weights.append(c)
+        vals.append(math.sqrt(float((lap[edges] ** 2).mean())) / float(G[edges].mean()))
     if not vals:
         return 1.0
-    return _weighted_median(np.array(vals), np.array(weights))
+    return float(np.median(vals))
 
 
 def _has_glare(small_bgr: np.ndarray, g: np.ndarray) -> bool:
+    """A sizeable blob of clipped near-white pixels whose surroundings are mid-tone and which
+    fades into them softly (a specular highlight), rather than white paper (most of a scan is
+    near-white) or a white object whose outline is a sharp edge against a darker background."""
     h, w = g.shape
     sat = (small_bgr.min(axis=2) >= 245).astype(np.uint8)
     frac = float(sat.mean())
-    if frac < 0.0015 or frac > 0.3:  # nothing saturated, or white paper
+    if frac < 0.001 or frac > 0.3:  # nothing saturated, or white paper
         return False
+    sat = cv2.morphologyEx(sat, cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8))  # text washed out
     sat = cv2.morphologyEx(sat, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
     n, lab, st, _ = cv2.connectedComponentsWithStats(sat, connectivity=8)
-    min_area = max(60, 0.0015 * h * w)
+    min_area = max(60, 0.001 * h * w)
     for i in range(1, n):
         x, y, bw, bh, area = st[i]
         if area < min_area or area > 0.25 * h * w:
@@ -582,8 +597,16 @@ def _has_glare(small_bgr: np.ndarray, g: np.ndarray) -> bool:
         if ring.sum() < 0.5 * area:  # the blob runs into the image border
             continue
         gv = g[y0:y1, x0:x1][ring]
-        if float(np.median(gv)) <= 215 and float((gv >= 245).mean()) < 0.25:
-            return True
+        if float(np.median(gv)) > 235 or float((gv >= 245).mean()) >= 0.3:
+            continue  # bright all round: white paper
+        # the blob's outline: a highlight fades out, a white object ends at an edge
+        gg = cv2.GaussianBlur(g[y0:y1, x0:x1], (3, 3), 0).astype(np.float32)
+        grad = cv2.magnitude(cv2.Sobel(gg, cv2.CV_32F, 1, 0), cv2.Sobel(gg, cv2.CV_32F, 0, 1)) / 8
+        edge = cv2.dilate(blob, np.ones((3, 3), np.uint8)) - blob
+        eg = grad[edge > 0]
+        if eg.size and float((eg >= 12).mean()) > 0.5:
+            continue
+        return True
     return False
 
 
@@ -643,23 +666,31 @@ def _order_card(q: np.ndarray) -> np.ndarray:
 def _quad_aspect(q: np.ndarray, f: float | None, centre: tuple[float, float]) -> tuple[float, float]:
     """(side-length aspect, camera-model aspect) of a quad ordered TL, TR, BR, BL; each is the
     ratio of the TL-TR side to the TL-BL side of the rectangle it images."""
-    tl, tr, br, bl = q
-    wa = (np.hypot(*(tr - tl)) + np.hypot(*(br - bl))) / 2
-    ha = (np.hypot(*(bl - tl)) + np.hypot(*(br - tr))) / 2
+    (x1, y1), (x2, y2), (x4, y4), (x3, y3) = [(float(p[0]), float(p[1])) for p in q]  # tl tr br bl
+    wa = (math.hypot(x2 - x1, y2 - y1) + math.hypot(x4 - x3, y4 - y3)) / 2
+    ha = (math.hypot(x3 - x1, y3 - y1) + math.hypot(x4 - x2, y4 - y2)) / 2
     side = wa / max(ha, 1e-9)
     # Zhang & He, "Whiteboard scanning and image enhancement": rectangle aspect from its image,
     # principal point at the centre, square pixels; focal length estimated or assumed.
+    # m1 = tl, m2 = tr, m3 = bl, m4 = br (homogeneous, w = 1)
+
+    def cross(a, b):
+        return (a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0])
+
+    def dot(a, b):
+        return a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
+
+    m1, m2, m3, m4 = (x1, y1, 1.0), (x2, y2, 1.0), (x3, y3, 1.0), (x4, y4, 1.0)
+    c14 = cross(m1, m4)
+    d2 = dot(cross(m2, m4), m3)
+    d3 = dot(cross(m3, m4), m2)
+    if abs(d2) < 1e-12 or abs(d3) < 1e-12:
+        return side, side
+    k2 = dot(c14, m3) / d2
+    k3 = dot(c14, m2) / d3
+    n2 = (k2 * x2 - x1, k2 * y2 - y1, k2 - 1.0)
+    n3 = (k3 * x3 - x1, k3 * y3 - y1, k3 - 1.0)
     u0, v0 = centre
-    m1, m2, m3, m4 = (np.array([p[0], p[1], 1.0]) for p in (tl, tr, bl, br))
-    try:
-        k2 = np.dot(np.cross(m1, m4), m3) / np.dot(np.cross(m2, m4), m3)
-        k3 = np.dot(np.cross(m1, m4), m2) / np.dot(np.cross(m3, m4), m2)
-    except FloatingPointError:
-        return side, side
-    if not (np.isfinite(k2) and np.isfinite(k3)):
-        return side, side
-    n2 = k2 * m2 - m1
-    n3 = k3 * m3 - m1
     ff = None
     if abs(n2[2]) > 1e-9 and abs(n3[2]) > 1e-9:
         num = (n2[0] * n3[0] - (n2[0] * n3[2] + n2[2] * n3[0]) * u0 + n2[2] * n3[2] * u0 * u0) + \
@@ -669,13 +700,17 @@ def _quad_aspect(q: np.ndarray, f: float | None, centre: tuple[float, float]) ->
             ff = math.sqrt(f2)
     if ff is None or f is None or not (0.3 * f <= ff <= 5 * f):
         ff = f if f is not None else 1.0
-    Ai = np.array([[1 / ff, 0, -u0 / ff], [0, 1 / ff, -v0 / ff], [0, 0, 1]])
-    a2, a3 = Ai @ n2, Ai @ n3
-    den = np.dot(a3, a3)
-    if den <= 0:
+
+    def norm2(n):  # |A^-1 n|^2 with A = [[f, 0, u0], [0, f, v0], [0, 0, 1]]
+        a0 = (n[0] - u0 * n[2]) / ff
+        a1 = (n[1] - v0 * n[2]) / ff
+        return a0 * a0 + a1 * a1 + n[2] * n[2]
+
+    den = norm2(n3)
+    if not den > 0:
         return side, side
-    cam = math.sqrt(max(np.dot(a2, a2) / den, 1e-12))
-    if not np.isfinite(cam):
+    cam = math.sqrt(max(norm2(n2) / den, 1e-12))
+    if not math.isfinite(cam):
         cam = side
     return side, cam
 
@@ -813,7 +848,7 @@ def _refine_many(Q: np.ndarray, gx: np.ndarray, gy: np.ndarray, reach: np.ndarra
     O = offs[:, None, None, :]  # N x 1 x 1 x K
     X = (P[..., 0:1] + O * nrm[:, :, None, None, 0]).astype(np.float32)  # N x 4 x T x K
     Y = (P[..., 1:2] + O * nrm[:, :, None, None, 1]).astype(np.float32)
-    Xr, Yr = X.reshape(-1, K), Y.reshape(-1, K)
+    Xr, Yr = X.reshape(N * 4, -1), Y.reshape(N * 4, -1)
     gxs = cv2.remap(gx, Xr, Yr, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE).reshape(X.shape)
     gys = cv2.remap(gy, Xr, Yr, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE).reshape(X.shape)
     proj = gxs * nrm[:, :, None, None, 0] + gys * nrm[:, :, None, None, 1]  # N x 4 x T x K
@@ -881,10 +916,11 @@ def _split_pair(q: np.ndarray) -> list[np.ndarray]:
     return [np.array([q[0], m01, m32, q[3]]), np.array([m01, q[1], q[2], m32])]
 
 
-def _side_support(Q: np.ndarray, gx, gy, small_f) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _side_support(Q: np.ndarray, gx, gy, small_f):
     """For N clockwise quads (N x 4 x 2): per side, the fraction of samples showing the side's
     edge (N x 4), per quad the median over sides of the colour difference between thin bands
-    inside and outside (N), and how alike the four sides' cross profiles are (N, -1..1).
+    inside and outside (N), how alike the four sides' cross profiles are (N, -1..1), and how
+    far the sides' edges run on past the corners (N, 0..1).
 
     The edge must be coherent: one polarity all round (the card brighter, or darker, than its
     surroundings), at one offset along each side (not the best of several nearby texture
@@ -901,27 +937,34 @@ def _side_support(Q: np.ndarray, gx, gy, small_f) -> tuple[np.ndarray, np.ndarra
     P = Q[:, :, None, :] + ts[None, None, :, None] * d[:, :, None, :]  # N x 4 x T x 2
     X = (P[..., 0:1] + offs * nrm[:, :, None, None, 0]).astype(np.float32)  # N x 4 x T x O
     Y = (P[..., 1:2] + offs * nrm[:, :, None, None, 1]).astype(np.float32)
-    Xr, Yr = X.reshape(-1, len(offs)), Y.reshape(-1, len(offs))
+    Xr, Yr = X.reshape(X.shape[0] * 4, -1), Y.reshape(Y.shape[0] * 4, -1)
     gxs = cv2.remap(gx, Xr, Yr, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE).reshape(X.shape)
     gys = cv2.remap(gy, Xr, Yr, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE).reshape(X.shape)
     proj = gxs * nrm[:, :, None, None, 0] + gys * nrm[:, :, None, None, 1]
-    c = proj[..., 4:9]  # N x 4 x T x 5 (offsets -1 .. 1)
-    sgn = np.where(c.mean(axis=(1, 2, 3)) >= 0, 1.0, -1.0)
-    c = c * sgn[:, None, None, None]
-    prof = c.mean(axis=2)  # N x 4 x 5
-    j = np.clip(np.argmax(prof, axis=2), 1, 3)[..., None, None]  # best offset, +-0.5 px around
-    jb = np.broadcast_to(j, c.shape[:3] + (1,))
-    at = np.maximum(np.maximum(np.take_along_axis(c, jb - 1, 3), np.take_along_axis(c, jb, 3)),
-                    np.take_along_axis(c, jb + 1, 3))[..., 0]  # N x 4 x T
+    sgn = np.where(proj[..., 4:9].mean(axis=(1, 2, 3)) >= 0, 1.0, -1.0)
     # typical gradient in the bands beside each side, the calmer of inside and outside (a
     # neighbouring card's edge may run just outside, text just inside)
     tex_in = np.median(np.abs(proj[..., :4]).max(axis=3), axis=2)
     tex_out = np.median(np.abs(proj[..., 9:13]).max(axis=3), axis=2)
     thr = np.maximum(1.2, 1.5 * np.minimum(tex_in, tex_out))
-    # a dashed or broken outline still counts: average over a few neighbouring samples
-    k = np.ones(5) / 5.0
-    at = np.apply_along_axis(lambda v: np.convolve(v, k, mode="same"), 2, at)
-    sup = (at >= thr[..., None]).mean(axis=2)
+
+    def support(pol):
+        c = proj[..., 4:9] * pol[:, None, None, None]  # N x 4 x T x 5 (offsets -1 .. 1)
+        j = np.clip(np.argmax(c.mean(axis=2), axis=2), 1, 3)[..., None, None]  # +-0.5 px around
+        jb = np.broadcast_to(j, c.shape[:3] + (1,))
+        at = np.maximum(np.maximum(np.take_along_axis(c, jb - 1, 3), np.take_along_axis(c, jb, 3)),
+                        np.take_along_axis(c, jb + 1, 3))[..., 0]  # N x 4 x T
+        # a dashed or broken outline still counts: average over a few neighbouring samples
+        at = cv2.blur(at.reshape(-1, at.shape[2]), (5, 1), borderType=cv2.BORDER_REFLECT).reshape(at.shape)
+        return (at >= thr[..., None]).mean(axis=2)
+
+    sup = support(sgn)
+    # one side may show the other polarity: a thin outline merged with a darker band beside
+    # it (a copier edge) on that side only
+    other = support(-sgn)
+    w = np.argmin(sup, axis=1)
+    idx = np.arange(N)
+    sup[idx, w] = np.maximum(sup[idx, w], other[idx, w])
     # colours at -7/-5 (inside) and 5/7 (outside), sampled at every other position
     sel = [13, 1, 11, 14]
     cx = np.ascontiguousarray(X[:, :, ::2][..., sel]).reshape(-1, 4)
@@ -933,13 +976,32 @@ def _side_support(Q: np.ndarray, gx, gy, small_f) -> tuple[np.ndarray, np.ndarra
     diff = np.abs(inside - outside).max(axis=2)
     # the outline looks alike all round (one material boundary): correlate the sides' mean
     # cross profiles (offsets -6..6, polarity-signed), mean over the 6 pairs of sides
+    # overshoot: does the side's edge run on past the corners (a copier streak, a page
+    # border, a table rule, rather than a card's own outline)?
+    ext = np.concatenate([np.linspace(-0.2, -0.05, 6), np.linspace(1.05, 1.2, 6)])
+    PE = Q[:, :, None, :] + ext[None, None, :, None] * d[:, :, None, :]  # N x 4 x 12 x 2
+    eo = np.array([-0.5, 0.0, 0.5])
+    XE = (PE[..., 0:1] + eo * nrm[:, :, None, None, 0]).astype(np.float32)
+    YE = (PE[..., 1:2] + eo * nrm[:, :, None, None, 1]).astype(np.float32)
+    ge = (cv2.remap(gx, XE.reshape(-1, 3), YE.reshape(-1, 3), cv2.INTER_LINEAR,
+                    borderMode=cv2.BORDER_CONSTANT, borderValue=0).reshape(XE.shape) * nrm[:, :, None, None, 0]
+          + cv2.remap(gy, XE.reshape(-1, 3), YE.reshape(-1, 3), cv2.INTER_LINEAR,
+                      borderMode=cv2.BORDER_CONSTANT, borderValue=0).reshape(XE.shape) * nrm[:, :, None, None, 1])
+    ge = (ge * sgn[:, None, None, None]).max(axis=3)  # N x 4 x 12
+    over = (ge >= np.maximum(thr, 2.0)[..., None]).reshape(N, 4, 2, 6).mean(axis=3)  # N x 4 x 2
+    overshoot = over.max(axis=2).mean(axis=1)  # N
     order = np.argsort(offs[:13])
     pr = (proj[..., :13].mean(axis=2) * sgn[:, None, None])[..., order]  # N x 4 x 13
     pr = pr - pr.mean(axis=2, keepdims=True)
     pr = pr / np.maximum(np.linalg.norm(pr, axis=2, keepdims=True), 1e-6)
     cc = np.einsum("nik,njk->nij", pr, pr)
     alike = (cc.sum(axis=(1, 2)) - 4.0) / 12.0
-    return sup, np.median(diff, axis=1), alike
+    # ... allowing one odd side (the one that may show the other polarity)
+    for k in range(4):
+        keep = [i for i in range(4) if i != k]
+        sub = cc[:, keep][:, :, keep]
+        alike = np.maximum(alike, (sub.sum(axis=(1, 2)) - 3.0) / 6.0 - 0.1)
+    return sup, np.median(diff, axis=1), alike, overshoot
 
 
 def _quads_from_contours(contours, min_area: float, max_area: float) -> list[np.ndarray]:
@@ -1069,15 +1131,26 @@ def _long_lines(gray: np.ndarray, min_len: float):
     return out[:60]
 
 
-def _prescreen(quads: list[np.ndarray], gx, gy, keep: int) -> list[np.ndarray]:
-    """The ``keep`` quads whose weakest sides show the most coherent edge (one polarity, one
-    offset within +-8 px, averaged along the side with the strength capped), out of
-    hypotheses too many to refine."""
-    if len(quads) <= keep:
-        return quads
+def _order_clockwise_many(Q: np.ndarray) -> np.ndarray:
+    """:func:`_order_clockwise` for N quads (N x 4 x 2)."""
+    Q = np.asarray(Q, np.float64)
+    c = Q.mean(axis=1, keepdims=True)
+    ang = np.arctan2(Q[..., 1] - c[..., 1], Q[..., 0] - c[..., 0])
+    return np.take_along_axis(Q, np.argsort(ang, axis=1)[..., None], 1)
+
+
+def _shoelace(Q: np.ndarray) -> np.ndarray:
+    """Signed areas of N polygons (N x K x 2)."""
+    x, y = Q[..., 0], Q[..., 1]
+    return 0.5 * (x * np.roll(y, -1, axis=1) - np.roll(x, -1, axis=1) * y).sum(axis=1)
+
+
+def _prescreen_order(Q: np.ndarray, gx, gy) -> np.ndarray:
+    """Indices of clockwise quads (N x 4 x 2), best first: the weakest sides' coherent edge
+    evidence (one polarity, one offset within +-8 px, averaged along the side with the
+    strength capped), a cheap ranking of hypotheses too many to refine."""
     n_t = 16
     offs = np.arange(-8.0, 8.01, 2.0)
-    Q = np.stack([_order_clockwise(q) for q in quads])  # N x 4 x 2
     d = np.roll(Q, -1, axis=1) - Q
     L = np.hypot(d[..., 0], d[..., 1])[..., None]
     u = d / np.maximum(L, 1e-9)
@@ -1086,7 +1159,7 @@ def _prescreen(quads: list[np.ndarray], gx, gy, keep: int) -> list[np.ndarray]:
     P = Q[:, :, None, :] + ts[None, None, :, None] * d[:, :, None, :]  # N x 4 x T x 2
     X = (P[..., None, 0] + offs * nrm[:, :, None, None, 0]).astype(np.float32)
     Y = (P[..., None, 1] + offs * nrm[:, :, None, None, 1]).astype(np.float32)
-    Xr, Yr = X.reshape(-1, len(offs)), Y.reshape(-1, len(offs))
+    Xr, Yr = X.reshape(X.shape[0] * 4, -1), Y.reshape(Y.shape[0] * 4, -1)
     gxs = cv2.remap(gx, Xr, Yr, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE).reshape(X.shape)
     gys = cv2.remap(gy, Xr, Yr, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE).reshape(X.shape)
     proj = gxs * nrm[:, :, None, None, 0] + gys * nrm[:, :, None, None, 1]  # N x 4 x T x O
@@ -1095,8 +1168,7 @@ def _prescreen(quads: list[np.ndarray], gx, gy, keep: int) -> list[np.ndarray]:
     cov = np.where(pos.sum(axis=1, keepdims=True) >= neg.sum(axis=1, keepdims=True), pos, neg)
     cov.sort(axis=1)
     score = 0.4 * cov[:, 0] + 0.3 * cov[:, 1] + 0.3 * cov[:, 2:].mean(axis=1)
-    order = np.argsort(-score)[:keep]
-    return [quads[i] for i in order]
+    return np.argsort(-score, kind="stable")
 
 
 def _content_boxes(gray: np.ndarray, min_area: float) -> list[np.ndarray]:
@@ -1326,17 +1398,18 @@ def _card_candidates(img: np.ndarray, cues=_CUES, trace=None):
     if "pairs" in cues:
         raw.extend(_parallel_pairs(lines, 0.8 * card_short, max(h, w)))
     content = _content_boxes(gray, min_area) if "content" in cues else []
-    # de-duplicate before the (more costly) refinement
+    # the most promising hypotheses, de-duplicated, go on to the (more costly) refinement
     uniq: list[np.ndarray] = []
-    U = np.zeros((0, 4, 2))
-    for q in raw:
-        q = _order_clockwise(q)
-        side = math.sqrt(max(abs(cv2.contourArea(q.astype(np.float32))), 1.0))
-        if len(U) and float(np.abs(U - q).max(axis=(1, 2)).min()) < 0.03 * side:
-            continue
-        uniq.append(q)
-        U = np.stack(uniq)
-    uniq = _prescreen(uniq, gx, gy, 48)
+    if raw:
+        R = _order_clockwise_many(np.stack(raw))
+        R = R[_prescreen_order(R, gx, gy)[:96]]
+        size = np.sqrt(np.abs(_shoelace(R)) + 1.0)
+        for i in range(len(R)):
+            if uniq and float(np.abs(np.stack(uniq) - R[i]).max(axis=(1, 2)).min()) < 0.03 * size[i]:
+                continue
+            uniq.append(R[i])
+            if len(uniq) >= 48:
+                break
     work = []
     for q in uniq:
         d01 = np.hypot(*(q[1] - q[0])) + np.hypot(*(q[3] - q[2]))
@@ -1405,8 +1478,9 @@ def _card_candidates(img: np.ndarray, cues=_CUES, trace=None):
             continue
         pending.append((r, a, asp, lo <= asp <= hi, in_range))
     if pending:
-        sups, contrasts, alikes = _side_support(np.stack([p[0] for p in pending]), gx, gy, small_f)
-        for (r, a, asp, strict, in_range), sup, contrast, alike in zip(pending, sups, contrasts, alikes):
+        sups, contrasts, alikes, overs = _side_support(np.stack([p[0] for p in pending]), gx, gy, small_f)
+        for (r, a, asp, strict, in_range), sup, contrast, alike, over in zip(
+                pending, sups, contrasts, alikes, overs):
             s0, s1, s2, s3 = np.sort(sup)
             if s0 < 0.35 or s1 < 0.6:  # a card's outline is visible on (nearly) all four sides
                 reject("support", r, sup)
@@ -1426,7 +1500,7 @@ def _card_candidates(img: np.ndarray, cues=_CUES, trace=None):
             edge = 0.45 * s0 + 0.25 * s1 + 0.15 * (s2 + s3)
             dev = min(1.0, abs(math.log(asp / CARD_ASPECT)) / math.log(hi / CARD_ASPECT))
             score = (0.6 * edge + 0.15 * max(0.0, float(alike)) + 0.1 * min(1.0, contrast / 20.0)
-                     + 0.15 * (1.0 - dev))
+                     + 0.15 * (1.0 - dev) - 0.3 * float(over))
             if score < 0.5:
                 reject("score", r, score)
                 continue

@@ -49,6 +49,12 @@ def _generic_checks(dt: DocType, fields: dict[str, ExtractedField]) -> None:
         spec = dt.fields.get(name)
         if spec is None or not isinstance(f.value, str):
             continue
+        if spec.type == "address" or name in ("issuing_authority", "birthplace"):
+            # addresses and authorities begin with a place name: a value that starts with none
+            # has probably lost its beginning (or is not what it seems)
+            from extract.checks.divisions import parse_region
+
+            f.checks.append("place_recognised" if parse_region(f.value).candidates else "place_unrecognised")
         if spec.type == "name" and to_simplified(f.value) != f.value:
             # mainland documents print simplified names; a traditional character is more
             # often a misreading than the printed form: a reviewer decides
