@@ -20,7 +20,7 @@ def run(engine: str, pages: int, every: int) -> dict:
     from ocr import OcrOptions
     from samples.generate import generate
 
-    kinds = ["id_front_clean", "id_back_photo", "id_both_a4_copy", "medical_certificate_clean", "lab_report_degraded"]
+    kinds = ["id_front_clean", "id_back_photo", "id_front_copy", "bank_card_clean", "medical_certificate_clean"]
     inputs = [cv2.imencode(".jpg", generate(k, 7, i).image)[1].tobytes() for k in kinds for i in range(4)]
     pipe = Pipeline(PipelineOptions(ocr=OcrOptions(kind=engine)))
     proc = psutil.Process()

@@ -56,6 +56,7 @@ def main() -> None:
     ap.add_argument("--kinds", default=None)
     ap.add_argument("--engine", default="rapidocr")
     ap.add_argument("--points", default=None, help="append every (kind, score, correct) here as it is measured")
+    ap.add_argument("--from-points", default=None, help="fit from a --points file instead of measuring again")
     ap.add_argument("--out", default=str(Path(__file__).resolve().parents[1] / "extract" / "calibration.json"))
     a = ap.parse_args()
     seeds = [int(s) for s in a.seeds.split(",")]
@@ -63,9 +64,15 @@ def main() -> None:
     from evaluation.idcard_bench import ID_KINDS
 
     kinds = a.kinds.split(",") if a.kinds else ID_KINDS
-    pipe = Pipeline(PipelineOptions(ocr=OcrOptions(kind=a.engine), debug=True))
     points: dict[str, list[tuple[float, bool]]] = defaultdict(list)
-    for seed in seeds:
+    if a.from_points:
+        for line in open(a.from_points):
+            kind, score, ok = json.loads(line)
+            points[kind].append((score, ok))
+            points["all"].append((score, ok))
+    else:
+        pipe = Pipeline(PipelineOptions(ocr=OcrOptions(kind=a.engine), debug=True))
+    for seed in ([] if a.from_points else seeds):
         for kind in kinds:
             for i in range(a.per_kind):
                 s = generate(kind, seed, i)
