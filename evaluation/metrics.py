@@ -9,40 +9,36 @@ from rapidfuzz.distance import Levenshtein
 CONFIDENT = 0.9
 
 
-def _centre_in(b, box, pad=0.0) -> bool:
-    cx, cy = (b[0] + b[2]) / 2, (b[1] + b[3]) / 2
-    return box[0] - pad <= cx <= box[2] + pad and box[1] - pad <= cy <= box[3] + pad
-
-
 def _squeeze(s: str) -> str:
     return "".join(s.split())
 
 
 def char_errors(pred_lines: list[dict], truth_lines: list[dict]) -> tuple[int, int]:
-    """(edit distance, truth characters) over a page. Each truth line is compared with the
-    predicted text whose characters fall inside the truth line's box (a predicted line that
-    merges a label and its value is split by character position)."""
+    """(edit distance, truth characters) over a page. Each truth line is compared with the text
+    of the predicted lines whose boxes overlap it (at least 30% of the smaller box); when that
+    text is longer (a label and its value read as one line), with its best-matching part.
+    Works whatever way the document lies on the page."""
+    from rapidfuzz import fuzz
+
     dist = tot = 0
     for t in truth_lines:
         tb = t["bbox"]
-        h = tb[3] - tb[1]
+        truth = _squeeze(t["text"])
+        if not truth:
+            continue
         got = []
         for p in pred_lines:
             pb = p["bbox"]
-            if pb[3] < tb[1] - 0.3 * h or pb[1] > tb[3] + 0.3 * h:
-                continue
-            pcy = (pb[1] + pb[3]) / 2
-            if not (tb[1] - 0.3 * h <= pcy <= tb[3] + 0.3 * h):
-                continue
-            text = p["text"]
-            n = max(1, len(text))
-            w = pb[2] - pb[0]
-            chars = [ch for i, ch in enumerate(text) if tb[0] - 0.5 * h <= pb[0] + (i + 0.5) * w / n <= tb[2] + 0.5 * h]
-            if chars:
-                got.append((pb[0], "".join(chars)))
-        pred = _squeeze("".join(s for _, s in sorted(got)))
-        truth = _squeeze(t["text"])
-        dist += Levenshtein.distance(pred, truth)
+            ix = max(0.0, min(tb[2], pb[2]) - max(tb[0], pb[0]))
+            iy = max(0.0, min(tb[3], pb[3]) - max(tb[1], pb[1]))
+            small = min((tb[2] - tb[0]) * (tb[3] - tb[1]), (pb[2] - pb[0]) * (pb[3] - pb[1]))
+            if small > 0 and ix * iy / small >= 0.3:
+                got.append(_squeeze(p["text"]))
+        cand = "".join(got)
+        if len(cand) > len(truth):
+            al = fuzz.partial_ratio_alignment(truth, cand)
+            cand = cand[al.dest_start : al.dest_end]
+        dist += Levenshtein.distance(cand, truth)
         tot += len(truth)
     return dist, tot
 

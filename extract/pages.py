@@ -1,7 +1,8 @@
 """Page preparation: image normalisation, quality warnings, skew and orientation, card regions.
 
-Everything here is plain OpenCV + numpy (no OCR) and works on downscaled copies so that one call
-costs milliseconds to a few tens of milliseconds on a 2000 x 3000 page.
+Everything here is plain OpenCV (with the contrib fast line detector when present) + numpy, no
+OCR, and works on downscaled copies so that one call costs milliseconds to a few tens of
+milliseconds on a 2000 x 3000 page.
 
 Coordinate conventions
 ----------------------
@@ -88,7 +89,8 @@ def to_bgr(image) -> np.ndarray:
     if c == 3:
         return np.ascontiguousarray(arr)
     if c == 4:
-        return _over_white(np.ascontiguousarray(arr[:, :, :3]), arr[:, :, 3])
+        arr = np.ascontiguousarray(arr)
+        return _over_white(cv2.cvtColor(arr, cv2.COLOR_BGRA2BGR), cv2.extractChannel(arr, 3))
     raise ValueError(f"to_bgr: unsupported number of channels {c}")
 
 
@@ -113,12 +115,13 @@ def _to_uint8(arr: np.ndarray) -> np.ndarray:
 
 
 def _over_white(bgr: np.ndarray, alpha: np.ndarray) -> np.ndarray:
-    alpha = _to_uint8(alpha)
-    if alpha.min() == 255:
+    """Composite over white: 255 - (255 - bgr) * alpha / 255, in uint8 arithmetic."""
+    alpha = np.ascontiguousarray(_to_uint8(alpha))
+    if int(alpha.min()) == 255:
         return np.ascontiguousarray(bgr)
-    a = alpha.astype(np.float32)[:, :, None] * (1.0 / 255.0)
-    out = bgr.astype(np.float32) * a + 255.0 * (1.0 - a)
-    return np.clip(out + 0.5, 0, 255).astype(np.uint8)
+    inv = cv2.bitwise_not(np.ascontiguousarray(bgr))
+    a3 = cv2.merge([alpha, alpha, alpha])
+    return cv2.bitwise_not(cv2.multiply(inv, a3, scale=1.0 / 255.0))
 
 
 def _pil_to_bgr(im) -> np.ndarray:
@@ -260,11 +263,13 @@ def _text_mask(g: np.ndarray) -> _Text:
     return _Text(lut[lab], char, int(len(idx)))
 
 
-def _blob_shapes(binary: np.ndarray):
-    """Per blob (external contour of a connected component): (length, thickness, visual angle
-    in degrees, area, cx, cy), from the second moments of the filled contour."""
-    cs, _ = cv2.findContours(binary, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-    ms = [cv2.moments(c) for c in cs if len(c) >= 2]
+def _blob_shapes(binary: np.ndarray, min_len: float = 0.0):
+    """Per blob (external contour of a connected component) at least about ``min_len`` long:
+    (length, thickness, visual angle in degrees, area, cx, cy), from the second moments of the
+    filled contour."""
+    cs, _ = cv2.findContours(binary, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+    n_min = max(2, int(1.4 * min_len))  # the outline of a blob L long has about 2 L pixels
+    ms = [cv2.moments(c) for c in cs if len(c) >= n_min]
     if not ms:
         z = np.zeros(0)
         return z, z, z, z, z, z
@@ -287,16 +292,16 @@ def _blob_shapes(binary: np.ndarray):
     return length, thick, -theta, a, cx, cy
 
 
-def _line_blobs(mask: np.ndarray, k: int, vertical: bool):
+def _line_blobs(mask: np.ndarray, k: int, vertical: bool, min_len: float = 0.0):
     kern = np.ones((k, 1) if vertical else (1, k), np.uint8)
     closed = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, kern)
-    return _blob_shapes(closed)
+    return _blob_shapes(closed, min_len)
 
 
 def _direction_score(mask: np.ndarray, char: float, vertical: bool, kf: float) -> tuple[float, float]:
     """Total length of line-like blobs after closing along one direction, and their median angle."""
     k = max(2, int(round(kf * char)))
-    length, thick, ang, area, _, _ = _line_blobs(mask, k, vertical)
+    length, thick, ang, area, _, _ = _line_blobs(mask, k, vertical, 2.5 * char)
     if length.size == 0:
         return 0.0, 0.0
     ref = 90.0 if vertical else 0.0
@@ -511,7 +516,7 @@ def _line_height(mask: np.ndarray) -> float:
     by closing the mask along the lines (horizontal or vertical, whichever gives more)."""
     best = (0.0, 0.0)
     for vertical in (False, True):
-        length, thick, ang, _, _, _ = _line_blobs(mask, 15, vertical)
+        length, thick, ang, _, _, _ = _line_blobs(mask, 15, vertical, 8.0)
         if length.size == 0:
             continue
         dev = (ang - (90.0 if vertical else 0.0) + 90.0) % 180.0 - 90.0
@@ -575,8 +580,9 @@ def _has_glare(small_bgr: np.ndarray, g: np.ndarray) -> bool:
     fades into them softly (a specular highlight), rather than white paper (most of a scan is
     near-white) or a white object whose outline is a sharp edge against a darker background."""
     h, w = g.shape
-    sat = (small_bgr.min(axis=2) >= 245).astype(np.uint8)
-    frac = float(sat.mean())
+    b, gg, r = cv2.split(small_bgr)
+    sat = (cv2.min(cv2.min(b, gg), r) >= 245).astype(np.uint8)
+    frac = float(cv2.countNonZero(sat)) / sat.size
     if frac < 0.001 or frac > 0.3:  # nothing saturated, or white paper
         return False
     sat = cv2.morphologyEx(sat, cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8))  # text washed out
@@ -592,8 +598,8 @@ def _has_glare(small_bgr: np.ndarray, g: np.ndarray) -> bool:
         r = int(max(4, 0.35 * math.sqrt(area)))
         x0, y0, x1, y1 = max(0, x - r), max(0, y - r), min(w, x + bw + r), min(h, y + bh + r)
         blob = (lab[y0:y1, x0:x1] == i).astype(np.uint8)
-        ring = cv2.dilate(blob, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1)))
-        ring = (ring > 0) & (blob == 0)
+        dist = cv2.distanceTransform(1 - blob, cv2.DIST_L2, 3)
+        ring = (dist > 0) & (dist <= r)
         if ring.sum() < 0.5 * area:  # the blob runs into the image border
             continue
         gv = g[y0:y1, x0:x1][ring]
@@ -619,10 +625,13 @@ def _has_glare(small_bgr: np.ndarray, g: np.ndarray) -> bool:
 class CardRegion:
     """An ID-1 card found on a page.
 
-    ``quad``: 4 x 2 float32 corners in page pixels, ordered TL, TR, BR, BL clockwise with
-    TL -> TR along a long side (so :func:`warp_quad` gives a landscape crop, upright or upside
-    down); ``bbox``: [x0, y0, x1, y1] integer page pixels; ``score`` in [0, 1]; ``aspect``:
-    long/short ratio after perspective correction."""
+    ``quad``: 4 x 2 float32 corners in page pixels, ordered TL, TR, BR, BL clockwise on screen
+    with TL -> TR along a long side, as found (so :func:`warp_quad` gives a landscape crop,
+    upright or upside down: deciding 0 / 180 is left to OCR); ``bbox``: [x0, y0, x1, y1]
+    integer page pixels (x1, y1 exclusive), clipped to the image; ``score`` in [0, 1]: edge
+    support all round, likeness of the sides, contrast and aspect (found cards: >= 0.6,
+    typically 0.8-1.0; the whole-image fallback: 0.5); ``aspect``: long/short ratio after
+    perspective correction; ``whole_image``: the image was taken as a card crop."""
 
     quad: np.ndarray
     bbox: list[int]
@@ -746,93 +755,13 @@ def _gradients(small_bgr: np.ndarray, blur: bool = True) -> tuple[np.ndarray, np
     return gx, gy
 
 
-def _sample_sides(q: np.ndarray, offs: np.ndarray, n_t: int, t0: float = 0.1):
-    """Sample positions along the 4 sides of a clockwise quad at normal offsets (outward +)."""
-    a = q
-    b = np.roll(q, -1, axis=0)
-    d = b - a
-    L = np.hypot(d[:, 0], d[:, 1])[:, None]
-    u = d / np.maximum(L, 1e-9)
-    nrm = np.stack([u[:, 1], -u[:, 0]], axis=1)  # outward for clockwise-on-screen order
-    ts = np.linspace(t0, 1 - t0, n_t)
-    P = a[:, None, :] + ts[None, :, None] * d[:, None, :]  # 4 x n_t x 2
-    X = P[:, :, None, 0] + offs[None, None, :] * nrm[:, None, None, 0]
-    Y = P[:, :, None, 1] + offs[None, None, :] * nrm[:, None, None, 1]
-    return P, nrm, X.astype(np.float32), Y.astype(np.float32)
-
-
-def _remap(img: np.ndarray, X: np.ndarray, Y: np.ndarray) -> np.ndarray:
-    s = X.shape
-    out = cv2.remap(img, X.reshape(s[0] * s[1], s[2]), Y.reshape(s[0] * s[1], s[2]),
-                    cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-    return out.reshape(s + img.shape[2:])
-
-
-def _intersect(l1, l2):
-    (p, d), (r, e) = l1, l2
-    den = d[0] * e[1] - d[1] * e[0]
-    if abs(den) < 1e-9:
-        return None
-    t = ((r[0] - p[0]) * e[1] - (r[1] - p[1]) * e[0]) / den
-    return p + t * d
-
-
-def _refine_quad(q: np.ndarray, gx: np.ndarray, gy: np.ndarray, reach: float,
-                 polarity: float | None = None) -> tuple[np.ndarray | None, float]:
-    """Move each side of a clockwise quad to the straight edge it lies on, within +-reach px.
-
-    ``polarity`` (+1: brighter outside, -1: darker outside) is decided by the sides' strongest
-    edges when not given, and every side then takes an edge of that polarity, so that a side
-    does not jump to a neighbouring card's facing edge.  Returns (quad or None, polarity)."""
-    n_t = 40
-    step = 1.0 if reach <= 8 else reach / 8.0
-    offs = np.arange(-reach, reach + 1e-6, step)
-    P, nrm, X, Y = _sample_sides(q, offs, n_t)
-    proj = _remap(gx, X, Y) * nrm[:, None, None, 0] + _remap(gy, X, Y) * nrm[:, None, None, 1]
-    profs = proj.mean(axis=1)  # 4 x n_o
-    if polarity is None:
-        pk = profs[np.arange(4), np.argmax(np.abs(profs), axis=1)]
-        polarity = 1.0 if float(pk.sum()) >= 0 else -1.0
-    # each side goes to the offset where an edge runs along most of it: capping the strength
-    # favours a faint edge along the whole side over a strong partial one (a line of text)
-    capped = np.minimum(proj * polarity, 6.0).mean(axis=1)  # 4 x n_o
-    lines = []
-    for i in range(4):
-        pr = proj[i] * polarity  # n_t x n_o
-        prof = capped[i]
-        j = int(np.argmax(prof))
-        if prof[j] < 1.5:
-            lines.append((P[i, 0], P[i, -1] - P[i, 0]))
-            continue
-        o = offs[j]
-        # per sample: the best position within +-max(2, step) of the side's offset
-        win = np.abs(offs - o) <= max(2.0, step) + 1e-6
-        sub = pr[:, win]
-        jj = np.argmax(sub, axis=1)
-        strength = sub[np.arange(n_t), jj]
-        oo = offs[win][jj]
-        good = strength >= max(2.0, 0.5 * prof[j])
-        if good.sum() < max(6, n_t // 4):
-            pts = P[i] + o * nrm[i]
-        else:
-            pts = P[i][good] + oo[good, None] * nrm[i]
-        vx, vy, x0, y0 = cv2.fitLine(pts.astype(np.float32), cv2.DIST_HUBER, 0, 0.01, 0.01).ravel()
-        lines.append((np.array([x0, y0], np.float64), np.array([vx, vy], np.float64)))
-    out = []
-    for i in range(4):
-        c = _intersect(lines[i - 1], lines[i])
-        if c is None:
-            return None, polarity
-        out.append(c)
-    out = np.array(out)
-    if not np.all(np.isfinite(out)):
-        return None, polarity
-    return out, polarity
-
-
 def _refine_many(Q: np.ndarray, gx: np.ndarray, gy: np.ndarray, reach: np.ndarray,
                  polarity: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Vectorised :func:`_refine_quad` for N clockwise quads (N x 4 x 2) at once.
+    """Move each side of N clockwise quads (N x 4 x 2) to the straight edge it lies on, within
+    +-reach px (N).  Per side: the offset where an edge of the quad's polarity (+1: brighter
+    outside, -1: darker outside; decided from the sides' strongest edges when not given) runs
+    along most of the side, then a robust line fit through the samples' edge positions; the
+    corners are the intersections of neighbouring sides.
 
     Returns (quads N x 4 x 2, polarity N, ok N)."""
     N = len(Q)
@@ -938,17 +867,25 @@ def _side_support(Q: np.ndarray, gx, gy, small_f):
     X = (P[..., 0:1] + offs * nrm[:, :, None, None, 0]).astype(np.float32)  # N x 4 x T x O
     Y = (P[..., 1:2] + offs * nrm[:, :, None, None, 1]).astype(np.float32)
     Xr, Yr = X.reshape(X.shape[0] * 4, -1), Y.reshape(Y.shape[0] * 4, -1)
-    gxs = cv2.remap(gx, Xr, Yr, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE).reshape(X.shape)
-    gys = cv2.remap(gy, Xr, Yr, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE).reshape(X.shape)
-    proj = gxs * nrm[:, :, None, None, 0] + gys * nrm[:, :, None, None, 1]
-    sgn = np.where(proj[..., 4:9].mean(axis=(1, 2, 3)) >= 0, 1.0, -1.0)
-    # typical gradient in the bands beside each side, the calmer of inside and outside (a
-    # neighbouring card's edge may run just outside, text just inside)
-    tex_in = np.median(np.abs(proj[..., :4]).max(axis=3), axis=2)
-    tex_out = np.median(np.abs(proj[..., 9:13]).max(axis=3), axis=2)
-    thr = np.maximum(1.2, 1.5 * np.minimum(tex_in, tex_out))
 
-    def support(pol):
+    def project(ax, ay):
+        axs = cv2.remap(ax, Xr, Yr, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE).reshape(X.shape)
+        ays = cv2.remap(ay, Xr, Yr, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE).reshape(X.shape)
+        return axs * nrm[:, :, None, None, 0] + ays * nrm[:, :, None, None, 1]
+
+    def threshold(pr):
+        # typical gradient in the bands beside each side, the calmer of inside and outside (a
+        # neighbouring card's edge may run just outside, text just inside)
+        n = pr.shape[0]
+        tex_in = np.median(np.abs(pr[..., :4]).reshape(n, 4, -1), axis=2)
+        tex_out = np.median(np.abs(pr[..., 9:13]).reshape(n, 4, -1), axis=2)
+        return np.maximum(1.2, 2.0 * np.minimum(tex_in, tex_out))
+
+    proj = project(gx, gy)
+    sgn = np.where(proj[..., 4:9].mean(axis=(1, 2, 3)) >= 0, 1.0, -1.0)
+    thr = threshold(proj)
+
+    def support(pol, proj=proj, thr=thr):
         c = proj[..., 4:9] * pol[:, None, None, None]  # N x 4 x T x 5 (offsets -1 .. 1)
         j = np.clip(np.argmax(c.mean(axis=2), axis=2), 1, 3)[..., None, None]  # +-0.5 px around
         jb = np.broadcast_to(j, c.shape[:3] + (1,))
@@ -978,7 +915,7 @@ def _side_support(Q: np.ndarray, gx, gy, small_f):
     # cross profiles (offsets -6..6, polarity-signed), mean over the 6 pairs of sides
     # overshoot: does the side's edge run on past the corners (a copier streak, a page
     # border, a table rule, rather than a card's own outline)?
-    ext = np.concatenate([np.linspace(-0.2, -0.05, 6), np.linspace(1.05, 1.2, 6)])
+    ext = np.concatenate([np.linspace(-0.1, -0.02, 6), np.linspace(1.02, 1.1, 6)])
     PE = Q[:, :, None, :] + ext[None, None, :, None] * d[:, :, None, :]  # N x 4 x 12 x 2
     eo = np.array([-0.5, 0.0, 0.5])
     XE = (PE[..., 0:1] + eo * nrm[:, :, None, None, 0]).astype(np.float32)
@@ -1028,6 +965,77 @@ def _quads_from_contours(contours, min_area: float, max_area: float) -> list[np.
     return out
 
 
+def _inner_rule(gray: np.ndarray, q: np.ndarray, lines) -> bool:
+    """Whether a long thin dark straight line (a table or form rule) runs inside the quad,
+    parallel to one of its sides and ending within it; cards have none (a magnetic stripe or a
+    colour band is an edge between two tones, not a thin line; a copier streak runs on)."""
+    c = q.mean(axis=0)
+    inner = (c + 0.9 * (q - c)).astype(np.float32).reshape(-1, 1, 2)
+    outer = (c + 1.06 * (q - c)).astype(np.float32).reshape(-1, 1, 2)
+    d = np.roll(q, -1, axis=0) - q
+    side_len = np.hypot(d[:, 0], d[:, 1])
+    side_dir = d / np.maximum(side_len, 1e-9)[:, None]
+    H, W = gray.shape
+    for p0, u, t0, t1 in lines:
+        L = t1 - t0
+        mid = p0 + (t0 + t1) / 2 * u
+        if cv2.pointPolygonTest(inner, (float(mid[0]), float(mid[1])), False) <= 0:
+            continue
+        cos = np.abs(side_dir @ u)
+        k = int(np.argmax(cos))
+        if cos[k] < 0.985 or L < 0.5 * side_len[k]:
+            continue
+        a, b = p0 + t0 * u, p0 + t1 * u
+        if (cv2.pointPolygonTest(outer, (float(a[0]), float(a[1])), False) < 0 or
+                cv2.pointPolygonTest(outer, (float(b[0]), float(b[1])), False) < 0):
+            continue  # runs on beyond the quad: a copier streak, not a rule of this box
+        n = np.array([-u[1], u[0]])
+        prof = []
+        for t in (0.3, 0.5, 0.7):
+            pt = p0 + (t0 + t * L) * u
+            vals = []
+            for o in (-4, -3, -1, 0, 1, 3, 4):
+                x, y = pt + o * n
+                vals.append(float(gray[int(np.clip(round(y), 0, H - 1)), int(np.clip(round(x), 0, W - 1))]))
+            prof.append(vals)
+        prof = np.median(np.array(prof), axis=0)
+        centre = prof[2:5].min()
+        if centre < min(prof[:2].max(), prof[5:].max()) - 12:
+            return True
+    return False
+
+
+def _margin_ink(ink: np.ndarray, q: np.ndarray) -> float:
+    """Fraction of ink in the band 1.5-5 % of the short side inside a quad's outline: a card
+    has a blank margin there (its printing starts further in); a block of text does not."""
+    d = np.roll(q, -1, axis=0) - q
+    short = float(min(np.hypot(d[:, 0], d[:, 1])))
+    c = q.mean(axis=0)
+    x0, y0 = np.floor(q.min(axis=0)).astype(int)
+    x1, y1 = np.ceil(q.max(axis=0)).astype(int) + 1
+    H, W = ink.shape
+    x0, y0, x1, y1 = max(0, x0), max(0, y0), min(W, x1), min(H, y1)
+    if x1 <= x0 or y1 <= y0:
+        return 0.0
+
+    def inset(dist):  # move every side inwards by dist: shrink about the centre, side by side
+        n = np.stack([d[:, 1], -d[:, 0]], axis=1) / np.maximum(np.hypot(d[:, 0], d[:, 1]), 1e-9)[:, None]
+        lines = [(q[i] - dist * n[i], d[i]) for i in range(4)]
+        pts = []
+        for i in range(4):
+            (p1, d1), (p2, d2) = lines[i - 1], lines[i]
+            den = d1[0] * d2[1] - d1[1] * d2[0]
+            t = ((p2[0] - p1[0]) * d2[1] - (p2[1] - p1[1]) * d2[0]) / den if abs(den) > 1e-9 else 0.0
+            pts.append(p1 + t * d1)
+        return np.array(pts)
+
+    m = np.zeros((y1 - y0, x1 - x0), np.uint8)
+    cv2.fillConvexPoly(m, np.round(inset(0.025 * short) - [x0, y0]).astype(np.int32), 1)
+    cv2.fillConvexPoly(m, np.round(inset(0.07 * short) - [x0, y0]).astype(np.int32), 0)
+    n = int(m.sum())
+    return float((ink[y0:y1, x0:x1] & m).sum()) / max(n, 1)
+
+
 def _ring_ink(ink: np.ndarray, outer: np.ndarray, inners: list[np.ndarray]) -> float:
     """Fraction of ink pixels inside ``outer`` but outside all ``inners`` (grown by 2 %)."""
     x0, y0 = np.floor(outer.min(axis=0)).astype(int)
@@ -1043,19 +1051,6 @@ def _ring_ink(ink: np.ndarray, outer: np.ndarray, inners: list[np.ndarray]) -> f
         cv2.fillConvexPoly(m, np.round(c + 1.02 * (q - c) - [x0, y0]).astype(np.int32), 0)
     n = int(m.sum())
     return float((ink[y0:y1, x0:x1] & m).sum()) / max(n, 1)
-
-
-def _ink_count(ink: np.ndarray, q: np.ndarray) -> tuple[float, float]:
-    """(ink pixels, pixels) inside a quad."""
-    x0, y0 = np.floor(q.min(axis=0)).astype(int)
-    x1, y1 = np.ceil(q.max(axis=0)).astype(int) + 1
-    H, W = ink.shape
-    x0, y0, x1, y1 = max(0, x0), max(0, y0), min(W, x1), min(H, y1)
-    if x1 <= x0 or y1 <= y0:
-        return 0.0, 0.0
-    m = np.zeros((y1 - y0, x1 - x0), np.uint8)
-    cv2.fillConvexPoly(m, np.round(q - [x0, y0]).astype(np.int32), 1)
-    return float((ink[y0:y1, x0:x1] & m).sum()), float(m.sum())
 
 
 def _ink_inside(ink: np.ndarray, q: np.ndarray) -> float:
@@ -1171,81 +1166,54 @@ def _prescreen_order(Q: np.ndarray, gx, gy) -> np.ndarray:
     return np.argsort(-score, kind="stable")
 
 
-def _content_boxes(gray: np.ndarray, min_area: float) -> list[np.ndarray]:
-    """Card hypotheses from blocks of printed content (text, photo, emblem) merged by a
-    closing: the block's rotated box grown by the usual card margins, and grown to the ID-1
-    aspect.  For cards whose outline is faint or broken; the sides are refined afterwards."""
-    h, w = gray.shape
-    ink = cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV,
-                                _odd(min(h, w) / 20), 10)
-    ink = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))  # specks, dust
-    k = _odd(0.035 * min(h, w))
-    ink = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, np.ones((k, k), np.uint8))
-    ko = _odd(0.015 * min(h, w))
-    ink = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((ko, ko), np.uint8))
-    cs, _ = cv2.findContours(ink, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-    out = []
-    for c in cs:
-        if cv2.contourArea(c) < 0.4 * min_area:
-            continue
-        (cx, cy), (rw, rh), ang = cv2.minAreaRect(c)
-        if rw < rh:
-            rw, rh, ang = rh, rw, ang + 90.0
-        if rw * rh > 0.6 * h * w:
-            continue
-        for bw, bh in ((rw * 1.1, rh * 1.12), (rw * 1.08, rw * 1.08 / CARD_ASPECT),
-                       (rh * 1.12 * CARD_ASPECT, rh * 1.12)):
-            if bw * bh < min_area or bw / bh > 2.2 or bw / bh < 1.2:
-                continue
-            out.append(cv2.boxPoints(((cx, cy), (bw, bh), ang)).astype(np.float64))
-    return out
-
-
 def _parallel_pairs(lines, min_short: float, max_side: float, limit: int = 600) -> list[np.ndarray]:
     """Card hypotheses from pairs of nearly parallel lines taken as opposite sides: the other
     two sides are lines across them at the distance the ID-1 aspect asks for, or else are
     placed from the lines' extents (then everything is refined)."""
     if len(lines) < 2:
         return []
-    P0 = np.array([l[0] for l in lines])
-    D = np.array([l[1] for l in lines])
-    T0 = np.array([l[2] for l in lines])
-    T1 = np.array([l[3] for l in lines])
+    P0 = np.array([l[0] for l in lines], np.float64)
+    D = np.array([l[1] for l in lines], np.float64)
+    T0 = np.array([l[2] for l in lines], np.float64)
+    T1 = np.array([l[3] for l in lines], np.float64)
     A = P0 + T0[:, None] * D
     B = P0 + T1[:, None] * D
+    M = (A + B) / 2
     L = T1 - T0
     C = D @ D.T
     ii, jj = np.nonzero(np.triu(np.abs(C) >= 0.978, 1))  # within ~12 degrees
-    pairs = [(L[i] + L[j], i, j, C[i, j]) for i, j in zip(ii.tolist(), jj.tolist())]
-    pairs.sort(key=lambda t: -t[0])
-    pairs = pairs[:300]
+    if len(ii) == 0:
+        return []
+    order = np.argsort(-(L[ii] + L[jj]), kind="stable")[:300]
+    ii, jj = ii[order], jj[order]
+    # all pairs at once: common direction u, normal v, positions across (r) and along (t)
+    sg = np.where(C[ii, jj] > 0, 1.0, -1.0)[:, None]
+    U = D[ii] + sg * D[jj]
+    U /= np.maximum(np.linalg.norm(U, axis=1, keepdims=True), 1e-9)
+    V = np.stack([-U[:, 1], U[:, 0]], axis=1)
+    ri = (M[ii] * V).sum(axis=1)
+    rj = (M[jj] * V).sum(axis=1)
+    sep = np.abs(ri - rj)
+    tia = np.sort(np.stack([(A[ii] * U).sum(axis=1), (B[ii] * U).sum(axis=1)], axis=1), axis=1)
+    tja = np.sort(np.stack([(A[jj] * U).sum(axis=1), (B[jj] * U).sum(axis=1)], axis=1), axis=1)
+    overlap = np.minimum(tia[:, 1], tja[:, 1]) - np.maximum(tia[:, 0], tja[:, 0])
+    keep = (sep >= min_short) & (sep <= max_side) & \
+        (overlap >= 0.3 * np.minimum(tia[:, 1] - tia[:, 0], tja[:, 1] - tja[:, 0]))
     out = []
-    for _, i, j, c in pairs:
-        u = D[i] + (D[j] if c > 0 else -D[j])
-        u /= np.linalg.norm(u)
-        v = np.array([-u[1], u[0]])
-        ri = float(((A[i] + B[i]) / 2) @ v)
-        rj = float(((A[j] + B[j]) / 2) @ v)
-        sep = abs(ri - rj)
-        if sep < min_short or sep > max_side:
-            continue
-        ti = sorted((float(A[i] @ u), float(B[i] @ u)))
-        tj = sorted((float(A[j] @ u), float(B[j] @ u)))
-        if min(ti[1], tj[1]) - max(ti[0], tj[0]) < 0.3 * min(ti[1] - ti[0], tj[1] - tj[0]):
-            continue  # hardly overlapping: not opposite sides of one rectangle
-        lo, hi = min(ti[0], tj[0]), max(ti[1], tj[1])
-        U = hi - lo
+    for k in np.nonzero(keep)[0]:
+        u, v = U[k], V[k]
+        lo, hi = min(tia[k, 0], tja[k, 0]), max(tia[k, 1], tja[k, 1])
+        Uext = hi - lo
         # lines across the pair that may close it: roughly perpendicular, spanning much of
         # the gap between the two, placed within the pair's extent (with some slack)
-        rlo, rhi = min(ri, rj), max(ri, rj)
-        cross = np.abs(D @ u) < 0.25
+        rlo, rhi = min(ri[k], rj[k]), max(ri[k], rj[k])
         va, vb = A @ v, B @ v
         span = np.minimum(np.maximum(va, vb), rhi) - np.maximum(np.minimum(va, vb), rlo)
-        cross &= span >= 0.4 * sep
-        pos = ((A + B) / 2) @ u
-        cross &= (pos >= lo - 0.3 * U) & (pos <= hi + 0.3 * U)
+        pos = M @ u
+        cross = (np.abs(D @ u) < 0.25) & (span >= 0.4 * sep[k]) & \
+            (pos >= lo - 0.3 * Uext) & (pos <= hi + 0.3 * Uext)
         cpos = np.sort(pos[cross])
-        for want in (sep * CARD_ASPECT, sep / CARD_ASPECT):
+        for want in (sep[k] * CARD_ASPECT, sep[k] / CARD_ASPECT):
             if want < min_short:
                 continue
             spans = []
@@ -1255,12 +1223,13 @@ def _parallel_pairs(lines, min_short: float, max_side: float, limit: int = 600) 
                 best = np.argsort(np.abs(dd[k1, k2] - want))[:3]
                 spans = [(cpos[k1[b]], cpos[k2[b]]) for b in best]
             if not spans:
-                if 0.75 * want <= U <= 1.33 * want:
+                if 0.75 * want <= Uext <= 1.33 * want:
                     spans.append((lo, hi))
-                if abs(U - want) > 0.1 * want:
+                if abs(Uext - want) > 0.1 * want:
                     spans += [(lo, lo + want), (hi - want, hi)]
-            for a, b in spans:
-                out.append(np.array([u * a + v * ri, u * b + v * ri, u * b + v * rj, u * a + v * rj]))
+            for a_, b_ in spans:
+                out.append(np.array([u * a_ + v * ri[k], u * b_ + v * ri[k], u * b_ + v * rj[k],
+                                     u * a_ + v * rj[k]]))
         if len(out) >= limit:
             break
     return out
@@ -1286,7 +1255,7 @@ def _faint_lines(gray: np.ndarray, min_len: float) -> list:
         avg = cv2.blur(g, (L, 1))
         bh = cv2.morphologyEx(avg, cv2.MORPH_BLACKHAT, np.ones((5, 1), np.uint8))
         _, m = cv2.threshold(bh, 3, 255, cv2.THRESH_BINARY)
-        length, thick, ang, area, cx, cy = _blob_shapes(m)
+        length, thick, ang, area, cx, cy = _blob_shapes(m, min_len)
         if length.size == 0:
             continue
         ok = (length >= min_len) & (thick <= 4.0) & (np.abs(ang) <= 12) & (area >= 0.6 * length)
@@ -1300,33 +1269,18 @@ def _faint_lines(gray: np.ndarray, min_len: float) -> list:
     return out
 
 
-def _candidate_contours(small_bgr: np.ndarray, gray_raw: np.ndarray, gray: np.ndarray, gx, gy,
-                        lines, cues=None) -> list[np.ndarray]:
-    # gray_raw: the grey analysis image; gray: the same, median-filtered
+def _candidate_contours(small_bgr: np.ndarray, gx, gy, lines, cues) -> list[np.ndarray]:
     """Contours (analysis pixels) that may outline cards, from several cues: edge blobs and
-    the cells they enclose, cells between long straight lines, and regions that differ from
-    the background colour (at half resolution)."""
-    h, w = gray.shape
+    the cells they enclose (``canny``), cells between long straight lines (``lines``), and
+    regions that differ from the background colour, at half resolution (``region``)."""
+    h, w = small_bgr.shape[:2]
     min_area = 0.03 * h * w
     out: list[np.ndarray] = []
-    k3 = np.ones((3, 3), np.uint8)
-    cues = cues or ("canny", "median", "lines", "region")
-
-    def add(edge_mask):
-        out.extend(_big_contours(edge_mask, min_area))
-
-    if "ink" in cues:
-        # (0) thin dark lines and strokes (black-hat): the printed or copied outline of a card
-        # on a copy is often just a thin grey line with the same tone on both sides
-        bh = cv2.morphologyEx(gray_raw, cv2.MORPH_BLACKHAT, np.ones((7, 7), np.uint8))
-        _, ink = cv2.threshold(bh, 10, 255, cv2.THRESH_BINARY)
-        out.extend(_big_contours(ink, min_area))
-    if "canny" in cues:  # (1) edges of the colour gradient
+    if "canny" in cues:  # edges of the (smoothed) luminance gradient
         dx = np.clip(gx * 8, -32767, 32767).astype(np.int16)
         dy = np.clip(gy * 8, -32767, 32767).astype(np.int16)
-        add(cv2.dilate(cv2.Canny(dx, dy, 24, 64, L2gradient=True), k3))
-    if "median" in cues:  # (2) edges after a median filter (texture, halftone dots)
-        add(cv2.dilate(cv2.Canny(gray, 20, 50), k3))
+        edges = cv2.dilate(cv2.Canny(dx, dy, 24, 64, L2gradient=True), np.ones((3, 3), np.uint8))
+        out.extend(_big_contours(edges, min_area))
     if "lines" in cues and lines:
         # (3) cells between long straight lines (robust to text and watermarks touching a card
         # edge and to cards close together): merged collinear segments, extended to close
@@ -1372,7 +1326,7 @@ def _candidate_contours(small_bgr: np.ndarray, gray_raw: np.ndarray, gray: np.nd
     return out
 
 
-_CUES = ("ink", "canny", "median", "lines", "faint", "region", "pairs")
+_CUES = ("canny", "lines", "faint", "region", "pairs")
 
 
 def _card_candidates(img: np.ndarray, cues=_CUES, trace=None):
@@ -1387,17 +1341,16 @@ def _card_candidates(img: np.ndarray, cues=_CUES, trace=None):
     area = float(h * w)
     min_area, max_area = 0.035 * area, 0.97 * area
     card_short = math.sqrt(0.04 * area / CARD_ASPECT)  # the smallest card accepted
-    med = cv2.medianBlur(gray, 5)  # texture, halftone dots and noise out, edges kept
     lines = []
+    fld_lines = []
     if "pairs" in cues or "lines" in cues:  # thin outlines survive a small Gaussian, not a median
-        lines = _long_lines(cv2.GaussianBlur(gray, (3, 3), 0), 0.25 * card_short)
+        fld_lines = _long_lines(cv2.GaussianBlur(gray, (3, 3), 0), 0.25 * card_short)
+        lines = list(fld_lines)
         if "faint" in cues:
             lines += _faint_lines(gray, 0.35 * card_short)
-    raw = _quads_from_contours(_candidate_contours(small, gray, med, gx, gy, lines, cues),
-                               min_area, max_area)
+    raw = _quads_from_contours(_candidate_contours(small, gx, gy, lines, cues), min_area, max_area)
     if "pairs" in cues:
         raw.extend(_parallel_pairs(lines, 0.8 * card_short, max(h, w)))
-    content = _content_boxes(gray, min_area) if "content" in cues else []
     # the most promising hypotheses, de-duplicated, go on to the (more costly) refinement
     uniq: list[np.ndarray] = []
     if raw:
@@ -1418,7 +1371,6 @@ def _card_candidates(img: np.ndarray, cues=_CUES, trace=None):
         if 1.2 <= ar <= 2.1:
             work.append((q, 0.05))
         work.extend((hq, 0.12) for hq in _split_pair(q))
-    work.extend((_order_clockwise(q), 0.1) for q in content)
     cands = []
     done: list[np.ndarray] = []
     # printed matter (strokes darker than their surroundings), without copier dust
@@ -1445,7 +1397,7 @@ def _card_candidates(img: np.ndarray, cues=_CUES, trace=None):
             reject("refine", q)
             continue
         r = _order_clockwise(r)
-        if any(np.abs(r - d).max() < 1.5 for d in done):
+        if done and float(np.abs(np.stack(done) - r).max(axis=(1, 2)).min()) < 1.5:
             continue  # the same quad as one already judged
         done.append(r)
         r32 = r.astype(np.float32)
@@ -1472,8 +1424,9 @@ def _card_candidates(img: np.ndarray, cues=_CUES, trace=None):
         # near sqrt(2), the aspect of A-series paper
         persp = _perspective_strength(oq)
         in_range = max(1.35, lo * math.exp(-1.5 * persp)) <= asp <= min(1.95, hi * math.exp(1.5 * persp))
-        loose = 1.35 <= asp <= 1.95 and abs(asp - math.sqrt(2)) > 0.03
-        if not (in_range or loose):
+        sheet_like = abs(asp - math.sqrt(2)) <= 0.03  # below the strict range anyway
+        loose = 1.35 <= asp <= 1.95 and not sheet_like
+        if not (in_range or loose) or (sheet_like and a > 0.25 * area):
             reject("aspect", r, asp)
             continue
         pending.append((r, a, asp, lo <= asp <= hi, in_range))
@@ -1488,11 +1441,20 @@ def _card_candidates(img: np.ndarray, cues=_CUES, trace=None):
             if alike < 0.5:  # sides of different kinds: a page border, a card edge, text ...
                 reject("alike", r, alike)
                 continue
+            if over > 0.6:  # the sides run on past the corners: table rules, streaks, borders
+                reject("overshoot", r, over)
+                continue
             if page_like and a > 0.25 * area:  # on a scanned A4 sheet a card is ~7.5 % of it
                 reject("size", r, a / area)
                 continue
             if _ink_inside(ink, r) < 0.01:  # blank paper or desk between lines, not a card
                 reject("blank", r)
+                continue
+            if _margin_ink(ink, r) > 0.13:  # printing right up to the outline: a text block
+                reject("margin", r)
+                continue
+            if _inner_rule(gray, r, fld_lines):  # a ruled box of a form or table
+                reject("ruled", r)
                 continue
             if not in_range and (s0 < 0.8 or a < 0.06 * area):
                 reject("aspect", r, asp)
@@ -1501,7 +1463,7 @@ def _card_candidates(img: np.ndarray, cues=_CUES, trace=None):
             dev = min(1.0, abs(math.log(asp / CARD_ASPECT)) / math.log(hi / CARD_ASPECT))
             score = (0.6 * edge + 0.15 * max(0.0, float(alike)) + 0.1 * min(1.0, contrast / 20.0)
                      + 0.15 * (1.0 - dev) - 0.3 * float(over))
-            if score < 0.5:
+            if score < 0.6:
                 reject("score", r, score)
                 continue
             cands.append((float(score), a, r, asp, strict, float(edge)))
@@ -1511,14 +1473,32 @@ def _card_candidates(img: np.ndarray, cues=_CUES, trace=None):
 def find_card_regions(image_bgr) -> list[CardRegion]:
     """ID-1 card shaped quadrilaterals (85.6 x 54 mm) on a page or photo.
 
-    Handles A4 photocopies with one or two cards (any rotation, including upside down, on white
-    or grey paper with copier edges and watermark text), phone photos of a card on a desk or
-    fabric with perspective and uneven light, and an image that already is a card crop (one
-    region covering the whole image, ``whole_image=True``).  Candidates come from colour-edge
-    contours, median-filtered edges and background-difference regions; each side is snapped to
-    the straight edge it lies on, and candidates are scored by edge support along the four
-    sides, inside/outside contrast and closeness to the ID-1 aspect, then non-maximum
-    suppressed.  Regions are returned top to bottom, left to right."""
+    Meant for images expected to hold cards: A4 photocopies with one or two cards (any
+    rotation, upside down, copier edges and streaks, watermark text across), phone photos of a
+    card on a desk or fabric (perspective, uneven light), and an image that already is a card
+    crop (one region covering the whole image, ``whole_image=True``, when the image has a card's
+    aspect and no card is found inside it).  Regions are returned top to bottom, left to right.
+
+    Works on a copy whose longer side is 960 px.  Hypotheses come from several cues: contours
+    of Canny edges and of the cells they enclose (approxPolyDP, minAreaRect), cells between
+    long straight lines (fast line detector, plus faint thin lines found by averaging along the
+    image axes), pairs of parallel lines closed by crossing lines at the ID-1 aspect, and
+    regions that differ from the background colour (Otsu on the Lab distance, morphology).
+    Each side is then moved onto the straight edge it lies on (one polarity all round, robust
+    line fit, corners from side intersections, so rounded corners and watermarks crossing an
+    edge do not matter).  A hypothesis is kept when its aspect after perspective correction is
+    1.45-1.75 (looser under perspective, or for a very clean outline), an edge runs along
+    (nearly) all of its four sides, the sides look alike, they stop at the corners, it holds
+    printed matter but none in a margin band just inside the outline, and no rule of a table
+    runs inside it.  Nested and overlapping hypotheses are resolved by the ink between them and
+    by score; cards may not overlap.  Halves of a hypothesis shaped like two cards side by side
+    or stacked are tried too, so close cards are not merged.
+
+    Not handled: cards whose copy shows no outline at all (found from content only), cards
+    pushed into the copier's glass corner (outline merged with the sheet's edges), cards
+    smaller than ~4 % of the image (e.g. both sides of an A4 copy photographed whole), cards
+    told from a background only by hue.  Ruled boxes of forms and tables with a card's aspect
+    are sometimes reported on other documents."""
     img = to_bgr(image_bgr)
     H, W = img.shape[:2]
     cands, (h, w), sx, sy, ink = _card_candidates(img)
@@ -1527,7 +1507,11 @@ def find_card_regions(image_bgr) -> list[CardRegion]:
     aspect_img = max(W, H) / min(W, H)
     regions: list[CardRegion] = []
     is_croplike = CARD_ASPECT_RANGE[0] <= aspect_img <= CARD_ASPECT_RANGE[1] + 0.05
-    if is_croplike and not kept:
+    # an image of card shape is a card crop when no card is found inside it, or when what is
+    # found leaves printed matter around it (boxes printed on the card, not a card on a desk)
+    full = np.array([[0, 0], [w - 1, 0], [w - 1, h - 1], [0, h - 1]], np.float64)
+    if is_croplike and (not kept or _ring_ink(ink, full, [c[2] for c in kept]) > 0.02) and \
+            cv2.countNonZero(ink) >= 0.005 * area and _card_sized_text(img):
         q = np.array([[0, 0], [W - 1, 0], [W - 1, H - 1], [0, H - 1]], np.float64)
         q = _order_card(q)
         regions.append(CardRegion(q.astype(np.float32), [0, 0, W, H], 0.5, float(aspect_img), True))
@@ -1540,6 +1524,17 @@ def find_card_regions(image_bgr) -> list[CardRegion]:
         bbox = [int(max(0, x0)), int(max(0, y0)), int(min(W, x1 + 1)), int(min(H, y1 + 1))]
         regions.append(CardRegion(q.astype(np.float32), bbox, float(np.clip(score, 0, 1)), float(asp)))
     return sorted(regions, key=functools.cmp_to_key(_reading_order))
+
+
+def _card_sized_text(img: np.ndarray) -> bool:
+    """False when an image reads like a page of a document rather than a card filling it:
+    many text components, in lines under ~1.8 % of the short side (on a card: 3.5-6 %)."""
+    small, sx, _ = _downscale(img, _TEXT_SIDE)
+    t = _text_mask(cv2.cvtColor(small, cv2.COLOR_BGR2GRAY))
+    if t.n_comp < 150:
+        return True
+    lh = _line_height(t.mask)
+    return lh <= 0 or lh >= 0.018 * min(small.shape[:2])
 
 
 def _nms(cands, ink: np.ndarray | None = None):

@@ -18,7 +18,10 @@ from schemas.result import DocumentResult, FieldResult
 Checker = Callable[[dict[str, ExtractedField]], None]
 
 # checks of any document type that mean "look at this" (on top of the checkers' own sets)
-GENERIC_FAILING_CHECKS = frozenset({"traditional_chars", "value_may_be_incomplete", "pattern_mismatch", "repair_ambiguous"})
+GENERIC_FAILING_CHECKS = frozenset({
+    "traditional_chars", "value_may_be_incomplete", "pattern_mismatch", "repair_ambiguous",
+    "place_unrecognised", "division_name_unknown", "name_length_unusual",
+})
 
 
 def failing_checks() -> frozenset[str]:
@@ -41,6 +44,27 @@ def _load_checkers() -> None:
         from extract.checks import documents  # noqa: F401  (registers the checkers)
 
 
+_DIVISION_TOKEN = re.compile(r"[\u4e00-\u9fff]{1,4}?(?:区|县|市|旗)")
+
+
+def _unknown_division_after(text: str, cand) -> bool:
+    """The address names a county-level division (…区/县/市/旗) right after the deepest one
+    recognised, and the official list has no such division there: a misread name."""
+    if cand.county is not None:
+        return False
+    name = cand.deepest.name
+    end = -1
+    for k in range(len(name), 1, -1):  # 西安市, then 西安
+        pos = text.find(name[:k])
+        if pos >= 0:
+            end = pos + k
+            break
+    if end < 0:
+        return False
+    rest = text[end:].lstrip("市省")
+    return bool(_DIVISION_TOKEN.match(rest))
+
+
 def _generic_checks(dt: DocType, fields: dict[str, ExtractedField]) -> None:
     """Checks that apply to a value type in every document type."""
     from extract.fields.values import to_simplified
@@ -54,7 +78,12 @@ def _generic_checks(dt: DocType, fields: dict[str, ExtractedField]) -> None:
             # has probably lost its beginning (or is not what it seems)
             from extract.checks.divisions import parse_region
 
-            f.checks.append("place_recognised" if parse_region(f.value).candidates else "place_unrecognised")
+            rp = parse_region(f.value)
+            f.checks.append("place_recognised" if rp.candidates else "place_unrecognised")
+            if rp.candidates and _unknown_division_after(f.value, rp.candidates[0]):
+                f.checks.append("division_name_unknown")
+        if spec.type == "name" and len(f.value) >= 5 and "·" not in f.value:
+            f.checks.append("name_length_unusual")  # Han names have 2-4 characters
         if spec.type == "name" and to_simplified(f.value) != f.value:
             # mainland documents print simplified names; a traditional character is more
             # often a misreading than the printed form: a reviewer decides
