@@ -24,7 +24,7 @@ from extract.confidence import ENGINE
 from extract.fields import get_extractor
 from extract.inputs import InputLimits, Page, load_bytes
 from extract.layout import cluster_lines, reading_order
-from extract.reread import ink_ratio, reread_box
+from extract.reread import ink_ratio, reread_box, unread_ink
 from extract.verify import finalize_document, link_documents
 from ocr import OcrEngine, OcrLine, OcrOptions, create_engine
 from ocr.base import EngineUnavailable
@@ -299,6 +299,14 @@ class Pipeline:
             for f in fields.values():
                 if f.bbox and any(_inside(l.bbox, f.bbox) for l in extra):
                     f.checks.append("reread")
+        for fname, spec in dt.fields.items():
+            f = fields.get(fname)
+            if f is None or not spec.template or not f.bbox or f.source == "derived":
+                continue
+            t = spec.template
+            box = [t[0] * w, t[1] * h, t[2] * w, t[3] * h]
+            if unread_ink(view.image, box, [l.bbox for l in lines]) > 0.008:
+                f.checks.append("value_may_be_incomplete")  # ink in the value's box that no line read
         heights = sorted(l.bbox[3] - l.bbox[1] for l in lines) or [20.0]
         lh = heights[len(heights) // 2]
         for fname, spec in dt.fields.items():

@@ -84,3 +84,23 @@ def reread_box(engine: OcrEngine, view: np.ndarray, box: list[float], existing: 
         line.polygon = [(gb[0], gb[1]), (gb[2], gb[1]), (gb[2], gb[3]), (gb[0], gb[3])]
         out.append(line)
     return out
+
+
+def unread_ink(view: np.ndarray, box: list[float], covered: list[list[float]], pad: int = 4) -> float:
+    """Share of `box` (view pixels) that is ink outside every read line's box."""
+    h, w = view.shape[:2]
+    x0, y0, x1, y1 = (int(round(v)) for v in box)
+    x0, y0, x1, y1 = max(0, x0), max(0, y0), min(w, x1), min(h, y1)
+    if x1 - x0 < 8 or y1 - y0 < 8:
+        return 0.0
+    m = _ink_mask(cv2.cvtColor(view[y0:y1, x0:x1], cv2.COLOR_BGR2GRAY))
+    for b in covered:
+        bx0, by0 = int(b[0]) - x0 - pad, int(b[1]) - y0 - pad
+        bx1, by1 = int(b[2]) - x0 + pad, int(b[3]) - y0 + pad
+        if bx1 <= 0 or by1 <= 0 or bx0 >= m.shape[1] or by0 >= m.shape[0]:
+            continue
+        m[max(0, by0) : max(0, by1), max(0, bx0) : max(0, bx1)] = 0
+    # specks of toner are not characters: keep blobs of a character stroke's size
+    n, _, stats, _ = cv2.connectedComponentsWithStats(m, connectivity=8)
+    keep = sum(int(stats[i, cv2.CC_STAT_AREA]) for i in range(1, n) if stats[i, cv2.CC_STAT_AREA] >= 25)
+    return keep / float(m.size)

@@ -20,7 +20,8 @@ Checker = Callable[[dict[str, ExtractedField]], None]
 # checks of any document type that mean "look at this" (on top of the checkers' own sets)
 GENERIC_FAILING_CHECKS = frozenset({
     "traditional_chars", "value_may_be_incomplete", "pattern_mismatch", "repair_ambiguous",
-    "place_unrecognised", "division_name_unknown", "name_length_unusual",
+    "place_unrecognised", "division_name_unknown", "name_length_unusual", "place_not_at_start",
+    "address_ends_in_digit",
 })
 
 
@@ -45,6 +46,13 @@ def _load_checkers() -> None:
 
 
 _DIVISION_TOKEN = re.compile(r"[\u4e00-\u9fff]{1,4}?(?:区|县|市|旗)")
+
+
+def _place_at_start(text: str, cand) -> bool:
+    for d in (cand.province, cand.city, cand.county):
+        if d is not None and (text.startswith(d.name) or text.startswith(d.name[:2])):
+            return True
+    return False
 
 
 def _unknown_division_after(text: str, cand) -> bool:
@@ -82,7 +90,11 @@ def _generic_checks(dt: DocType, fields: dict[str, ExtractedField]) -> None:
             f.checks.append("place_recognised" if rp.candidates else "place_unrecognised")
             if rp.candidates and _unknown_division_after(f.value, rp.candidates[0]):
                 f.checks.append("division_name_unknown")
-        if spec.type == "name" and len(f.value) >= 5 and "·" not in f.value:
+            if rp.candidates and not _place_at_start(f.value, rp.candidates[0]):
+                f.checks.append("place_not_at_start")  # something (a label's remnant?) precedes it
+            if spec.type == "address" and f.value[-1:].isdigit():
+                f.checks.append("address_ends_in_digit")  # 27幢1593 -> 1593号 lost its last character?
+        if spec.type == "name" and (len(f.value) < 2 or (len(f.value) >= 5 and "·" not in f.value)):
             f.checks.append("name_length_unusual")  # Han names have 2-4 characters
         if spec.type == "name" and to_simplified(f.value) != f.value:
             # mainland documents print simplified names; a traditional character is more
