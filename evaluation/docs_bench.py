@@ -14,17 +14,9 @@ import cv2
 
 from evaluation.fields_eval import match_documents
 from evaluation.metrics import CONFIDENT, FieldTally, ece, norm_value
+from schemas.result import DOCUMENT_TYPES
 
-TYPES = [
-    "medical_certificate",
-    "discharge_summary",
-    "lab_report",
-    "death_certificate",
-    "disability_certificate",
-    "household_register",
-    "social_security_card",
-    "bank_card",
-]
+TYPES = [t for t in DOCUMENT_TYPES if not t.startswith("id_card") and t != "unknown"]
 
 
 def _item_key(it: dict) -> tuple:

@@ -23,7 +23,6 @@ import argparse
 import asyncio
 import json
 import os
-import platform
 import signal
 import socket
 import sqlite3
@@ -222,17 +221,7 @@ def kill_check(srv: Server, key: str, uploads: list[tuple[bytes, str]], timeout:
             "audit_verify": verify.stdout.strip()}
 
 
-def machine() -> str:
-    cpu = platform.machine()
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    return f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, load avg at start {load:.1f}"
+from matex.commands.bench import machine  # noqa: E402  (one description for every benchmark)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import sys
 import tempfile
 import time
@@ -43,17 +42,7 @@ DOC_TYPES = ["id_card_front", "household_register", "social_security_card", "dea
              "disability_certificate"]
 
 
-def machine() -> str:
-    cpu = platform.machine()
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    n = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return f"{n} cores ({cpu}), Python {platform.python_version()}"
+from matex.commands.bench import machine  # noqa: E402  (one description for every benchmark)
 
 
 # --------------------------------------------------------------------------- stores

@@ -40,6 +40,7 @@ def register(sub) -> None:
 
 
 def machine() -> str:
+    """The machine a benchmark ran on, with the load at the start (timings depend on it)."""
     import os
 
     cpu = platform.processor() or platform.machine()
@@ -51,7 +52,8 @@ def machine() -> str:
     except OSError:
         pass
     mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return f"{os.cpu_count()} cores ({cpu}), {mem:.0f} GiB RAM, Python {platform.python_version()}"
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    return f"{os.cpu_count()} cores ({cpu}), {mem:.0f} GiB RAM, Python {platform.python_version()}, load avg at start {load:.1f}"
 
 
 def run_ocr(args) -> int:
