@@ -1056,17 +1056,7 @@ def _ring_ink(ink: np.ndarray, outer: np.ndarray, inners: list[np.ndarray]) -> f
 def _ink_inside(ink: np.ndarray, q: np.ndarray) -> float:
     """Fraction of ink pixels inside a quad shrunk by 10 % towards its centre."""
     c = q.mean(axis=0)
-    qq = c + 0.9 * (q - c)
-    x0, y0 = np.floor(qq.min(axis=0)).astype(int)
-    x1, y1 = np.ceil(qq.max(axis=0)).astype(int) + 1
-    H, W = ink.shape
-    x0, y0, x1, y1 = max(0, x0), max(0, y0), min(W, x1), min(H, y1)
-    if x1 <= x0 or y1 <= y0:
-        return 0.0
-    m = np.zeros((y1 - y0, x1 - x0), np.uint8)
-    cv2.fillConvexPoly(m, np.round(qq - [x0, y0]).astype(np.int32), 1)
-    n = int(m.sum())
-    return float((ink[y0:y1, x0:x1] & m).sum()) / max(n, 1)
+    return _ring_ink(ink, c + 0.9 * (q - c), [])
 
 
 def _poly_iou(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:

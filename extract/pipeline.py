@@ -408,16 +408,26 @@ def _order_quad(q: np.ndarray) -> np.ndarray:
     return q
 
 
-def _extract_fields(extractor, dt, lines, size, image):
-    """Call a field extractor, giving it the view image (red seals, ruling lines) when it
-    takes one."""
+def _takes_image(extractor) -> bool:
     import inspect
 
     try:
-        takes_image = "image" in inspect.signature(extractor.extract).parameters
+        return "image" in inspect.signature(extractor.extract).parameters
     except (TypeError, ValueError):
-        takes_image = False
-    if takes_image:
+        return False
+
+
+def _extract_fields(extractor, dt, lines, size, image):
+    """Call a field extractor, giving it the view image (red seals, ruling lines) when it
+    takes one (decided once per extractor, not per document)."""
+    takes = getattr(extractor, "_matex_takes_image", None)
+    if takes is None:
+        takes = _takes_image(extractor)
+        try:
+            extractor._matex_takes_image = takes
+        except AttributeError:
+            pass
+    if takes:
         return extractor.extract(dt, lines, size, image=image)
     return extractor.extract(dt, lines, size)
 
