@@ -12,11 +12,15 @@
     GET  /review, /review/{id}      the reviewer workbench (HTML)
     GET  /healthz /readyz /metrics
 
-Errors are always `{"error": {"code", "message"}}` with a 4xx (5xx only for real faults).
+Errors are always `{"error": {"code", "message"}}` with a 4xx (5xx only for real faults): the
+database unreachable is a 503 `database_unavailable`, the upload storage failing a 503
+`storage_unavailable`, the disk full a 507 `insufficient_storage`, each with Retry-After (see
+RELIABILITY.md); every error status of an operation is declared in the OpenAPI document.
 """
 from __future__ import annotations
 
 import asyncio
+import errno
 import json
 import logging
 import time
@@ -25,9 +29,10 @@ from typing import Any, AsyncIterator
 
 import sqlalchemy as sa
 from anyio import to_thread
-from fastapi import Depends, FastAPI, Query, Request
+from fastapi import Depends, FastAPI, Query, Request, Security
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from fastapi.security import APIKeyHeader, HTTPBearer
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.formparsers import MultiPartException, MultiPartParser
@@ -38,7 +43,8 @@ from api.blobs import BlobStore
 from api.db import Database, now
 from api.metrics import Metrics
 from api.models import (
-    CorrectionIn, DecisionIn, ExtractionOut, JobAccepted, KeyIn, KeyOut, VersionOut, error_responses,
+    AuditVerifyOut, CorrectionIn, DecisionIn, ExtractionList, ExtractionOut, HealthOut, JobAccepted, KeyIn, KeyOut,
+    QueueOut, ReadyOut, VersionOut, error_responses,
 )
 from api.privacy import mask_value
 from api.review import CorrectionError, apply_changes, set_decision
@@ -64,13 +70,30 @@ def error_response(status: int, code: str, message: str, headers: dict[str, str]
 _HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
                405: "method_not_allowed", 406: "not_acceptable", 413: "file_too_large",
                415: "unsupported_media_type", 422: "invalid_request", 429: "rate_limited"}
+DB_RETRY_AFTER_S = 5  # Retry-After of a 503 (database or storage unavailable)
+DISK_RETRY_AFTER_S = 60  # and of a 507 when the upload storage is full
+INT_MAX = 2_147_483_647  # bound of integer query parameters (a bigger one overflows SQLite)
+_NO_SPACE = (errno.ENOSPC, errno.EDQUOT)
+
+
+def _db_unavailable(exc: BaseException) -> bool:
+    """A database error that is the database being unreachable or failing (connection refused or
+    dropped, server shutting down, disk I/O error, locked for too long), not a bug of ours."""
+    if isinstance(exc, (sa.exc.OperationalError, sa.exc.InterfaceError, sa.exc.DisconnectionError,
+                        sa.exc.TimeoutError)):
+        return True
+    return isinstance(exc, sa.exc.DBAPIError) and bool(exc.connection_invalidated)
+
+
+def _db_full(exc: BaseException) -> bool:
+    return "database or disk is full" in str(getattr(exc, "orig", exc)).lower()
 
 
 class AppState:
     def __init__(self, settings: Settings):
         self.settings = settings
         self.db = Database(settings.database_url, settings.table_prefix, settings.db_schema, create=True)
-        self.blobs = BlobStore(settings.blob_dir)
+        self.blobs = BlobStore.for_settings(settings)  # encrypted at rest (api/crypto.py)
         settings.cache_dir.mkdir(parents=True, exist_ok=True)
         self.keys = KeyCache(self.db)
         self.limiter = RateLimiter(settings.rate_per_s, settings.rate_burst)
@@ -170,8 +193,14 @@ def authenticate(request: Request) -> Principal:
     return p
 
 
+# Declared for OpenAPI (security schemes); `authenticate` reads the headers itself.
+_BEARER = HTTPBearer(auto_error=False, scheme_name="bearer", description="Authorization: Bearer mx_<id>_<secret>")
+_API_KEY = APIKeyHeader(name="X-API-Key", auto_error=False, scheme_name="apiKey",
+                        description="the same key in X-API-Key")
+
+
 def require(perm: str):
-    def dep(request: Request) -> Principal:
+    def dep(request: Request, _b=Security(_BEARER), _k=Security(_API_KEY)) -> Principal:
         p = authenticate(request)
         if not p.can(perm):
             raise ApiError(403, "forbidden", f"a {p.role} key may not {perm}")
@@ -282,6 +311,31 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             parts.append(f"{loc}: {e.get('msg')}" if loc else str(e.get("msg")))
         return error_response(422, "invalid_request", "; ".join(parts) or "invalid request")
 
+    async def _db_error(request: Request, exc: Exception):
+        if _db_full(exc):
+            log.error("database full on %s %s: %s", request.method, request.url.path, exc)
+            return error_response(507, "insufficient_storage", "the database storage is full; try again later",
+                                  {"Retry-After": str(DISK_RETRY_AFTER_S)})
+        if _db_unavailable(exc):
+            log.error("database unavailable on %s %s: %s", request.method, request.url.path,
+                      (str(getattr(exc, "orig", None) or exc).strip().splitlines() or ["?"])[0])
+            return error_response(503, "database_unavailable", "the database is unavailable; try again later",
+                                  {"Retry-After": str(DB_RETRY_AFTER_S)})
+        log.exception("database error on %s %s", request.method, request.url.path)
+        return error_response(500, "internal_error", "an internal error occurred; it has been logged")
+
+    for cls in (sa.exc.DBAPIError, sa.exc.DisconnectionError, sa.exc.TimeoutError):
+        app.add_exception_handler(cls, _db_error)
+
+    @app.exception_handler(OSError)
+    async def _os_error(request: Request, exc: OSError):
+        if exc.errno in _NO_SPACE:
+            log.error("storage full on %s %s: %s", request.method, request.url.path, exc)
+            return error_response(507, "insufficient_storage", "the storage is full; try again later",
+                                  {"Retry-After": str(DISK_RETRY_AFTER_S)})
+        log.exception("I/O error on %s %s", request.method, request.url.path)
+        return error_response(500, "internal_error", "an internal error occurred; it has been logged")
+
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception):
         log.exception("unhandled error on %s %s", request.method, request.url.path)
@@ -324,7 +378,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         responses={
             200: {"model": ExtractionOut, "description": "Processed within the synchronous limit (or a known duplicate)"},
             202: {"model": JobAccepted, "description": "Stored and queued: poll `links.self`"},
-            **error_responses(400, 401, 403, 413, 415, 422, 429),
+            **error_responses(400, 401, 403, 413, 415, 422, 429, 503, 507),
         },
     )
     async def create_extraction(
@@ -388,7 +442,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         source = source.replace("\\", "/").rsplit("/", 1)[-1][:200] or "upload"
         sync = wait and kind in SYNC_KINDS and len(data) <= settings.sync_max_bytes
 
-        sha = await to_thread.run_sync(st.blobs.put, data)  # on disk before it is accepted
+        try:
+            sha = await to_thread.run_sync(st.blobs.put, data)  # on disk before it is accepted
+        except OSError as exc:  # nothing is recorded: no extraction without its bytes
+            st.metrics.uploads.labels("storage_error").inc()
+            if exc.errno in _NO_SPACE:
+                log.error("upload not stored, storage full: %s", exc)
+                raise ApiError(507, "insufficient_storage", "the upload storage is full; nothing was stored, "
+                               "try again later", {"Retry-After": str(DISK_RETRY_AFTER_S)}) from None
+            log.error("upload not stored: %s", exc)
+            raise ApiError(503, "storage_unavailable", "the upload could not be stored; try again later",
+                           {"Retry-After": str(DB_RETRY_AFTER_S)}) from None
         sub = await to_thread.run_sync(lambda: jobs.submit(
             st.db, tenant=p.tenant, sha256=sha, source=source, size=len(data), kind=kind, actor=p.actor,
             key_id=p.key_id, priority=1 if sync else 0, max_attempts=settings.max_attempts))
@@ -410,11 +474,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return _accepted(ext, sub.duplicate)
 
     @app.get("/v1/extractions", tags=["extractions"], summary="List this tenant's extractions (newest first)",
-             responses=error_responses(401, 403, 429))
+             response_model=None, responses={200: {"model": ExtractionList, "description": "A page of extractions"},
+                                             **error_responses(401, 403, 422, 429, 503)})
     def list_extractions(
         p: Principal = Depends(require("read")),
         status: str | None = Query(None, pattern="^(queued|running|done|failed)$"),
-        limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0),
+        limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0, le=INT_MAX),
     ):
         t = st.db.t.extraction
         q = sa.select(t.c.id, t.c.tenant, t.c.source, t.c.sha256, t.c.status, t.c.review_status, t.c.version,
@@ -435,10 +500,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         response_model=None,
         responses={200: {"model": ExtractionOut, "description": "Finished (done or failed): the result"},
                    202: {"model": JobAccepted, "description": "Still queued or running"},
-                   **error_responses(401, 403, 404, 429)},
+                   **error_responses(401, 403, 404, 422, 429, 503)},
     )
     def get_extraction(eid: str, p: Principal = Depends(require("read")),
-                       version: int | None = Query(None, ge=1, description="a past version (1: the machine's)")):
+                       version: int | None = Query(None, ge=1, le=INT_MAX,
+                                                   description="a past version (1: the machine's)")):
         ext = _load(st, eid, p)
         if ext["status"] not in ("done", "failed"):
             return _accepted(ext, False)
@@ -452,7 +518,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return JSONResponse(result_body(ext))
 
     @app.get("/v1/extractions/{eid}/versions", tags=["review"], summary="Every version: who, when, what changed",
-             response_model=list[VersionOut], responses=error_responses(401, 403, 404, 429))
+             response_model=list[VersionOut], responses=error_responses(401, 403, 404, 422, 429, 503))
     def get_versions(eid: str, p: Principal = Depends(require("read"))):
         _load(st, eid, p)
         out = []
@@ -468,7 +534,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.get("/v1/extractions/{eid}/pages/{page}", tags=["review"], summary="A page as rendered for extraction (JPEG)",
              response_class=Response,
              responses={200: {"content": {"image/jpeg": {}}, "description": "bboxes are pixels of this image"},
-                        **error_responses(401, 403, 404, 429)})
+                        **error_responses(401, 403, 404, 422, 429, 503)})
     def get_page(eid: str, page: int, p: Principal = Depends(require("read")),
                  max_side: int | None = Query(None, ge=64, le=10000)):
         ext = _load(st, eid, p)
@@ -482,7 +548,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/v1/extractions/{eid}/documents/{doc}/fields/{field}/crop", tags=["review"],
              summary="The image of one field (its bbox with a margin, JPEG)", response_class=Response,
-             responses={200: {"content": {"image/jpeg": {}}}, **error_responses(401, 403, 404, 429)})
+             responses={200: {"content": {"image/jpeg": {}}}, **error_responses(401, 403, 404, 422, 429, 503)})
     def get_crop(eid: str, doc: int, field: str, p: Principal = Depends(require("read"))):
         ext = _load(st, eid, p)
         result = json.loads(ext["result"] or "{}")
@@ -502,9 +568,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     # ---------------------------------------------------------------- review
     @app.get("/v1/review/queue", tags=["review"], summary="Extractions needing review, riskiest first",
-             responses=error_responses(401, 403, 429))
+             response_model=None, responses={200: {"model": QueueOut, "description": "A page of the queue"},
+                                             **error_responses(401, 403, 422, 429, 503)})
     def get_queue(p: Principal = Depends(require("review")), limit: int = Query(50, ge=1, le=500),
-                  offset: int = Query(0, ge=0)):
+                  offset: int = Query(0, ge=0, le=INT_MAX)):
         items = jobs.review_queue(st.db, _tenant_scope(p), limit, offset)
         for it in items:
             it["created_at"] = _iso(it["created_at"])
@@ -545,7 +612,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return result_body(ext, version=v)
 
     vresp = {200: {"model": ExtractionOut, "description": "The new current version"},
-             **error_responses(401, 403, 404, 409, 422, 429)}
+             **error_responses(400, 401, 403, 404, 409, 422, 429, 503)}
 
     @app.post("/v1/extractions/{eid}/corrections", tags=["review"], summary="Correct field values (a new version)",
               response_model=None, responses=vresp)
@@ -564,24 +631,26 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     # ---------------------------------------------------------------- admin
     @app.post("/v1/keys", tags=["admin"], summary="Create an API key (shown once)", status_code=201,
-              response_model=KeyOut, responses=error_responses(401, 403, 422, 429))
+              response_model=KeyOut, responses=error_responses(400, 401, 403, 422, 429, 503))
     def post_key(body: KeyIn, p: Principal = Depends(require("admin"))):
         key = auth.create_key(st.db, body.role, body.tenant, body.name, body.rate_per_s, body.burst, actor=p.actor)
         return {"key": key, "key_id": key.split("_")[1], "role": body.role, "tenant": body.tenant}
 
     @app.get("/v1/audit/verify", tags=["admin"], summary="Verify the audit chain",
-             responses=error_responses(401, 403, 429))
+             response_model=None, responses={200: {"model": AuditVerifyOut, "description": "The chain's state"},
+                                             **error_responses(401, 403, 429, 503)})
     def get_audit_verify(p: Principal = Depends(require("admin"))):
         rep = audit.verify(st.db)
         return {"ok": rep.ok, "entries": rep.entries, "problems": rep.problems}
 
     # ---------------------------------------------------------------- ops
-    @app.get("/healthz", tags=["ops"], summary="Liveness")
+    @app.get("/healthz", tags=["ops"], summary="Liveness", response_model=HealthOut)
     def healthz():
         return {"status": "ok"}
 
-    @app.get("/readyz", tags=["ops"], summary="Readiness: database, storage, workers",
-             responses={503: {"description": "Not ready"}})
+    @app.get("/readyz", tags=["ops"], summary="Readiness: database, storage, workers", response_model=None,
+             responses={200: {"model": ReadyOut, "description": "Ready"},
+                        503: {"model": ReadyOut, "description": "Not ready: `checks` says what is not"}})
     def readyz():
         checks = {"database": st.db.ping(), "storage": st.blobs.writable()}
         if settings.workers > 0:
@@ -596,7 +665,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return JSONResponse({"status": "ready" if ok else "not_ready", "checks": checks, **extra},
                             status_code=200 if ok else 503)
 
-    @app.get("/metrics", tags=["ops"], summary="Prometheus metrics", response_class=Response)
+    @app.get("/metrics", tags=["ops"], summary="Prometheus metrics", response_class=Response,
+             responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}},
+                              "description": "Prometheus text format"}})
     def metrics():
         if st.pool is not None:
             st.metrics.worker_restarts.set(st.pool.restarts)

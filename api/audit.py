@@ -26,7 +26,7 @@ from api.db import Database
 from api.privacy import mask_value, redact
 
 GENESIS = "0" * 64
-ACTIONS = ("upload", "extraction", "view", "correction", "approve", "reject", "key_create", "key_revoke")
+ACTIONS = ("upload", "extraction", "view", "correction", "approve", "reject", "key_create", "key_revoke", "purge")
 
 
 def canonical(entry: dict[str, Any]) -> bytes:

@@ -233,9 +233,11 @@ def fail(db: Database, job_id: str, owner: str, error: str, retry: bool = True) 
         return "failed"
 
 
-def release_owner(db: Database, owner: str) -> int:
+def release_owner(db: Database, owner: str, reason: str | None = None) -> int:
     """The worker `owner` is known to be dead: its running jobs go back to the queue now
-    (instead of when their lease expires). Attempts already count the lost one."""
+    (instead of when their lease expires). Attempts already count the lost one; `reason`
+    (how it died) is kept as the job's last error, the message of its failure if it was the last
+    attempt."""
     t = db.t
     with db.write() as conn:
         rows = conn.execute(sa.select(t.job.c.id, t.job.c.extraction_id).where(
@@ -244,7 +246,7 @@ def release_owner(db: Database, owner: str) -> int:
             conn.execute(t.job.update().where(t.job.c.id == r.id, t.job.c.lease_owner == owner,
                                               t.job.c.state == "running")
                          .values(state="queued", lease_owner=None, lease_expires_at=None,
-                                 last_error=f"worker {owner} died"))
+                                 last_error=(reason or f"worker {owner} died")[:2000]))
             conn.execute(t.extraction.update().where(t.extraction.c.id == r.extraction_id)
                          .values(status="queued", updated_at=now()))
     return len(rows)

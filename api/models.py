@@ -90,7 +90,7 @@ class JobAccepted(BaseModel):
 
 
 class FieldChange(BaseModel):
-    document: int = Field(0, ge=0, description="index in `documents`")
+    document: int = Field(0, ge=0, le=100_000, description="index in `documents`")
     field: str = Field(min_length=1, max_length=64, examples=["id_number"])
     value: Any = Field(description="the corrected value; empty or null removes the field",
                        examples=["11010519491231002X"])
@@ -100,7 +100,8 @@ class CorrectionIn(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"example": {
         "changes": [{"document": 0, "field": "ethnicity", "value": "汉"}], "base_version": 1, "note": "read from image"}})
     changes: list[FieldChange] = Field(default_factory=list, max_length=200)
-    base_version: int | None = Field(None, description="409 when the current version is another")
+    base_version: int | None = Field(None, ge=0, le=2_147_483_647,
+                                     description="409 when the current version is another")
     note: str | None = Field(None, max_length=2000)
 
 
@@ -125,8 +126,8 @@ class KeyIn(BaseModel):
     role: Literal["portal", "reviewer", "admin"]
     tenant: str = Field(min_length=1, max_length=128)
     name: str | None = Field(None, max_length=200)
-    rate_per_s: float | None = Field(None, gt=0)
-    burst: float | None = Field(None, ge=1)
+    rate_per_s: float | None = Field(None, gt=0, allow_inf_nan=False)
+    burst: float | None = Field(None, ge=1, allow_inf_nan=False)
 
 
 class KeyOut(BaseModel):
@@ -136,8 +137,88 @@ class KeyOut(BaseModel):
     tenant: str
 
 
+class ExtractionSummary(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    id: str
+    tenant: str
+    source: str
+    sha256: str
+    status: Literal["queued", "running", "done", "failed"]
+    review_status: Literal["none", "pending", "approved", "rejected"]
+    version: int
+    created_at: float = Field(description="Unix time")
+    doc_types: str | None = None
+    links: Links
+
+
+class ExtractionList(BaseModel):
+    items: list[ExtractionSummary]
+    limit: int
+    offset: int
+
+
+class QueueItem(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    id: str
+    tenant: str
+    source: str
+    status: Literal["queued", "running", "done", "failed"]
+    review_status: Literal["none", "pending", "approved", "rejected"]
+    version: int
+    created_at: str | None
+    updated_at: str | None
+    min_conf: float | None = None
+    failing_checks: int | None = None
+    risk: float | None = None
+    doc_types: str | None = None
+    links: Links
+
+
+class QueueOut(BaseModel):
+    items: list[QueueItem]
+    limit: int
+    offset: int
+
+
+class AuditVerifyOut(BaseModel):
+    ok: bool
+    entries: int
+    problems: list[str]
+
+
+class HealthOut(BaseModel):
+    status: Literal["ok"]
+
+
+class ReadyOut(BaseModel):
+    """`status` is `ready` (200) or `not_ready` (503); `checks` says which part is not."""
+
+    model_config = ConfigDict(extra="allow", json_schema_extra={"example": {
+        "status": "ready", "checks": {"database": True, "storage": True, "workers": True},
+        "workers_alive": 2, "workers_ready": 2, "workers_wanted": 2}})
+    status: Literal["ready", "not_ready"]
+    checks: dict[str, bool]
+
+
+ERROR_DESCRIPTIONS = {
+    400: "Malformed request (e.g. a body that is not JSON or not multipart)",
+    401: "Missing or unknown API key", 403: "The key's role may not do this",
+    404: "No such extraction (or another tenant's)", 409: "Stale base_version, or not finished yet",
+    413: "File too large", 415: "Not a supported file type",
+    422: "Invalid request: a parameter or the body does not match this document",
+    429: "Rate limit exceeded (see Retry-After)",
+    503: "The database or the upload storage is unavailable for now (`database_unavailable`, "
+         "`storage_unavailable`): retry after Retry-After seconds",
+    507: "The upload storage is full (`insufficient_storage`): nothing was stored; retry after Retry-After seconds",
+}
+_RETRY_AFTER = {"Retry-After": {"description": "seconds to wait before retrying", "required": True,
+                               "schema": {"type": "string", "pattern": "^[0-9]+$"}}}
+
+
 def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
-    desc = {400: "Malformed request", 401: "Missing or unknown API key", 403: "The key's role may not do this",
-            404: "No such extraction (or another tenant's)", 409: "Stale base_version", 413: "File too large",
-            415: "Not a supported file type", 422: "Invalid request", 429: "Rate limit exceeded (see Retry-After)"}
-    return {c: {"model": ErrorBody, "description": desc.get(c, "Error")} for c in codes}
+    out: dict[int | str, dict[str, Any]] = {}
+    for c in codes:
+        out[c] = {"model": ErrorBody, "description": ERROR_DESCRIPTIONS.get(c, "Error")}
+        if c in (429, 503, 507):
+            out[c]["headers"] = _RETRY_AFTER
+    return out

@@ -2,6 +2,25 @@
 
     Settings.from_env()                      # production: `matex serve` layers CLI flags on top
     Settings(db_url="sqlite:///x.db", data_dir="/tmp/x", workers=0)   # tests
+
+Data at rest (api/crypto.py): uploads and cached page images are encrypted with AES-256-GCM under
+the first key of a key ring. The ring is, in this order:
+
+- `data_keys` ($MATEX_DATA_KEYS): `"k2:<base64 32 bytes>,k1:<base64>"`; the first key encrypts,
+  the others only decrypt (files not yet re-encrypted by `matex keys rotate`);
+- `data_key_file` ($MATEX_DATA_KEY_FILE): the same entries, one a line (`#` comments);
+- `<data_dir>/keys/data.key`, the key generated on the first start when none of the above is
+  configured (mode 0600, a warning is logged: a key next to the data only protects copies of the
+  files without it, e.g. a backup of blobs/; production keys come from configuration). When keys
+  are configured and this file exists, its key is kept in the ring to decrypt only.
+
+`data_key_required` ($MATEX_DATA_KEY_REQUIRED=1) makes the service refuse to start without a
+configured key (production: a missing secret must not silently become a new key);
+`allow_plaintext` ($MATEX_ALLOW_PLAINTEXT=1) stores new files unencrypted when no key is
+configured (development only). Tests get a generated key per data_dir, hence encrypted storage.
+
+Retention: `retention_days` ($MATEX_RETENTION_DAYS, default 365; 0 keeps everything) is what
+`matex purge` removes when run without --older-than.
 """
 from __future__ import annotations
 
@@ -42,6 +61,12 @@ class Settings:
     rate_per_s: float = 20.0  # default per-key token bucket: refill rate
     rate_burst: float = 40.0  # and size
     cookie_secure: bool = False  # mark the workbench cookie Secure (behind TLS)
+    # personal data at rest (see the module doc)
+    data_keys: str | None = field(default=None, repr=False)  # "kid:base64,kid:base64": first encrypts
+    data_key_file: str | None = None  # the same, one a line
+    data_key_required: bool = False  # refuse to start without data_keys / data_key_file
+    allow_plaintext: bool = False  # no key configured: store new files unencrypted (development)
+    retention_days: int = 365  # `matex purge` removes extractions older than this (0: keep everything)
     # HTTP
     host: str = "127.0.0.1"
     port: int = 8000
@@ -64,6 +89,10 @@ class Settings:
     @property
     def cache_dir(self) -> Path:
         return Path(self.data_dir) / "cache"
+
+    @property
+    def key_dir(self) -> Path:
+        return Path(self.data_dir) / "keys"
 
     def with_(self, **kw) -> "Settings":
         return replace(self, **kw)
@@ -90,6 +119,11 @@ class Settings:
         "rate_per_s": "MATEX_RATE_PER_S",
         "rate_burst": "MATEX_RATE_BURST",
         "cookie_secure": "MATEX_COOKIE_SECURE",
+        "data_keys": "MATEX_DATA_KEYS",
+        "data_key_file": "MATEX_DATA_KEY_FILE",
+        "data_key_required": "MATEX_DATA_KEY_REQUIRED",
+        "allow_plaintext": "MATEX_ALLOW_PLAINTEXT",
+        "retention_days": "MATEX_RETENTION_DAYS",
         "host": "MATEX_HOST",
         "port": "MATEX_PORT",
         "log_level": "MATEX_LOG_LEVEL",

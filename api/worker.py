@@ -32,11 +32,28 @@ from api import jobs
 from api.blobs import BlobStore
 from api.db import Database
 from api.settings import Settings
+from matex.privacy import redact
 
 log = logging.getLogger("matex.api.worker")
 
 
 # ------------------------------------------------------------------------------ pipelines
+# Test hook of the fake engine only: an upload whose last bytes carry one of these markers
+# (after a PNG's IEND chunk, say) kills the worker process the way a crash in a native OCR
+# library would, so that tests can check retries, max_attempts and the supervisor.
+FAKE_CRASH_SEGFAULT = b"MATEX-FAKE-SEGFAULT"
+FAKE_CRASH_EXIT = b"MATEX-FAKE-EXIT"
+
+
+def _fake_crash(data: bytes) -> None:
+    tail = data[-64:]
+    if FAKE_CRASH_SEGFAULT in tail:
+        os.kill(os.getpid(), signal.SIGSEGV)
+        time.sleep(5)  # the signal is delivered before this ends
+    if FAKE_CRASH_EXIT in tail:
+        os._exit(70)
+
+
 class FakePipeline:
     """No OCR: a deterministic ID-card result per readable page (for tests of the machinery).
     Input errors come from the real input stage."""
@@ -49,6 +66,7 @@ class FakePipeline:
         from extract.inputs import InputLimits, load_bytes
         from schemas.result import DocumentResult, ExtractionResult, FieldResult
 
+        _fake_crash(data)
         sha = hashlib.sha256(data).hexdigest()
         res = ExtractionResult(source=source, sha256=sha)
         loaded = load_bytes(data, InputLimits(max_pixels=self.max_pixels))
@@ -154,7 +172,7 @@ def process_one(db: Database, blobs: BlobStore, pipeline, check, owner: str, set
             out = result.to_json_dict()
         except Exception as exc:  # the engine failed: another attempt, perhaps elsewhere
             log.error("job %s failed: %s", job["id"], traceback.format_exc(limit=5))
-            state = jobs.fail(db, job["id"], owner, f"{type(exc).__name__}: {exc}", retry=True)
+            state = jobs.fail(db, job["id"], owner, redact(f"{type(exc).__name__}: {exc}"), retry=True)
             return {"extraction_id": eid, "state": state}
         elapsed = time.perf_counter() - t0
         ok = jobs.complete(db, job["id"], owner, out, elapsed)
@@ -175,7 +193,7 @@ def run_worker(settings: Settings, owner: str | None = None, doorbell=None, even
         h.addFilter(RedactingFilter())
     owner = owner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
     db = Database(settings.database_url, settings.table_prefix, settings.db_schema, create=True)
-    blobs = BlobStore(settings.blob_dir)
+    blobs = BlobStore.for_settings(settings)
     pipeline = make_pipeline(settings)
     if settings.engine != "fake":
         _warm_up(pipeline)
@@ -331,10 +349,10 @@ class WorkerPool:
             for i, (p, owner) in list(self.procs.items()):
                 if p.is_alive() or self._stopping.is_set():
                     continue
-                log.warning("worker %d (pid %s) exited with %s; giving its jobs back and restarting", i, p.pid,
-                            p.exitcode)
+                how = describe_exit(p.exitcode)
+                log.warning("worker %d (pid %s) %s; giving its jobs back and restarting", i, p.pid, how)
                 try:
-                    n = jobs.release_owner(self.db, owner)
+                    n = jobs.release_owner(self.db, owner, f"worker {owner} {how} while processing this job")
                     if n:
                         log.warning("worker %d: %d job(s) back in the queue", i, n)
                 except Exception:
@@ -342,3 +360,15 @@ class WorkerPool:
                 self.restarts += 1
                 self._spawn(i)
                 self.ring(len(self.procs))
+
+
+def describe_exit(code: int | None) -> str:
+    """`was killed by signal SIGSEGV`, `exited with status 70`."""
+    if code is None:
+        return "vanished"
+    if code < 0:
+        try:
+            return f"was killed by signal {signal.Signals(-code).name}"
+        except ValueError:
+            return f"was killed by signal {-code}"
+    return f"exited with status {code}"

@@ -10,6 +10,11 @@ Columns are fixed per type (from the contract), so files from several batches li
 are UTF-8 with a BOM (Excel opens Chinese text correctly) and written to a temporary name, then
 renamed: a reader never sees half a file. Duplicates keep their row, with `duplicate_of` set:
 filter on it to load each scanned document once.
+
+Redaction: `write_csvs(out, redact=True)` masks each result first (`matex.privacy.redact_result`:
+ID, card/account numbers and names, in the fields, their raw readings, text lines and messages);
+`export_redacted(out, dest)` writes a redacted copy of results.jsonl and its CSVs into `dest`
+(`matex batch --export-redacted DEST --out DIR`), leaving DIR as it is.
 """
 from __future__ import annotations
 
@@ -19,7 +24,7 @@ import os
 from pathlib import Path
 from typing import Any, Callable
 
-from batch.store import iter_lines
+from batch.store import RESULTS, iter_lines
 
 # The contract's canonical field names (shared/contract/extraction-result.md), in its order.
 CONTRACT_FIELDS: dict[str, list[str]] = {
@@ -82,19 +87,27 @@ class _Files:
         return names
 
 
-def write_csvs(out_dir: str | Path, mask_ids: bool = False) -> dict[str, int]:
-    """Rebuild csv/ from results.jsonl; returns rows per file name."""
+def write_csvs(out_dir: str | Path, mask_ids: bool = False, redact: bool = False,
+               dest: str | Path | None = None) -> dict[str, int]:
+    """Rebuild csv/ from results.jsonl (of `out_dir`, into `dest`/csv, default `out_dir`/csv);
+    returns rows per file name. `mask_ids`: ID, card and certificate number columns masked;
+    `redact`: every result redacted first (names, numbers, raw readings and text too)."""
     out = Path(out_dir)
-    d = out / "csv"
+    d = Path(dest if dest is not None else out) / "csv"
     d.mkdir(parents=True, exist_ok=True)
     mask: Callable[[Any], Any] = lambda v: v  # noqa: E731
     if mask_ids:
         from matex.privacy import mask_id
 
         mask = mask_id
+    results = iter_lines(out)
+    if redact:
+        from matex.privacy import redact_result
+
+        results = (redact_result(r, keep=("sha256",)) for r in results)  # file names too
     files = _Files(d)
     rows: dict[str, int] = {}
-    for res in iter_lines(out):
+    for res in results:
         src, sha, dup = res.get("source", ""), res.get("sha256", ""), res.get("duplicate_of")
         for e in res.get("errors") or []:
             files.writer("errors", ERROR_COLS).writerow(
@@ -142,3 +155,31 @@ def write_csvs(out_dir: str | Path, mask_ids: bool = False) -> dict[str, int]:
         if old.stem not in written:
             old.unlink()
     return rows
+
+
+def export_redacted(out_dir: str | Path, dest: str | Path) -> dict[str, int]:
+    """A redacted copy of a batch's results: `dest`/results.jsonl (each line through
+    `matex.privacy.redact_result`, `source` and `duplicate_of` included) and `dest`/csv/ built from it. Returns {"results": lines,
+    <csv name>: rows}. `out_dir` is only read (a running batch's torn last line is left out)."""
+    import json as _json
+
+    from matex.privacy import redact_result
+
+    out, dst = Path(out_dir).resolve(), Path(dest).resolve()
+    if dst == out:
+        raise ValueError("the redacted export goes to another folder than the batch's own")
+    if not (out / RESULTS).exists():
+        raise FileNotFoundError(f"{out / RESULTS} does not exist")
+    dst.mkdir(parents=True, exist_ok=True)
+    tmp = dst / f".{RESULTS}.tmp"
+    n = 0
+    with open(tmp, "w", encoding="utf-8") as fh:
+        for res in iter_lines(out):
+            red = redact_result(res, keep=("sha256",))  # file names too: this copy has no manifest to match
+            fh.write(_json.dumps(red, ensure_ascii=False, separators=(",", ":")) + "\n")
+            n += 1
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, dst / RESULTS)
+    rows = write_csvs(dst, mask_ids=True)  # already redacted: the CSVs of the redacted lines
+    return {"results": n, **rows}

@@ -55,6 +55,7 @@ class BatchOptions:
     task_timeout: float | None = 900.0  # seconds one input may take before its worker is killed
     reports: bool = True  # CSVs and summary at the end
     mask_ids: bool = False  # mask ID / card / certificate numbers in the CSVs
+    redact: bool = False  # results.jsonl and CSVs hold redacted results (matex.privacy.redact_result); fixed per DIR
     ray_num_cpus: int | None = None  # CPUs of a local Ray instance that this batch starts
     argv: list[str] | None = None  # recorded in the manifest's runs table
     on_result: Callable[[str, str], None] | None = None  # (key, status), after each commit (tests, benches)
@@ -215,6 +216,12 @@ class Coordinator:
 
     def _finish(self, key: str, path: str, member: str | None, size: int, sha: str, status: str, line: str,
                 stats: dict[str, Any], duplicate_of: str | None = None) -> None:
+        if self.opts.redact and status != "duplicate":  # a duplicate's line is its (redacted) first's
+            from matex.privacy import redact, redact_result
+
+            line = dumps(redact_result(json.loads(line)))
+            if stats.get("error_message"):
+                stats = {**stats, "error_message": redact(str(stats["error_message"]))}
         self.store.finish(key, path=path, member=member, size=size, sha256=sha, status=status, line=line, stats=stats,
                           run_id=self.run_id, duplicate_of=duplicate_of)
         if status == "duplicate":
@@ -344,6 +351,22 @@ class _StopSignals:
         return False
 
 
+def _check_redaction(store: Store, redact: bool) -> None:
+    """A DIR is redacted or not from its first run on: a resume may not mix the two."""
+    from batch.sources import InputError
+
+    was = store.meta("redact")
+    if was is None:
+        if store.finished_count() and redact:
+            raise InputError(f"{store.dir} already holds unredacted results: --redact cannot apply to them "
+                             f"(use --export-redacted DEST for a redacted copy, or another --out)")
+        store.con.execute("INSERT OR IGNORE INTO meta (k, v) VALUES ('redact', ?)", ("1" if redact else "0",))
+        return
+    if (was == "1") != redact:
+        raise InputError(f"{store.dir} was started {'with' if was == '1' else 'without'} --redact: "
+                         f"resume it the same way")
+
+
 def run_batch(inputs: list[str], out_dir: str | os.PathLike, options: BatchOptions | None = None) -> BatchSummary:
     """Run (or resume) the batch of `inputs` into `out_dir`. Ctrl-C stops it cleanly: the
     summary says `interrupted` and a rerun goes on where it stopped."""
@@ -359,6 +382,7 @@ def run_batch(inputs: list[str], out_dir: str | os.PathLike, options: BatchOptio
     run_id = 0
     rss = None
     try:
+        _check_redaction(store, opts.redact)
         reconciled = store.reconcile()
         ex = make_executor(opts)
         if isinstance(ex, RayExecutor):
@@ -396,7 +420,7 @@ def run_batch(inputs: list[str], out_dir: str | os.PathLike, options: BatchOptio
                     from batch.export import write_csvs
                     from batch.report import write_summary
 
-                    write_csvs(out, mask_ids=opts.mask_ids)
+                    write_csvs(out, mask_ids=opts.mask_ids or opts.redact, redact=opts.redact)
                     totals = write_summary(out)
             finally:
                 store.close()

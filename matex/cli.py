@@ -15,6 +15,8 @@ COMMAND_MODULES = [
     "matex.commands.serve",
     "matex.commands.audit",
     "matex.commands.batch",
+    "matex.commands.keys",
+    "matex.commands.purge",
 ]
 
 

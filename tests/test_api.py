@@ -90,8 +90,10 @@ def test_sync_upload_returns_contract_result(env):
     assert set(f) >= {"value", "confidence", "bbox", "page", "raw", "checks"}
     assert doc["crosscheck"]["status"] == "skipped"  # no golden DB configured
     assert body["status"] == "done" and body["version"] == 1 and body["duplicate"] is False
-    # stored before processing: content-addressed on disk
-    assert st.blobs.path(body["sha256"]).read_bytes() == data
+    # stored before processing: content-addressed on disk, encrypted at rest
+    assert st.blobs.get(body["sha256"]) == data
+    on_disk = st.blobs.path(body["sha256"]).read_bytes()
+    assert on_disk[:4] == b"\x89MXE" and data not in on_disk
     # GET gives the same result
     g = client.get(f"/v1/extractions/{body['id']}", headers=H(keys["portal"]))
     assert g.status_code == 200 and g.json()["documents"] == body["documents"]

@@ -6,6 +6,13 @@ summary.html, all recorded in DIR/manifest.sqlite. Rerun the same command to res
     matex batch /mnt/scans --out /mnt/out --executor ray --address auto
     matex batch --check --out out/2019                               # results.jsonl vs the manifest
     matex batch --report --out out/2019                              # rebuild CSVs and summary
+    matex batch /mnt/scans --out out/share --redact                  # results.jsonl + CSVs masked
+    matex batch --export-redacted out/2019-redacted --out out/2019   # a masked copy of a batch
+
+--redact masks ID numbers, names and card/account numbers (fields, raw readings, text lines,
+messages) in results.jsonl and the CSVs of DIR (in results.jsonl `source`, the input's file name,
+stays: it is the manifest's key; the CSVs mask it too); it is fixed for a DIR at its first run.
+--export-redacted writes results.jsonl and csv/ masked, file names included, into another folder.
 
 Exit status: 0 done (bad inputs are recorded, not fatal), 1 --check found a problem,
 2 bad command line, 3 OCR engine unavailable / workers keep dying, 75 another batch holds DIR,
@@ -39,6 +46,11 @@ def register(sub) -> None:
     p.add_argument("--task-timeout", type=float, default=900.0, help="seconds one input may take (0: no limit)")
     p.add_argument("--ray-num-cpus", type=int, default=None, help="CPUs of the local Ray instance (default: all)")
     p.add_argument("--mask-ids", action="store_true", help="mask ID, card and certificate numbers in the CSVs")
+    p.add_argument("--redact", action="store_true",
+                   help="write results.jsonl and the CSVs with ID numbers, names and card numbers masked "
+                        "(also raw readings and text lines); with --report: only the CSVs")
+    p.add_argument("--export-redacted", metavar="DEST", default=None,
+                   help="write a redacted copy of DIR's results.jsonl and CSVs into DEST, then exit")
     p.add_argument("--progress", dest="progress", action="store_true", default=None, help="always show the progress bar")
     p.add_argument("--no-progress", dest="progress", action="store_false")
     p.add_argument("--check", action="store_true", help="only check results.jsonl against the manifest")
@@ -52,6 +64,20 @@ def run(args) -> int:
     from batch.runner import BatchFatal
     from batch.sources import InputError
     from batch.store import BatchLocked, StoreError
+    from matex.privacy import install_redaction
+
+    install_redaction()  # log records (file paths, worker failures) masked too
+    if args.export_redacted:
+        from batch.export import export_redacted
+
+        try:
+            rows = export_redacted(args.out, args.export_redacted)
+        except (OSError, ValueError) as exc:
+            print(f"matex batch: {exc}", file=sys.stderr)
+            return 2
+        print(f"{args.export_redacted}: {rows.pop('results')} redacted results, CSVs: "
+              + (", ".join(f"{k} {n}" for k, n in sorted(rows.items())) or "none"))
+        return 0
 
     if args.check:
         try:
@@ -65,7 +91,7 @@ def run(args) -> int:
         from batch.export import write_csvs
         from batch.report import write_summary
 
-        write_csvs(args.out, mask_ids=args.mask_ids)
+        write_csvs(args.out, mask_ids=args.mask_ids or args.redact, redact=args.redact)
         s = write_summary(args.out)
         print(f"{args.out}/summary.html: {s['inputs']} inputs, {s['pages']} pages, {s['documents']} documents")
         return 0
@@ -76,7 +102,7 @@ def run(args) -> int:
         executor=args.executor, workers=args.workers, address=args.address, engine=args.engine, threads=args.threads,
         dpi=args.dpi, max_inflight=args.max_inflight, shared_storage=args.shared_storage, progress=args.progress,
         max_attempts=args.max_attempts, task_timeout=args.task_timeout or None, ray_num_cpus=args.ray_num_cpus,
-        mask_ids=args.mask_ids, argv=sys.argv[1:],
+        mask_ids=args.mask_ids, redact=args.redact, argv=sys.argv[1:],
     )
     try:
         summary = run_batch(args.inputs, args.out, opts)

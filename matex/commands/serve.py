@@ -91,12 +91,11 @@ def run(args) -> int:
     import uvicorn
 
     from api.app import create_app
-    from matex.privacy import RedactingFilter
+    from matex.privacy import install_redaction
 
     logging.basicConfig(level=getattr(logging, settings.log_level.upper(), logging.INFO),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for h in logging.getLogger().handlers:
-        h.addFilter(RedactingFilter())
+    install_redaction()  # root handlers and the matex/uvicorn loggers themselves
     app = create_app(settings)
     print(f"matex serve: http://{settings.host}:{settings.port}  db={_safe(settings.database_url)}  "
           f"data={settings.data_dir}  workers={settings.workers} ({settings.engine})", file=sys.stderr, flush=True)
