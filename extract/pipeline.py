@@ -340,6 +340,13 @@ class Pipeline:
             doc.needs_review = True
             return doc
         dt = self.doctypes[cls.type]
+        if view.kind == "card" and dt.printed_ink == "black":
+            h, w = view.image.shape[:2]
+            boxes = [[t[0] * w, t[1] * h, t[2] * w, t[3] * h] for t in (s.template for s in dt.fields.values()) if t]
+            if boxes and seals.colored_ink_share(view.image, boxes) > INK_SHARE:
+                with timer("ocr"):  # a seal or a note in coloured ink over the values: read without it
+                    view = View(seals.suppress_colored_ink(view.image, boxes), view.H, view.kind, view.region, view.rotation)
+                    lines = self.engine.recognize(view.image)
         with timer("fields"):
             h, w = view.image.shape[:2]
             fields = _extract_fields(self.extractor, dt, lines, (w, h), view.image)
@@ -353,6 +360,9 @@ class Pipeline:
         angle = float(np.degrees(np.arctan2(b[1] - a[1], b[0] - a[0]))) % 360
         doc.rotation = int(round(angle / 90.0)) % 4 * 90  # type: ignore[attr-defined]
         return doc
+
+
+INK_SHARE = 0.005  # coloured ink over this share of a black-printed card's value boxes is read around
 
 
 def _inside(a, b) -> bool:

@@ -66,6 +66,57 @@ def ink_mask(image: np.ndarray) -> np.ndarray:
     return (gray < 170) | red_mask(image)
 
 
+def colored_ink_mask(image: np.ndarray) -> np.ndarray:
+    """Pixels of coloured ink (any hue: red seals, blue or violet pen): clearly saturated and
+    not as light as the paper. Black and grey print, and pale card backgrounds, are not in it."""
+    import cv2
+
+    if image is None or image.ndim != 3 or image.shape[2] < 3:
+        return np.zeros(image.shape[:2] if image is not None else (0, 0), bool)
+    hsv = cv2.cvtColor(image, cv2.COLOR_BGR2HSV)
+    s, v = hsv[..., 1], hsv[..., 2]
+    return (s > 70) & (v > 50) & (v < 250)
+
+
+def _box_mask(shape, boxes) -> np.ndarray:
+    H, W = shape[:2]
+    inside = np.zeros((H, W), bool)
+    for x0, y0, x1, y1 in boxes:
+        inside[max(0, int(y0)) : min(H, int(y1)), max(0, int(x0)) : min(W, int(x1))] = True
+    return inside
+
+
+def colored_ink_share(image: np.ndarray, boxes=None) -> float:
+    """Share of coloured-ink pixels (inside `boxes` when given)."""
+    m = colored_ink_mask(image)
+    if boxes is not None:
+        inside = _box_mask(image.shape, boxes)
+        return float(m[inside].mean()) if inside.any() else 0.0
+    return float(m.mean()) if m.size else 0.0
+
+
+def suppress_colored_ink(image: np.ndarray, boxes=None) -> np.ndarray:
+    """The image with coloured ink (inside `boxes` when given) whitened to the paper's tone;
+    black strokes under the ink stay dark (they are not saturated), so a value stamped or
+    written over reads again. For documents whose values are printed in black
+    (`printed_ink: black`); their labels may be coloured, so pass the value boxes."""
+    import cv2
+
+    m = colored_ink_mask(image)
+    if boxes is not None:
+        m &= _box_mask(image.shape, boxes)
+    if not m.any():
+        return image
+    m = cv2.dilate(m.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0  # the ink's blended rim
+    gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+    paper = float(np.percentile(gray[~m], 90)) if (~m).any() else 255.0
+    out = image.copy()
+    # a rim pixel that is dark in every channel is black print under the ink: keep it
+    keep = image.max(axis=2) < 0.55 * paper
+    out[m & ~keep] = int(paper)
+    return out
+
+
 def seal_regions(image: np.ndarray) -> list[tuple[float, float, float, float]]:
     """Boxes (x0, y0, x1, y1) of red, roughly round blobs as large as a seal."""
     import cv2

@@ -21,8 +21,11 @@ Checker = Callable[[dict[str, ExtractedField]], None]
 GENERIC_FAILING_CHECKS = frozenset({
     "traditional_chars", "value_may_be_incomplete", "pattern_mismatch", "repair_ambiguous",
     "place_unrecognised", "division_name_unknown", "name_length_unusual", "place_not_at_start",
-    "address_ends_in_digit",
+    "address_ends_in_digit", "township_unknown", "repeated_character", "stray_mark",
 })
+_STRAY_END = re.compile(r"^[^\w\u4e00-\u9fff(（]|[^\w\u4e00-\u9fff)）]$")
+# a unit character read twice (3号号, 8组组); 营市街街道 is a real name, so not 街
+_DOUBLED = re.compile(r"([号室栋幢楼组村镇乡县市区省路巷弄])\1")
 
 
 def failing_checks() -> frozenset[str]:
@@ -94,6 +97,16 @@ def _generic_checks(dt: DocType, fields: dict[str, ExtractedField]) -> None:
                 f.checks.append("place_not_at_start")  # something (a label's remnant?) precedes it
             if spec.type == "address" and f.value[-1:].isdigit():
                 f.checks.append("address_ends_in_digit")  # 27幢1593 -> 1593号 lost its last character?
+            if spec.type == "address":
+                from extract.checks.divisions import township_status
+
+                ts = township_status(f.value)
+                if ts is not None:  # the official township list of the county (MCA level 4)
+                    f.checks.append(f"township_{ts}")
+                if _DOUBLED.search(f.value):
+                    f.checks.append("repeated_character")  # 3号号: a character read twice at a seam?
+                if _STRAY_END.search(f.value):
+                    f.checks.append("stray_mark")  # a dot or dash of noise at either end
         if spec.type == "name" and (len(f.value) < 2 or (len(f.value) >= 5 and "·" not in f.value)):
             f.checks.append("name_length_unusual")  # Han names have 2-4 characters
         if spec.type == "name" and to_simplified(f.value) != f.value:

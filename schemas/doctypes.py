@@ -70,6 +70,10 @@ class DocType(BaseModel):
     type: str
     title: str
     layout: Literal["card", "page"] = "page"
+    # "black": every value is printed in black ink (labels may be coloured), so coloured ink (a red seal, a blue
+    # "与原件一致" written over a copy) is never part of a value and may be whitened before a
+    # second reading; "any": values may be coloured (a hospital's red header, a blue-pen note)
+    printed_ink: Literal["black", "any"] = "any"
     classify: Classify
     fields: dict[str, FieldSpec]
     checks: str | None = None

@@ -547,3 +547,19 @@ def test_patient_block_of_a_certificate_is_not_an_id_card():
     lines = lines_of(["姓名：黄堃静  性别：女  年龄：93", "就诊科室：内科  门诊号：123456  民族：汉", "诊断：", "1.高血压病"])
     assert classify_lines(lines).type != "id_card_front"
     assert classify_lines(lines, allowed=CARD_TYPES).type == "unknown"
+
+
+def test_coloured_ink_is_whitened_inside_value_boxes_only():
+    from extract import seals
+
+    img = np.full((300, 600, 3), 235, np.uint8)
+    cv2.putText(img, "NAME", (10, 60), cv2.FONT_HERSHEY_SIMPLEX, 1.2, (200, 120, 40), 3)  # a blue label
+    cv2.putText(img, "ZHANG", (200, 60), cv2.FONT_HERSHEY_SIMPLEX, 1.2, (20, 20, 20), 3)  # the black value
+    cv2.rectangle(img, (180, 20), (420, 90), (40, 40, 200), 4)  # a red stamp frame over the value
+    box = [(170, 10, 450, 100)]
+    assert seals.colored_ink_share(img, box) > 0.02
+    out = seals.suppress_colored_ink(img, box)
+    assert seals.colored_ink_share(out, box) < 0.001
+    black = img.max(axis=2) < 60
+    assert (out[black] < 60).all()  # black strokes kept, also where the frame crosses them
+    assert (out[:, :170] == img[:, :170]).all()  # the label outside the value boxes untouched

@@ -229,3 +229,43 @@ def test_failing_check_sets_needs_review():
     finalize_document(doc, dtp, fs, 1, lambda b: b, 0.9)
     assert not doc.needs_review, doc.review_reasons
     assert "luhn_ok" in doc.fields["card_number"].checks
+
+
+# --------------------------------------------------------------------------- addresses, any type
+@pytest.mark.parametrize("address,status", [
+    ("广东省潮州市饶平县汫洲镇杨铺村142号", "known"),
+    ("广东省潮州市饶平县洪洲镇杨铺村142号", "unknown"),  # 汫 misread as 洪: no such township there
+    ("湖北省武汉市青山区青山镇街道东兴西路316号", "known"),  # a 街道 whose name ends in 镇
+    ("广东省惠州市博罗县湖镇镇吴洼村三组105号", "known"),
+    ("北京市朝阳区建国路88号", None),  # no township named
+    ("河南省新乡市卫滨区新乡路12号", None),  # a one-character stem is a road, not a township
+])
+def test_township_against_the_official_list(address, status):
+    from extract.checks.divisions import township_status
+
+    assert township_status(address) == status
+
+
+@pytest.mark.parametrize("address,check", [
+    ("广东省潮州市饶平县洪洲镇杨铺村142号", "township_unknown"),
+    ("甘肃省临夏回族自治州康乐县胭脂镇沟坡村八组3号号", "repeated_character"),
+    ("江苏省徐州市丰县王沟镇岭赵家村委会岭寨18号.", "stray_mark"),
+])
+def test_suspicious_address_goes_to_review(address, check):
+    dtp = load_doctypes()["id_card_front"]
+    fs = fields(name="张三", sex="男", ethnicity="汉", birth_date="1960-02-28", address=address,
+                id_number="622922196002283801")
+    doc = DocumentResult(type="id_card_front", confidence=0.99)
+    finalize_document(doc, dtp, fs, 1, lambda b: b, 0.9)
+    f = doc.fields["address"]
+    assert check in f.checks and f.confidence <= 0.5 and doc.needs_review
+
+
+def test_real_names_with_doubled_characters_are_not_flagged():
+    dtp = load_doctypes()["id_card_front"]
+    fs = fields(name="张丽丽", sex="女", ethnicity="汉", birth_date="1960-02-28",
+                address="山东省济南市槐荫区营市街街道东进中路216号", id_number="622922196002283801")
+    doc = DocumentResult(type="id_card_front", confidence=0.99)
+    finalize_document(doc, dtp, fs, 1, lambda b: b, 0.9)
+    assert not {"repeated_character", "stray_mark", "township_unknown"} & set(doc.fields["address"].checks)
+    assert "township_known" in doc.fields["address"].checks

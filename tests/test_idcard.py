@@ -97,3 +97,24 @@ def test_birth_date_filled_from_number_only_when_unreadable():
     fields = {"id_number": _field(num), "birth_date": _field("1950-01-01")}
     check_id_front(fields)
     assert fields["birth_date"].value == "1950-01-01" and "birth_date_mismatch_id" in fields["birth_date"].checks
+
+
+@pytest.mark.parametrize("seed", [0, 4])
+def test_red_stamp_over_the_values_is_read_around(pipeline, seed):
+    """A red "复印无效" stamp across a card's values: the values are printed in black
+    (`printed_ink: black`), so the coloured ink is whitened and the card read again. Without
+    that, these two cards read the stamp into the address."""
+    import numpy as np
+
+    from samples import degrade as D
+    from samples.people import make_person
+    from samples.render.idcard import render_id_front
+
+    rng = np.random.default_rng(seed)
+    person = make_person(rng)
+    img, t = render_id_front(person, rng)
+    img, t = D.watermark(img, t, rng, text="复印无效", style="stamp", opacity=0.9)
+    res = pipeline.extract_bytes(cv2.imencode(".png", np.asarray(img))[1].tobytes(), "stamped.png").to_json_dict()
+    f = res["documents"][0]["fields"]
+    assert f["address"]["value"] == person.address
+    assert f["name"]["value"] == person.name and f["id_number"]["value"] == person.id_number

@@ -459,6 +459,40 @@ def _parse_region(text: str) -> RegionParse:
     return RegionParse(text=t)
 
 
+_TOWN_SUFFIX = re.compile(r"(?:民族乡|街道办事处|街道|镇|乡|苏木)$")
+
+
+@lru_cache(maxsize=1)
+def _towns() -> dict[str, frozenset[str]]:
+    """Parent code (county, or a city without counties) -> stems of its township-level names
+    (汫洲镇 -> 汫洲; 东华门街道 -> 东华门)."""
+    out: dict[str, set[str]] = defaultdict(set)
+    for d in get_dataset().by_level[4]:
+        out[d.parent_code].add(_TOWN_SUFFIX.sub("", d.name))
+    return {k: frozenset(v) for k, v in out.items()}
+
+
+def township_status(text: str) -> str | None:
+    """Is the township named right after the county (…镇/乡/街道) one of that county's, per the
+    official list? "known", "unknown" (a misread name, or one abolished since the card was
+    printed: either way a reviewer looks), or None when it cannot be told (no unique county,
+    no township named, no township list for the place)."""
+    rp = parse_region(text)
+    if len(rp.candidates) != 1:
+        return None
+    towns = _towns().get(rp.candidates[0].deepest.code)
+    if not towns:
+        return None
+    head = rp.text[rp.end : rp.end + 12]
+    # every prefix that ends like a township: 青山镇街道 is one name, 连镇镇 another
+    stems = [_TOWN_SUFFIX.sub("", head[:k]) for k in range(2, len(head) + 1) if _TOWN_SUFFIX.search(head[:k])]
+    # a one-character stem is more often a road (新乡路) than a township
+    stems = [st for st in stems if len(st) >= 2 and re.fullmatch(r"[\u4e00-\u9fff]+", st)]
+    if not stems:
+        return None
+    return "known" if any(st in towns for st in stems) else "unknown"
+
+
 def match_address(code6: str, address: str) -> str:
     """Compare a division code (e.g. the first six digits of an ID number) with an address.
 
