@@ -3,6 +3,10 @@
 Predicted documents are matched to truth documents of the same type on the same page by region
 overlap; every truth field is then scored: exact match after the contract's normal forms,
 missing, or wrong (and, if wrong, whether its confidence made it a "confident error").
+
+A generated sample that runs over several pages (a long 出院记录: ``Sample.pages``) is read as
+one multi-page file (`sample_input`) and scored against one truth document that holds the
+fields of all its pages, each with the page it is printed on (as samples/pdfs.py writes it).
 """
 from __future__ import annotations
 
@@ -25,8 +29,41 @@ def _iou(a, b) -> float:
     return inter / ua if ua > 0 else 0.0
 
 
+def sample_input(s) -> tuple[bytes, list[dict]]:
+    """The file to read for a generated sample and its truth documents. One page: a PNG. Several
+    pages (``s.pages``): a lossless multi-page TIFF of all of them (each page keeps its own
+    pixels), and the document they share as one truth entry: ``page`` its first page, ``pages``
+    all of them, every field with the ``page`` it is printed on (a field repeated in a running
+    header keeps its first page)."""
+    if not getattr(s, "pages", None):
+        return cv2.imencode(".png", s.image)[1].tobytes(), s.truth["documents"]
+    import io
+
+    from PIL import Image
+
+    imgs = [Image.fromarray(cv2.cvtColor(x.image, cv2.COLOR_BGR2RGB)) for x in [s, *s.pages]]
+    buf = io.BytesIO()
+    imgs[0].save(buf, format="TIFF", save_all=True, append_images=imgs[1:], compression="tiff_deflate")
+    docs: list[dict] = []
+    by_type: dict[str, dict] = {}
+    for pno, page in enumerate([s, *s.pages], 1):
+        for d in page.truth["documents"]:
+            fields = {k: dict(f, page=pno) for k, f in d["fields"].items()}
+            base = by_type.get(d["type"])
+            if base is not None and (d.get("meta") or {}).get("parts", 1) > 1:  # a continuation page
+                base["pages"].append(pno)
+                for k, f in fields.items():
+                    base["fields"].setdefault(k, f)
+                continue
+            nd = dict(d, page=pno, pages=[pno], fields=fields)
+            docs.append(nd)
+            by_type[d["type"]] = nd
+    return buf.getvalue(), docs
+
+
 def match_documents(pred_docs: list[dict], truth_docs: list[dict]) -> list[tuple[dict, dict | None]]:
-    """(truth doc, predicted doc or None), greedy by type then region IoU."""
+    """(truth doc, predicted doc or None), greedy by type, then the same first page, then region
+    IoU (regions of different pages are not comparable)."""
     used: set[int] = set()
     out = []
     for t in truth_docs:
@@ -34,7 +71,8 @@ def match_documents(pred_docs: list[dict], truth_docs: list[dict]) -> list[tuple
         for i, p in enumerate(pred_docs):
             if i in used or p.get("type") != t["type"]:
                 continue
-            s = _iou(p.get("region"), t.get("region")) + 0.01
+            same = p.get("page", 1) == t.get("page", 1)
+            s = (1.0 + _iou(p.get("region"), t.get("region")) if same else 0.0) + 0.01
             if s > bi:
                 best, bi = i, s
         if best is not None:
@@ -70,11 +108,11 @@ def evaluate(pipe, kinds: list[str], seed: int, per_kind: int, generate, only_ty
         tally = rep.by_kind.setdefault(kind, FieldTally())
         for i in range(per_kind):
             s = generate(kind, seed, i)
-            data = cv2.imencode(".png", s.image)[1].tobytes()
+            data, truth_docs = sample_input(s)
             t0 = time.perf_counter()
             res = pipe.extract_bytes(data, f"{kind}-{seed}-{i}.png").to_json_dict()
             dt = time.perf_counter() - t0
-            truth_docs = [d for d in s.truth["documents"] if only_types is None or d["type"] in only_types]
+            truth_docs = [d for d in truth_docs if only_types is None or d["type"] in only_types]
             rep.seconds.setdefault(kind, []).append(dt / max(1, len(truth_docs)))
             for t, p in match_documents(res["documents"], truth_docs):
                 rep.type_total += 1

@@ -1,5 +1,6 @@
 """The pipeline: input -> pages -> regions/orientation -> OCR -> document type -> fields ->
-checks -> (cross-check) -> result.
+checks -> pages merged (a document printed over several pages: extract/merge.py) ->
+(cross-check) -> result.
 
 Each stage is a small function called per page or per region and timed into
 `result.timings`; any failure of a page becomes an itemised error and the run is marked
@@ -24,6 +25,7 @@ from extract.confidence import ENGINE
 from extract.fields import get_extractor
 from extract.inputs import InputLimits, Page, load_bytes
 from extract.layout import cluster_lines, reading_order
+from extract.merge import PageText, merge_pages, reading_wanted
 from extract.reread import ink_ratio, reread_box, unread_ink
 from extract.verify import finalize_document, link_documents
 from ocr import OcrEngine, OcrLine, OcrOptions, create_engine
@@ -115,6 +117,8 @@ class Pipeline:
             loaded = load_bytes(data, self.options.limits)
         res.pages = loaded.page_count
         it = loaded.pages()
+        texts: dict[int, PageText] = {}  # per page: what the merge stage needs of its text
+        prev_docs: list[DocumentResult] = []
         while True:
             with timer("input"):
                 try:
@@ -124,8 +128,15 @@ class Pipeline:
                 except Exception as exc:  # a reader failing mid-file: keep what we have
                     loaded.errors.append(ErrorItem(code="page_unreadable", message=f"reading stopped: {exc}"))
                     break
+            keep: dict = {}
             try:
-                res.documents.extend(self.process_page(page, timer))
+                docs = self.process_page(page, timer, keep)
+                res.documents.extend(docs)
+                try:
+                    texts[page.number] = self._page_text(page.number, docs, keep, prev_docs, timer)
+                except Exception:  # the page stays as read, it only cannot be joined to another
+                    log.exception("page %s of %s: no text kept for the merge stage", page.number, source)
+                prev_docs = docs
             except EngineUnavailable:
                 raise
             except Exception as exc:
@@ -133,16 +144,27 @@ class Pipeline:
                 res.errors.append(
                     ErrorItem(code="page_failed", message=f"page {page.number}: {type(exc).__name__}: {exc}", page=page.number)
                 )
+                prev_docs = []
+        with timer("merge"):  # a document printed over several pages becomes one document
+            try:
+                res.documents = merge_pages(res.documents, texts, self.doctypes, self.options.review_threshold)
+            except Exception:  # the documents stay as read page by page
+                log.exception("merging the pages of %s failed", source)
         with timer("checks"):
             link_documents(res.documents, self.options.review_threshold)
         res.errors[:0] = loaded.errors
         res.timings = {**timer.t, "total": round(time.perf_counter() - t0, 4)}  # type: ignore[attr-defined]
         res.engine = self.options.ocr.kind  # type: ignore[attr-defined]
-        res.partial = bool(res.errors) and bool(res.documents)  # type: ignore[attr-defined]
+        # informative items (a page rendered at a lower DPI, a text layer OCR'd instead) leave
+        # the result whole; any other error with documents means something was not read
+        res.partial = bool(res.documents) and any(e.code not in INFORMATIVE_ERRORS for e in res.errors)  # type: ignore[attr-defined]
         return res
 
     # ---------------------------------------------------------------- stages
-    def process_page(self, page: Page, timer: Timer) -> list[DocumentResult]:
+    def process_page(self, page: Page, timer: Timer, keep: dict | None = None) -> list[DocumentResult]:
+        """The documents of one page. `keep` (optional) receives, under "page", the page-level
+        document with the view and OCR lines it was read from (for the merge stage)."""
+        keep = {} if keep is None else keep
         img = page.image
         with timer("prepare"):
             warnings = P.quality_warnings(img) if page.text_lines is None else []
@@ -150,6 +172,7 @@ class Pipeline:
             h, w = img.shape[:2]
             view = View(img, np.eye(3), "page", [0.0, 0.0, float(w), float(h)])
             doc = self._document(view, page.text_lines, page.number, warnings, timer, allowed=None)
+            keep["page"] = (doc, view, page.text_lines, warnings)
             if _completeness(doc, self.doctypes) >= 1.0:
                 return [doc]
             # handwriting, signatures and stamps are in the image only: OCR the page and add
@@ -161,7 +184,10 @@ class Pipeline:
                 return [doc]
             doc2 = self._document(view, page.text_lines + extra, page.number, warnings, timer, allowed=None)
             doc2.text_layer = "partial: OCR added for what the text layer lacks"  # type: ignore[attr-defined]
-            return [doc2 if _completeness(doc2, self.doctypes) >= _completeness(doc, self.doctypes) else doc]
+            if _completeness(doc2, self.doctypes) >= _completeness(doc, self.doctypes):
+                keep["page"] = (doc2, view, page.text_lines + extra, warnings)
+                return [doc2]
+            return [doc]
 
         docs: list[DocumentResult] = []
         card_masks: list[np.ndarray] = []
@@ -196,7 +222,27 @@ class Pipeline:
                 rest.extend(block)
         if rest or not docs:
             docs.append(self._document(view, rest, page.number, warnings, timer, allowed=None))
+            keep["page"] = (docs[-1], view, rest, warnings)
         return _dedupe(docs, self.doctypes)
+
+    def _page_text(self, page_no: int, docs: list[DocumentResult], keep: dict, prev_docs: list[DocumentResult],
+                   timer: Timer) -> PageText:
+        """What the merge stage needs of a page: its page-level document's lines (page pixels,
+        reading order) and, when the page may continue the document that ends the previous
+        page, its lines read with that document's type (an `unknown` page 2 of a 出院记录)."""
+        kept = keep.get("page")
+        if kept is None or not any(d is kept[0] for d in docs):
+            return PageText(page_no)
+        doc, view, lines, warnings = kept
+        Hinv = np.linalg.inv(view.H)
+        text = PageText(page_no, doc, [
+            TextLine(text=l.text, confidence=round(l.confidence, 4), bbox=_round(P.map_bbox(Hinv, l.bbox)))
+            for l in (lines[i] for i in reading_order(lines))
+        ])
+        as_type = reading_wanted(prev_docs, doc, self.doctypes)
+        if as_type is not None:
+            text.readings[as_type] = self._document(view, lines, page_no, warnings, timer, allowed=None, force_type=as_type)
+        return text
 
     def _card_from_text(self, img, view: View, block: list[OcrLine], page_no, warnings, timer) -> DocumentResult | None:
         """A block of text that reads as a card although no card edge was found (dark or busy
@@ -322,10 +368,13 @@ class Pipeline:
         return fields
 
     def _document(
-        self, view: View, lines: list[OcrLine], page_no: int, warnings: list[str], timer: Timer, allowed: list[str] | None
+        self, view: View, lines: list[OcrLine], page_no: int, warnings: list[str], timer: Timer, allowed: list[str] | None,
+        force_type: str | None = None,
     ) -> DocumentResult:
         with timer("classify"):
             cls = classify_lines(lines, allowed=allowed)
+        if force_type is not None:  # read as the document this page continues (merge stage)
+            cls.type, cls.confidence = force_type, 0.5
         doc = DocumentResult(type=cls.type, page=page_no, region=[round(v, 1) for v in view.region], confidence=cls.confidence)
         doc.warnings = list(warnings)
         if view.kind == "card":
@@ -362,6 +411,7 @@ class Pipeline:
         return doc
 
 
+INFORMATIVE_ERRORS = frozenset({"page_downscaled", "pdf_text_layer_skipped"})
 INK_SHARE = 0.005  # coloured ink over this share of a black-printed card's value boxes is read around
 
 

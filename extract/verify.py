@@ -22,6 +22,7 @@ GENERIC_FAILING_CHECKS = frozenset({
     "traditional_chars", "value_may_be_incomplete", "pattern_mismatch", "repair_ambiguous",
     "place_unrecognised", "division_name_unknown", "name_length_unusual", "place_not_at_start",
     "address_ends_in_digit", "township_unknown", "repeated_character", "stray_mark",
+    "pages_disagree",  # a document over several pages read two values of one field (extract/merge.py)
 })
 _STRAY_END = re.compile(r"^[^\w\u4e00-\u9fff(（]|[^\w\u4e00-\u9fff)）]$")
 # a unit character read twice (3号号, 8组组); 营市街街道 is a real name, so not 街

@@ -7,7 +7,8 @@ match (and where to look for it), how many lines it may span, and for cards the 
 of the card) where the value is printed. A `type: table` field declares its columns by header
 synonyms. At document level: `other_labels` (printed labels of things not extracted, which end
 a value), `ignore` (words a label must not be read out of: the title 诊断证明书 holds the label
-诊断) and `sentences` (fill-in sentences, one regex per blank or group of blanks). Adding a
+诊断), `sentences` (fill-in sentences, one regex per blank or group of blanks) and
+`continues_over_pages` (pages that continue the document are joined to it). Adding a
 document type is one YAML file (and its tests); see README "Adding a document type".
 """
 from __future__ import annotations
@@ -82,6 +83,11 @@ class DocType(BaseModel):
     # words a label must not be read out of (the title 诊断证明书 holds the label 诊断)
     ignore: list[str] = Field(default_factory=list)
     sentences: list[Sentence] = Field(default_factory=list)
+    # the document may run over several pages (a long 出院记录): a following page that continues
+    # it (page marker 第2页, the same patient in a running header, no title of another type) is
+    # joined to it by extract/merge.py, read with this type's fields even when it is `unknown`
+    # on its own
+    continues_over_pages: bool = False
 
     def required_fields(self) -> list[str]:
         out = []
