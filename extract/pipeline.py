@@ -289,7 +289,7 @@ class Pipeline:
         h, w = img.shape[:2]
         H = np.eye(3)
         gray = cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)
-        if P.text_orientation(gray) == "vertical":
+        if P.text_orientation(gray) == "vertical" and not self._reads_across(img):
             img, M = P.rotate90(img, 1)
             H = _affine3(M) @ H
             gray = cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)
@@ -298,6 +298,15 @@ class Pipeline:
             img, M = P.deskew(img, angle)
             H = _affine3(M) @ H
         return View(img, H, "page", [0.0, 0.0, float(w), float(h)])
+
+    def _reads_across(self, img: np.ndarray) -> bool:
+        """Does the page, as it lies, read as lines running left to right? A second opinion,
+        from the OCR itself, before a quarter turn that the blob shapes ask for: a textured
+        background (guilloche, paper grain) can make a level card's blobs look vertical."""
+        lines = self.engine.recognize(img)
+        chars = sum(len(l.text) for l in lines)
+        across = sum(len(l.text) for l in lines if (l.bbox[2] - l.bbox[0]) > 1.5 * (l.bbox[3] - l.bbox[1]))
+        return chars >= 12 and across >= 0.8 * chars and _text_score(lines) >= 0.85
 
     def _ocr_oriented(self, view: View, timer: Timer) -> tuple[list[OcrLine], View]:
         """OCR a view; if it reads better upside down, turn it and OCR again."""

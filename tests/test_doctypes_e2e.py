@@ -93,3 +93,19 @@ def test_seal_over_the_date_does_not_end_in_a_field(pipeline):
             continue
         v = str(f["value"])
         assert "专用章" not in v and "公章" not in v, (name, v)
+
+
+def test_a_page_lying_on_its_side_is_still_turned(pipeline):
+    """The OCR's second opinion on orientation must not keep a page that really lies at 90°."""
+    import cv2
+    import numpy as np
+
+    from samples.generate import generate
+
+    s = generate("medical_certificate_clean", 12, 0)
+    img = np.ascontiguousarray(np.rot90(s.image))
+    res = pipeline.extract_bytes(cv2.imencode(".png", img)[1].tobytes(), "side.png").to_json_dict()
+    docs = [d for d in res["documents"] if d["type"] == "medical_certificate"]
+    assert len(docs) == 1 and docs[0]["rotation"] in (90, 270)
+    truth = s.truth["documents"][0]["fields"]
+    assert docs[0]["fields"]["patient_name"]["value"] == truth["patient_name"]["value"]
