@@ -21,6 +21,23 @@ def _item_key(it: dict) -> tuple:
     return tuple(norm_value(it.get(k, "")) for k in ("name", "result", "unit", "reference_range", "flag"))
 
 
+def _wrong_field(kind: str, i: int, fname: str, truth, pf: dict | None) -> str:
+    """One line per wrong field (`--show-errors`); for a list (lab items), the rows that differ."""
+    conf = f"{pf.get('confidence', 0):.3f}" if pf else "-"
+    mark = " CONFIDENT" if pf and pf.get("confidence", 0) >= CONFIDENT else ""
+    if isinstance(truth, list):
+        got = [_item_key(it) for it in ((pf or {}).get("value") or [])]
+        want = [_item_key(it) for it in truth]
+        missing = [k for k in want if k not in got]
+        extra = [k for k in got if k not in want]
+        head = f"  {kind} #{i} {fname}: conf {conf}{mark}"
+        if not missing and not extra:
+            return head + " (rows right; keys or order differ)"
+        return "\n".join([head] + [f"      missing {k}" for k in missing] + [f"      got     {k}" for k in extra])
+    got = norm_value(pf.get("value")) if pf else None
+    return f"  {kind} #{i} {fname}: truth {norm_value(truth)!r} got {got!r} conf {conf}{mark}"
+
+
 def main_from_args(args) -> int:
     from extract.pipeline import Pipeline, PipelineOptions
     from ocr import OcrOptions
@@ -34,6 +51,8 @@ def main_from_args(args) -> int:
     rows_ok = rows_n = 0
     secs: dict[str, list[float]] = defaultdict(list)
     conf_errors = []
+    show_errors = bool(getattr(args, "show_errors", False))
+    wrong: list[str] = []
     pages_n = multi_n = truth_n = pred_n = 0
     for kind in kinds:
         group = "clean" if kind.endswith("_clean") else "degraded"
@@ -66,6 +85,8 @@ def main_from_args(args) -> int:
                             rows_n += group == "clean"
                             rows_ok += group == "clean" and _item_key(it) in got_items
                     ok = tally.add(tf["value"], pf)
+                    if not ok and show_errors:
+                        wrong.append(_wrong_field(kind, i, fname, tf["value"], pf))
                     if not ok and pf and pf.get("confidence", 0) >= CONFIDENT:
                         conf_errors.append((kind, i, fname, norm_value(tf["value"])[:40], norm_value(pf.get("value"))[:40], pf["confidence"]))
     print(f"engine {args.engine}, seed {args.seed}, {args.per_kind} pages per kind")
@@ -93,4 +114,8 @@ def main_from_args(args) -> int:
         print("type confusions:", dict(confusions))
     for e in conf_errors:
         print("confident error:", e)
+    if show_errors:
+        print(f"wrong or missing fields ({len(wrong)}):")
+        for line in wrong:
+            print(line)
     return 0

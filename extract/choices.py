@@ -1,9 +1,10 @@
 """Printed option lists: "□1医疗卫生机构 □2.来院途中 □3.家中 …" with one option marked.
 
 The value is the marked option's text. A mark read as text (☑ ■ √ ✓ ✔ before an option) decides;
-otherwise, with the view image, the option drawn round (an ellipse) or ticked (a stroke over its
-box) is the one with clearly the most ink around it. When nothing is marked clearly the value
-is unknown (None): the list itself is never a value.
+otherwise, with the view image: the one option drawn round (one stroke reaching round its
+text), else the one ticked (ink inside its printed box, the other boxes empty), else the one with clearly the most ink around it. Ruling lines that cross
+the measured area are left out. When nothing is marked clearly the value is unknown (None):
+the list itself is never a value.
 """
 from __future__ import annotations
 
@@ -17,7 +18,11 @@ from ocr.base import OcrLine
 
 BOXES = "□☐▢口"
 MARKS = "☑☒■√✓✔▣"
-_OPTION = re.compile(rf"[{BOXES}{MARKS}]\s*(?:\d{{1,2}}\s*[.、．]?\s*)?([^\s{BOXES}{MARKS}]+)")
+# an option: its head (box or mark, list number, punctuation; the OCR often drops a ticked
+# box or reads only part of the head) and its text
+_OPTION = re.compile(
+    rf"(?P<head>[{BOXES}{MARKS}]?\s*(?:\d{{1,2}})?\s*[.、．]?\s*)(?P<text>[^\s{BOXES}{MARKS}\d.、．][^\s{BOXES}{MARKS}]*)"
+)
 
 
 @dataclass
@@ -25,16 +30,21 @@ class Option:
     text: str
     marked_in_text: bool
     line: int
-    start: int  # of the option's box character
+    start: int  # of the option's head (its box character when read)
     end: int
 
 
 def parse_options(lines: list[OcrLine], v: Value) -> list[Option]:
+    """The options of the list in the value's spans, each with a head: a box, a mark or a list
+    number (□2.来院途中, 3.家中 with its ticked box not read, .来院途中)."""
     out = []
     for sp in v.spans:
         t = lines[sp.line].text
         for m in _OPTION.finditer(t, sp.start, sp.end):
-            out.append(Option(m.group(1), t[m.start()] in MARKS, sp.line, m.start(), m.end()))
+            head = m.group("head")
+            if not head.strip():
+                continue
+            out.append(Option(m.group("text"), any(c in MARKS for c in head), sp.line, m.start(), m.end()))
     return out
 
 
@@ -57,6 +67,104 @@ def _ring_ink(gray: np.ndarray, box: list[float], h: float) -> float:
     return float(band.mean())
 
 
+def _ink_mask(gray: np.ndarray, box: list[float]) -> tuple[np.ndarray, int, int]:
+    """Dark pixels in `box` (clipped to the image), ruling lines that cross the whole box
+    (a table's row and column rules) taken out; with the box's top-left corner."""
+    import cv2
+
+    H, W = gray.shape
+    X0, Y0 = int(max(0, box[0])), int(max(0, box[1]))
+    X1, Y1 = int(min(W, box[2])), int(min(H, box[3]))
+    if X1 - X0 < 3 or Y1 - Y0 < 3:
+        return np.zeros((0, 0), np.uint8), X0, Y0
+    m = (gray[Y0:Y1, X0:X1] < 128).astype(np.uint8)
+    h, w = m.shape
+    hor = cv2.morphologyEx(m, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (max(3, int(0.9 * w)), 1)))
+    ver = cv2.morphologyEx(m, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(3, int(0.9 * h)))))
+    return m & ~(hor | ver), X0, Y0
+
+
+def _encircled(gray: np.ndarray, box: list[float], h: float) -> bool:
+    """Is there a stroke drawn round `box` (the option's text): one connected piece of ink
+    reaching past both ends of the text, about as tall as the line or taller, and wider than
+    any one character?"""
+    import cv2
+
+    pad_x, pad_y = 0.9 * h, 0.6 * h
+    m, X0, Y0 = _ink_mask(gray, [box[0] - pad_x, box[1] - pad_y, box[2] + pad_x, box[3] + pad_y])
+    if m.size == 0:
+        return False
+    n, _, st, _ = cv2.connectedComponentsWithStats(m, 8)
+    tx0, tx1 = box[0] - X0, box[2] - X0
+    slack = 0.3 * h
+    for i in range(1, n):
+        x, y, w, hh, area = st[i]
+        if hh >= 0.8 * h and w >= 1.3 * h and x <= tx0 + slack and x + w >= tx1 - slack and area >= 2 * h:
+            return True
+    return False
+
+
+def _box_fill(gray: np.ndarray, box: list[float], h: float) -> float:
+    """Share of the inside of an option's printed box (□, found in its head `box` as the
+    largest piece of ink about one character square) that is inked: 0 for an empty box, more
+    where a tick or a cross runs through it."""
+    import cv2
+
+    m, _, _ = _ink_mask(gray, [box[0], box[1] - 0.35 * h, box[2], box[3] + 0.2 * h])
+    if m.size == 0:
+        return 0.0
+    n, _, st, _ = cv2.connectedComponentsWithStats(m, 8)
+    best = None
+    for i in range(1, n):
+        x, y, w, hh, _ = st[i]
+        if 0.45 * h <= w <= 1.4 * h and 0.45 * h <= hh <= 1.5 * h and (best is None or w * hh > best[2] * best[3]):
+            best = (x, y, w, hh)
+    if best is None:
+        return 0.0
+    x, y, w, hh = best
+    side = min(w, hh)  # a tick rising over the box makes the piece taller than the box
+    y_top = y + hh - side
+    inner = m[int(y_top + 0.25 * side): int(y_top + 0.75 * side), int(x + 0.25 * w): int(x + 0.75 * w)]
+    return float(inner.mean()) if inner.size else 0.0
+
+
+def _marked_by_ink(lines: list[OcrLine], opts: list[Option], gray: np.ndarray) -> Option | None:
+    """The option drawn round, else the one whose box holds clearly more ink than the others'
+    (the boxes are the same printed glyph, so a tick shows), else the one with clearly the
+    most ink in a band around it."""
+    geo = []
+    for o in opts:
+        l = lines[o.line]
+        xs = char_boxes(l)
+        a = o.start + l.text[o.start : o.end].index(o.text)
+        b = a + len(o.text)
+        h = l.bbox[3] - l.bbox[1]
+        geo.append((
+            [xs[a][0], l.bbox[1], xs[b - 1][1], l.bbox[3]],  # the option's text
+            # its head (box and number): measured the same way for every option, also where
+            # the OCR did not read the box (a tick over it makes it unreadable)
+            [xs[a][0] - 2.0 * h, l.bbox[1], xs[a][0] - 0.05 * h, l.bbox[3]],
+            [xs[o.start][0], l.bbox[1], xs[b - 1][1], l.bbox[3]],  # both
+            h,
+        ))
+    circled = [o for o, (tb, _, _, h) in zip(opts, geo) if _encircled(gray, tb, h)]
+    if len(circled) == 1:
+        return circled[0]
+    if circled:
+        return None  # several drawn round: not decidable
+    fills = [_box_fill(gray, bb, h) for _, bb, _, h in geo]
+    order = np.argsort(fills)[::-1]
+    best, second = fills[order[0]], fills[order[1]]
+    if best >= 0.05 and best >= 3 * second:  # one box ticked, the others empty
+        return opts[int(order[0])]
+    scores = [_ring_ink(gray, both, h) for _, _, both, h in geo]
+    order = np.argsort(scores)[::-1]
+    best, second = scores[order[0]], scores[order[1]]
+    if best > 0.02 and best > 1.8 * max(second, 1e-3):
+        return opts[int(order[0])]
+    return None
+
+
 def choose(lines: list[OcrLine], v: Value, image: np.ndarray | None) -> tuple[str | None, Value | None]:
     """The marked option's text and its place, or (None, None)."""
     opts = parse_options(lines, v)
@@ -68,16 +176,7 @@ def choose(lines: list[OcrLine], v: Value, image: np.ndarray | None) -> tuple[st
         import cv2
 
         gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY) if image.ndim == 3 else image
-        scores = []
-        for o in opts:
-            l = lines[o.line]
-            xs = char_boxes(l)
-            box = [xs[o.start][0], l.bbox[1], xs[o.end - 1][1], l.bbox[3]]
-            scores.append(_ring_ink(gray, box, l.bbox[3] - l.bbox[1]))
-        order = np.argsort(scores)[::-1]
-        best, second = scores[order[0]], scores[order[1]]
-        if best > 0.02 and best > 1.8 * max(second, 1e-3):
-            pick = opts[int(order[0])]
+        pick = _marked_by_ink(lines, opts, gray)
     if pick is None:
         return None, None
     from extract.layout import span_of

@@ -171,12 +171,15 @@ def _squeeze(text: str) -> tuple[str, list[int]]:
 
 
 def _strength(text: str, end: int) -> int:
+    """2: a colon follows (or ends the label); 1: a space or the end of the line follows, or
+    the label closes with a bracket (引起(a)的疾病或情况(b)吸入性肺炎: the bracket ends it);
+    0: run into text."""
     k = end
     while k < len(text) and (text[k].isspace() or text[k] == "\u3000"):
         k += 1
-    if k < len(text) and text[k] in "：:":
+    if (k < len(text) and text[k] in "：:") or (end > 0 and text[end - 1] in "：:"):
         return 2
-    if k == len(text) or k > end:
+    if k == len(text) or k > end or (end > 0 and text[end - 1] in ")）]】"):
         return 1
     return 0
 
@@ -209,7 +212,9 @@ def find_labels(
                 hits = [(m.start(), False) for m in re.finditer(re.escape(lab), sq)]
                 if not hits and fuzzy and n >= 5 and len(sq) >= n:
                     for s in range(0, max(0, len(sq) - n) + 1):
-                        if sum(a != b for a, b in zip(sq[s : s + n], lab)) == 1:
+                        diff = [k for k, (a, b) in enumerate(zip(sq[s : s + n], lab)) if a != b]
+                        # a colon written into a label (医疗卫生机构：) is part of its meaning
+                        if len(diff) == 1 and lab[diff[0]] not in ":：":
                             hits.append((s, True))
                             break
                 for s, fz in hits:

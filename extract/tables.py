@@ -88,7 +88,7 @@ def _fold_cell(t: str) -> str:
     return "".join(out)
 
 
-_FLAG_PREFIX = re.compile(r"^(↑↑|↓↓|↑|↓|HH|LL|H|L|偏高|偏低|高|低)(?=[A-Za-zμ%×*0-9])")
+_FLAG_PREFIX = re.compile(r"^(↑↑|↓↓|↑|↓|HH|LL|H|L|偏高|偏低|高|低)(?=[A-Za-zμ%×*0-9/])")
 _KNOWN_UNITS_WITH_L = {"L/L", "L"}
 
 
@@ -124,13 +124,46 @@ for _u in _UNITS:
         _NO_SLASH[_k] = None if _k in _NO_SLASH else _u  # type: ignore[assignment]
 
 
+_SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+# a power of ten printed as a superscript and read on the line: 109/L is 10⁹/L (nobody prints
+# a count per 109 litres); the powers that count units use
+_FLAT_POWER = re.compile(r"^(?P<p>[×xX]?)10(?P<e>3|6|9|12)/(?P<t>L|mL|μL|l|ml|μl)$")
+# the superscript not read at all: 10/L
+_LOST_POWER = re.compile(r"^(?P<p>[×xX]?)10/(?P<t>L)$")
+
+
 def clean_unit(t: str) -> str:
     t = _fold_cell(t).rstrip(".,，。、")
     t = re.sub(r"μ+", "μ", t)
     t = re.sub(r"(?<=[A-Za-zμ])1(?=[/A-Za-z]|$)", "l", t)
     if t.lower() in _UNIT_CASE:
         return _UNIT_CASE[t.lower()]
+    m = _FLAT_POWER.match(t)
+    if m:
+        p = "×" if m.group("p") in ("x", "X", "×") else ""
+        tail = m.group("t").replace("l", "L")
+        return f"{p}10{m.group('e').translate(_SUPERSCRIPT)}/{tail}"
     return _NO_SLASH.get(t.lower()) or t
+
+
+# blood cell counts per litre: the red cells in 10¹²/L, white cells, their kinds and the
+# platelets in 10⁹/L (the units of every Chinese blood-count report)
+_RBC_COUNT = re.compile(r"^红细胞(?:计数|数|总数)?$")
+_CELL_COUNT = re.compile(r"(?:白细胞|血小板|粒细胞|淋巴细胞|单核细胞)(?:计数|数|总数|绝对值)$|^(?:白细胞|血小板)$")
+
+
+def restore_lost_power(unit: str, name: str) -> str | None:
+    """`10/L` (the superscript power not read) for a blood cell count: the power its unit
+    always has (`10¹²/L` red cells, `10⁹/L` white cells and platelets); None otherwise."""
+    m = _LOST_POWER.match(unit)
+    if not m:
+        return None
+    p = "×" if m.group("p") in ("x", "X", "×") else ""
+    if _RBC_COUNT.match(name):
+        return f"{p}10¹²/L"
+    if _CELL_COUNT.search(name):
+        return f"{p}10⁹/L"
+    return None
 
 
 @dataclass
@@ -549,21 +582,29 @@ class Item:
     bbox: list[float]
     flag_source: str = "printed"  # printed | derived (from the range: no mark was read) | none
     cell_boxes: dict[str, list[float]] = field(default_factory=dict)
+    # a row of which only the name was read (`keep_bare`): an item only if its cells turn out
+    # to hold something (a lone "-" the OCR missed), else a section title
+    bare: bool = False
 
 
 def _code(t: str) -> str:
     t = _fold_cell(t)
+    if t.upper() in ("HBALC", "HBAIC"):  # glycated haemoglobin: 1 read as l or I
+        return "HbA1c"
     return "Cl" if t == "C1" else t  # chloride: l read as 1
 
 
-def table_items(tb: Table, derive_flags: bool = True) -> list[Item]:
+def table_items(tb: Table, derive_flags: bool = True, keep_bare: bool = False) -> list[Item]:
     """The rows of a table as items.
 
     A row without a result is a section title or a wrapped name (appended to the row above
     when it follows closely), unless it has a code, unit or range: then it is an item whose
-    result was not read (result ``""``). When no flag mark was read and the result lies
-    outside a numeric reference range, the flag is the one the range implies
-    (`flag_source` "derived"): OCR often misses a small arrow."""
+    result was not read (result ``""``). With `keep_bare`, a name-only row that does not
+    continue the row above is kept as a `bare` item, for :func:`check_cells` to look at its
+    cells (see :func:`drop_bare`). When no flag mark was read and the result lies outside
+    its reference (a numeric range; a negative reference for a qualitative result), the flag
+    is the one the reference implies (`flag_source` "derived"): OCR often misses a small
+    arrow."""
     from extract.checks.records import expected_flag
 
     has_code = "code" in tb.keys
@@ -584,6 +625,14 @@ def table_items(tb: Table, derive_flags: bool = True) -> list[Item]:
                 it = items[-1]
                 it.value["name"] += clean_name(name)
                 it.cell_confs["name"] = it.cell_confs.get("name", []) + nconf
+            elif keep_bare and name and len(cells) == 1:
+                v0 = {"name": clean_name(name)}
+                if has_code:
+                    v0["code"] = ""
+                v0.update({"result": "", "unit": "", "reference_range": "", "flag": ""})
+                items.append(Item(v0, {"name": nconf, "result": [0.0]}, [min(b[0] for b in boxes), top,
+                                  max(b[2] for b in boxes), bottom], "none", bare=True))
+                last_bottom = bottom
             continue
         if not name and not cells.get("code"):
             continue
@@ -601,6 +650,10 @@ def table_items(tb: Table, derive_flags: bool = True) -> list[Item]:
                 flag, unit_txt = uflag, rest
             elif normalize_flag(unit_txt) and not flag:
                 flag, unit_txt = normalize_flag(unit_txt), ""
+        restored = restore_lost_power(unit_txt, clean_name(name))
+        if restored:
+            unit_txt = restored
+            uconf = uconf + [0.6]  # the power is inferred, not read
         range_txt = clean_range(rng)
         source = "printed" if flag else "none"
         if not flag and derive_flags:
@@ -626,6 +679,24 @@ def table_items(tb: Table, derive_flags: bool = True) -> list[Item]:
     return items
 
 
+def drop_bare(items: list[Item]) -> list[Item]:
+    """Bare rows (`table_items(keep_bare=True)`) whose result and range cells stayed empty
+    are section titles, not items."""
+    return [it for it in items if not it.bare or it.value.get("result") or it.value.get("reference_range")]
+
+
+def derive_missing_flags(items: list[Item]) -> None:
+    """Flags that no mark gave, from the reference, once the cells are final (a range "-"
+    found in the ink after the items were built)."""
+    from extract.checks.records import expected_flag
+
+    for it in items:
+        if it.flag_source == "none" and not it.value.get("flag"):
+            exp = expected_flag(it.value.get("result", ""), it.value.get("reference_range", ""))
+            if exp:
+                it.value["flag"], it.flag_source = exp, "derived"
+
+
 def _dash_in(gray: np.ndarray, x0: float, y0: float, x1: float, y1: float) -> bool:
     """Is the only mark in this box a short horizontal stroke (a printed "-")?"""
     import cv2
@@ -639,13 +710,16 @@ def _dash_in(gray: np.ndarray, x0: float, y0: float, x1: float, y1: float) -> bo
     crop = (roi < paper - 60).astype(np.uint8)
     n, _, st, _ = cv2.connectedComponentsWithStats(crop, 8)
     ch, cw = crop.shape
-    # specks aside, and ruling lines crossing the cell
-    blobs = [st[i] for i in range(1, n) if st[i][4] >= 3 and st[i][2] < 0.8 * cw and st[i][3] < 0.8 * ch]
+    # specks aside, ruling lines crossing the cell, and strokes cut by its top or bottom edge
+    # (a descender of the row above, an ascender of the row below)
+    blobs = [st[i] for i in range(1, n) if st[i][4] >= 3 and st[i][2] < 0.8 * cw and st[i][3] < 0.8 * ch
+             and st[i][1] > 0 and st[i][1] + st[i][3] < ch]
     if len(blobs) != 1:
         return False
     _, _, w, h, _ = blobs[0]
     hh = d - b
-    return w >= 2.5 * h and h <= 0.3 * hh and max(3, 0.1 * hh) <= w <= 1.5 * hh
+    # a dash in a small light font is only a few pixels long (4 x 2 at 150 dpi)
+    return w >= 1.8 * h and h <= 0.3 * hh and max(3, 0.07 * hh) <= w <= 1.5 * hh
 
 
 def _blobs(gray: np.ndarray, x0: float, y0: float, x1: float, y1: float) -> list[tuple[float, float, float, float]]:

@@ -186,7 +186,9 @@ def test_lab_flags_against_ranges():
 
 @pytest.mark.parametrize("result,rng,flag", [
     ("6.9", "3.9-6.1", "↑"), ("3.0", "3.9--6.1", "↓"), ("5", "3.9～6.1", ""), ("2.0", "<1.7", "↑"),
-    ("0.9", "≥1.04", "↓"), ("阴性", "阴性", None), ("5", "见备注", None),
+    ("0.9", "≥1.04", "↓"), ("5", "见备注", None),
+    # qualitative results against a negative reference; a weak positive is left undecided
+    ("阴性", "阴性", ""), ("2+", "阴性", "↑"), ("弱阳性(±)", "阴性", None), ("阴性", "3.9-6.1", None),
 ])
 def test_expected_flag(result, rng, flag):
     assert R.expected_flag(result, rng) == flag

@@ -178,13 +178,32 @@ _UPPER = re.compile(rf"^\s*(?:<|＜|≤|⩽|<=)\s*({_NUM})\s*$")
 _LOWER = re.compile(rf"^\s*(?:>|＞|≥|⩾|>=)\s*({_NUM})\s*$")
 
 
+# qualitative results (urine strips): negative and clearly positive readings; a weak positive
+# (弱阳性, ±) is left undecided, laboratories differ on flagging it
+_NEGATIVE = re.compile(r"^(?:阴性(?:\(-\)|（-）)?|\(?[-—－]\)?|neg(?:ative)?|normal)$", re.IGNORECASE)
+_POSITIVE = re.compile(r"^(?:[1-4]?\+{1,4}|阳性(?:\(\+{1,4}\)|（\+{1,4}）)?|pos(?:itive)?)$", re.IGNORECASE)
+
+
+def _qualitative_flag(result: str, reference_range: str) -> str | None:
+    r, ref = re.sub(r"\s+", "", result), re.sub(r"\s+", "", reference_range)
+    if not _NEGATIVE.match(ref):
+        return None
+    if _POSITIVE.match(r):
+        return "↑"
+    if _NEGATIVE.match(r):
+        return ""
+    return None
+
+
 def expected_flag(result: Any, reference_range: Any) -> str | None:
-    """The flag a numeric result implies against a numeric range; None when undecidable."""
+    """The flag a result implies against its reference: a numeric result against a numeric
+    range; a qualitative one against a negative reference (`2+` where `阴性` is expected is
+    abnormal, `↑`). None when undecidable."""
     if not isinstance(result, str) or not isinstance(reference_range, str):
         return None
     m = re.fullmatch(rf"\s*({_NUM})\s*", result)
     if not m:
-        return None
+        return _qualitative_flag(result, reference_range)
     x = float(m.group(1))
     r = _RANGE.match(reference_range)
     if r:

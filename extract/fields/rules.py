@@ -17,7 +17,7 @@ import numpy as np
 
 from extract import choices, seals
 from extract.layout import OTHER, Label, Span, Value, find_labels, pair_values, reading_order, span_of, spans_in_box
-from extract.tables import ITEM_KEYS, check_cells, find_tables, table_items
+from extract.tables import ITEM_KEYS, check_cells, derive_missing_flags, drop_bare, find_tables, table_items
 from ocr.base import OcrLine
 from schemas.doctypes import DocType, FieldSpec
 
@@ -90,6 +90,11 @@ def _pattern_in(lines: list[OcrLine], line_ids: list[int] | None, pattern: re.Pa
         return best
 
     best = best_in([[li] for li in ids])
+    if best is not None:
+        # a number whose last group the OCR read as a line of its own (6210 6949 9679 9401 | 4)
+        ext = _continued(lines, ids, best, best_in)
+        if ext is not None:
+            best = ext
     if best is None:
         multi = [r for r in _rows(lines, ids) if len(r) > 1]
         best = best_in(multi)
@@ -99,6 +104,34 @@ def _pattern_in(lines: list[OcrLine], line_ids: list[int] | None, pattern: re.Pa
         return None
     _, where, a, b = best
     return _value_from(lines, where, a, b, "pattern")
+
+
+def _continued(lines: list[OcrLine], ids: list[int], best: tuple, best_in) -> tuple | None:
+    """The match `best` (in one line) run on into the next lines of its row, when the row's
+    lines stand close together (at most 1.5 line heights apart) and what the longer match adds
+    is digits only: None when there is no such longer match."""
+    _, where, a, b = best
+    li = where[a][0]
+    if where[b - 1] != (li, max(i for l2, i in where if l2 == li)):
+        return None  # the match does not run to the end of its line
+    row = next((r for r in _rows(lines, ids) if li in r), [li])
+    k = row.index(li)
+    chain = [li]
+    for lj in row[k + 1:]:
+        p, q = lines[chain[-1]].bbox, lines[lj].bbox
+        if q[0] - p[2] > 1.5 * max(p[3] - p[1], q[3] - q[1]):
+            break
+        chain.append(lj)
+    if len(chain) < 2:
+        return None
+    ext = best_in([chain])
+    if ext is None or ext[0] <= best[0]:
+        return None
+    _, w2, a2, b2 = ext
+    if w2[a2] != where[a]:
+        return None  # not the same number, continued
+    added = "".join(lines[l2].text[i] for l2, i in w2[a2:b2] if l2 != li)
+    return ext if added and all(ch.isdigit() for ch in added) else None
 
 
 def _pattern_in_value(lines: list[OcrLine], v: Value, pattern: re.Pattern) -> Value | None:
@@ -133,6 +166,24 @@ def _row_right(lines: list[OcrLine], li: int) -> list[int]:
         if j != li and c[0] >= b[0] and min(c[3], b[3]) - max(c[1], b[1]) > 0.5 * min(h, c[3] - c[1]):
             out.append(j)
     return out
+
+
+def _whole_option_row(lines: list[OcrLine], v: Value) -> Value:
+    """An option list the OCR cut into several lines: the value's line and the lines right of
+    it on its row that hold options too (a mark on any of them counts)."""
+    first = v.spans[0].line
+    spans = list(v.spans)
+    taken = {sp.line for sp in spans}
+    head = re.compile(rf"[\s\u3000]*(?:[{choices.BOXES}{choices.MARKS}]|\d{{1,2}}\s*[.、．]|[.、．])")
+    for li in sorted(_row_right(lines, first), key=lambda j: lines[j].bbox[0]):
+        if li in taken or lines[li].bbox[0] < lines[first].bbox[2]:
+            continue
+        t = lines[li].text
+        if not head.match(t):  # the next thing on the row is not an option: the list has ended
+            break
+        spans.append(span_of(lines, li, 0, len(t)))
+        taken.add(li)
+    return Value(spans, source=v.source)
 
 
 def _within(lines: list[OcrLine], box: list[float] | None, size: tuple[int, int]) -> list[int] | None:
@@ -179,8 +230,10 @@ def table_field(lines: list[OcrLine], spec: FieldSpec, image: np.ndarray | None)
     items, confs, cells, raws, derived = [], [], [], [], []
     clean = seals.remove_seals(image) if image is not None else None
     for tb in tables:
-        tb_items = table_items(tb)
+        tb_items = table_items(tb, keep_bare=True)
         check_cells(tb, tb_items, clean)
+        tb_items = drop_bare(tb_items)
+        derive_missing_flags(tb_items)
         for it in tb_items:
             if it.flag_source == "derived":
                 derived.append(len(items))
@@ -282,7 +335,7 @@ class RuleExtractor:
             if v is None or not v.spans:
                 continue
             if choices.is_option_list(v.text):  # □1… □2… with one marked: that option
-                _, v = choices.choose(lines, v, image)
+                _, v = choices.choose(lines, _whole_option_row(lines, v), image)
                 if v is None:
                     continue
             if spec.split:

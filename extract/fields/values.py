@@ -233,15 +233,43 @@ def _scored_confs(kind: str, v: Value) -> list[float]:
     return out or v.confs
 
 
+# a date with one of its two separators not read: 202412-03, 2024-1203
+_LOST_SEPARATOR = re.compile(r"(?<!\d)(\d{4})(?:(\d{2})([-./])(\d{1,2})|([-./])(\d{2})(\d{2}))(?!\d)")
+
+
+def repair_date_separator(text: str) -> tuple[str, dict] | None:
+    """A date whose OCR lost one separator, when the digits allow one reading only: the date
+    and the repair (for the field's notes: a repaired value is for a reviewer to confirm)."""
+    t = N.to_halfwidth(text) or ""
+    m = _LOST_SEPARATOR.search(t)
+    if not m:
+        return None
+    if m.group(2):
+        y, mo, sep, d, pos = m.group(1), m.group(2), m.group(3), m.group(4), m.start(2)
+    else:
+        y, sep, mo, d, pos = m.group(1), m.group(5), m.group(6), m.group(7), m.start(7)
+    val = N.normalize_date(f"{y}{sep}{mo}{sep}{d}")
+    if val is None:
+        return None
+    return val, {"from": text, "edits": [[pos, "", sep]], "reason": "date_separator"}
+
+
 def to_field(kind: str, v: Value) -> ExtractedField:
     conv = CONVERTERS.get(kind, conv_text)
+    value = conv(v)
+    notes: dict = {}
+    if value is None and kind == "date":
+        rep = repair_date_separator(v.text)
+        if rep is not None:
+            value, notes["repair"] = rep
     return ExtractedField(
-        value=conv(v),
+        value=value,
         raw=v.text,
         bbox=v.bbox,
         char_confs=_scored_confs(kind, v),
         source=v.source,
         alts=v.alts,
+        notes=notes,
     )
 
 

@@ -31,6 +31,7 @@ def register(sub) -> None:
     d.add_argument("--seed", type=int, default=1000)
     d.add_argument("--per-kind", type=int, default=10)
     d.add_argument("--kinds", default=None)
+    d.add_argument("--show-errors", action="store_true", help="list every wrong or missing field")
     d.set_defaults(func=run_module("evaluation.docs_bench"))
     m = bsub.add_parser("memory", help="resident memory over many pages with one engine")
     m.add_argument("--engine", default="rapidocr")

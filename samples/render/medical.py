@@ -570,6 +570,7 @@ def render_lab_report(person: Person, rng: np.random.Generator, layout: str | No
 
     truth_items, item_boxes, table_boxes = [], [], []
     cols = _lab_cols(tw, double, glued, rng)
+    has_code = any(c.key == "code" for c in cols)
     seq = 0
     group_rows = []
     for grp in groups:
@@ -582,7 +583,8 @@ def render_lab_report(person: Person, rng: np.random.Generator, layout: str | No
                      "flag": "" if glued else fl, "unit": _unit_printed(it.unit, rng, unit_style),
                      "range": _range_printed(it, range_style)}
             rows.append([cells[c.key] for c in cols])
-            truth_items.append({"name": it.name, "code": it.code, "result": it.result,
+            # the code is a value only where the page prints it (a 缩写 column)
+            truth_items.append({"name": it.name, **({"code": it.code} if has_code else {}), "result": it.result,
                                 "unit": cells["unit"], "reference_range": cells["range"],
                                 "flag": it.flag})
         group_rows.append(rows)

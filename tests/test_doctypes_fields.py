@@ -1,0 +1,307 @@
+"""Field extraction of the page document types on constructed OCR lines: label pairing
+(labels closed by a bracket, labels written with their colon, a bare 日期), marked options of
+a printed list (drawn round, ticked with the box unread, cut into two OCR lines), lab tables
+(name-only rows whose cells hold a lone dash, small dashes, qualitative flags, powers of ten
+the OCR flattened or lost, a flag in a header-less column before the unit), a ruled box of a
+form that is not a card, and the generator's truth for lab codes."""
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from extract.checks.records import expected_flag
+from extract.classify import classify_lines
+from extract.layout import find_labels
+from extract.pipeline import CARD_TYPES
+from extract.tables import clean_unit, find_tables, restore_lost_power, split_flag_unit, table_items
+from schemas.doctypes import load_doctypes
+from tests.synthlines import L, row
+
+PAGE = (1240, 1754)
+TITLE = L("居民死亡医学证明(推断)书", 300, 40, 50)
+
+
+def extract(doctype: str, lines, size=PAGE, image=None):
+    from extract.fields import get_extractor
+
+    dt = load_doctypes()[doctype]
+    return {k: f.value for k, f in get_extractor("rules").extract(dt, lines, size, image=image).items()}
+
+
+def fields(doctype: str, lines, size=PAGE, image=None):
+    from extract.fields import get_extractor
+
+    return get_extractor("rules").extract(load_doctypes()[doctype], lines, size, image=image)
+
+
+def blank(w: int = PAGE[0], h: int = PAGE[1]) -> np.ndarray:
+    return np.full((h, w, 3), 250, np.uint8)
+
+
+# --------------------------------------------------------------------------- label pairing
+def test_label_closed_by_a_bracket_is_a_label_even_run_into_its_value():
+    lab = find_labels([L("引起(a)的疾病或情况(b)吸入性肺炎", 100, 100)], {"u": ["引起(a)的疾病或情况(b)"]})
+    assert len(lab) == 1 and lab[0].strength == 1
+
+
+def test_every_underlying_cause_is_collected_also_when_printed_right_after_its_label():
+    lines = [TITLE, L("致死的主要疾病诊断：", 80, 600),
+             L("Ⅰ.直接导致死亡的疾病或情况(a)窒息", 100, 660),
+             L("引起(a)的疾病或情况 (b)吸入性肺炎", 100, 730),
+             L("引起(b)的疾病或情况（c)", 100, 790), L("脑梗死后遗症", 500, 790),
+             L("Ⅱ.其他疾病诊断帕金森病", 100, 850)]
+    v = extract("death_certificate", lines)
+    assert v["cause_of_death"] == "窒息"
+    assert v["underlying_causes"] == "吸入性肺炎；脑梗死后遗症"
+
+
+def test_institution_after_its_colon_and_the_place_option_of_the_same_name():
+    lines = [TITLE, L("医疗卫生机构：张家口市宣化区人民医院", 66, 203), L("死者姓名", 64, 255), L("胡宏阳", 309, 256),
+             L("死亡日期", 66, 364), L("2025年3月31日16时07分", 260, 370),
+             L("死亡地点", 580, 364), L("医疗卫生机构", 825, 369)]
+    v = extract("death_certificate", lines)
+    assert v["institution"] == "张家口市宣化区人民医院"
+    assert v["place_of_death"] == "医疗卫生机构"  # a bare 医疗卫生机构 is not the institution's label
+
+
+def test_option_list_is_not_read_as_the_institution_label():
+    lines = [TITLE, L("死者姓名", 64, 255), L("胡宏阳", 309, 256), L("死亡地点", 80, 400),
+             L("□1.医疗卫生机构□2.来院途中 ☑3.家中", 260, 400)]
+    v = extract("death_certificate", lines)
+    assert "institution" not in v  # 医疗卫生机构□ is one character off 医疗卫生机构：, but the colon counts
+    assert v["place_of_death"] == "家中"
+
+
+def test_bare_date_label_by_the_signature_is_the_issue_date():
+    lines = [TITLE, L("死者姓名", 64, 255), L("刘勇功", 309, 256), L("死亡日期", 86, 363),
+             L("2026年11月17日23:11", 258, 370), L("发病日期：2026年11月1日", 86, 420),
+             L("医师签名:", 85, 941), L("胡英瑗", 210, 930), L("日期：2026年11月20日", 722, 937)]
+    v = extract("death_certificate", lines)
+    assert v["issue_date"] == "2026-11-20" and v["death_date"] == "2026-11-17"
+    lines = lines[:-1]  # no date by the signature: the onset date is not the issue date
+    assert "issue_date" not in extract("death_certificate", lines)
+
+
+def test_date_with_a_separator_not_read_is_repaired_but_not_confident():
+    from extract.confidence import field_confidence
+
+    lines = [TITLE, L("死者姓名", 64, 255), L("刘勇功", 309, 256), L("死亡日期", 86, 363), L("2024年12月1日", 258, 370),
+             L("填报日期", 822, 1109), L("202412-03", 936, 1107)]
+    f = fields("death_certificate", lines)["issue_date"]
+    assert f.value == "2024-12-03" and f.notes["repair"]["reason"] == "date_separator"
+    assert field_confidence("death_certificate", "issue_date", f) < 0.9
+    lines[-1] = L("202413-03", 936, 1107)  # no valid reading: nothing
+    assert "issue_date" not in extract("death_certificate", lines)
+
+
+def _luhn(prefix: str) -> str:
+    for d in "0123456789":
+        n = prefix + d
+        total = sum(int(c) if i % 2 == 0 else (2 * int(c) - 9 if int(c) > 4 else 2 * int(c))
+                    for i, c in enumerate(reversed(n)))
+        if total % 10 == 0:
+            return n
+    raise AssertionError
+
+
+def test_card_number_whose_last_group_is_read_as_a_line_of_its_own():
+    num = _luhn("6210694996799401")  # 17 digits: 4 4 4 4 1
+    card = (1012, 638)
+    lines = [L("交通银行", 160, 60, 60), L("借记卡", 840, 70, 40), L(" ".join([num[:4], num[4:8], num[8:12], num[12:16]]), 80, 400, 48),
+             L(num[16:], 620, 402, 44), L("银联", 830, 570, 40)]
+    assert extract("bank_card", lines, size=card)["card_number"] == num
+    # a number further away on the row is another thing, not the number's last group
+    lines[3] = L(num[16:], 900, 402, 44)
+    assert extract("bank_card", lines, size=card)["card_number"] == num[:16]
+
+
+def test_id_number_is_not_run_on_into_the_age_next_to_it():
+    idn = "420684196102239369"
+    lines = [TITLE, L("死者姓名", 64, 250), L("徐莎娣", 230, 250), L("公民身份号码", 456, 310),
+             L(idn, 650, 312), L("64", 960, 312), L("死亡日期", 474, 419), L("2025年06月20日", 637, 425)]
+    assert extract("death_certificate", lines)["id_number"] == idn
+
+
+# --------------------------------------------------------------------------- option lists
+def _char_x(line, i: int) -> tuple[float, float]:
+    x0, _, x1, _ = line.bbox
+    c = x0 + line.char_positions[i] * (x1 - x0)
+    h = line.bbox[3] - line.bbox[1]
+    return c - 0.5 * h, c + 0.5 * h
+
+
+def _draw_boxes(img, line, printed: str, box_at: dict[int, float] | None = None) -> dict[int, tuple[int, int, int, int]]:
+    """Draw a □ for every box character of `line` (and at the x positions in `box_at`, the
+    boxes the OCR did not read); returns their rectangles by option number."""
+    y0, y1 = line.bbox[1], line.bbox[3]
+    h = y1 - y0
+    out = {}
+    n = 0
+    for i, ch in enumerate(line.text):
+        if ch == "□":
+            n += 1
+            a, _ = _char_x(line, i)
+            out[n] = (int(a + 0.15 * h), int(y0 + 0.15 * h), int(a + 0.85 * h), int(y0 + 0.85 * h))
+    for k, x in (box_at or {}).items():
+        out[k] = (int(x + 0.15 * h), int(y0 + 0.15 * h), int(x + 0.85 * h), int(y0 + 0.85 * h))
+    for r in out.values():
+        cv2.rectangle(img, r[:2], r[2:], (30, 30, 30), 1)
+    return out
+
+
+def _tick(img, r):
+    x0, y0, x1, y1 = r
+    s = x1 - x0
+    cv2.line(img, (x0 + s // 6, y0 + s // 2), (x0 + s // 2, y1 - 2), (150, 40, 20), 2)
+    cv2.line(img, (x0 + s // 2, y1 - 2), (x1 + s // 3, y0 - s // 2), (150, 40, 20), 2)
+
+
+def test_ticked_option_whose_box_the_ocr_did_not_read():
+    img = blank()
+    # the OCR read "3.家中" without its box: the tick made it unreadable
+    line = L("□1.医疗卫生机构 □2.来院途中 3.家中 □4.养老服务机构", 260, 400)
+    i3 = line.text.index("3.")
+    a3, _ = _char_x(line, i3)
+    h = line.bbox[3] - line.bbox[1]
+    boxes = _draw_boxes(img, line, line.text, {3: a3 - 0.55 * h - 0.5 * h})
+    lines = [TITLE, L("死亡地点", 80, 400), line]
+    assert "place_of_death" not in extract("death_certificate", lines, image=img)  # nothing marked yet
+    _tick(img, boxes[3])
+    assert extract("death_certificate", lines, image=img)["place_of_death"] == "家中"
+    _tick(img, boxes[1])  # two ticked: not decidable, never a guess
+    assert "place_of_death" not in extract("death_certificate", lines, image=img)
+
+
+def test_option_drawn_round_on_the_second_line_of_a_list_the_ocr_cut_in_two():
+    img = blank()
+    first = L("□1.医疗卫生机构 □2.来院途中 □3.家中", 260, 400)
+    second = L("□4.养老服务机构 □5.其他场所 □6.不详", first.bbox[2] + 30, 400)
+    _draw_boxes(img, first, first.text)
+    _draw_boxes(img, second, second.text)
+    i = second.text.index("其")
+    a, _ = _char_x(second, i)
+    _, b = _char_x(second, i + 3)
+    cy = int((second.bbox[1] + second.bbox[3]) / 2)
+    cv2.ellipse(img, (int((a + b) / 2), cy), (int((b - a) / 2) + 12, 24), 0, 0, 360, (140, 40, 20), 2)
+    lines = [TITLE, L("死亡地点", 80, 400), first, second]
+    assert extract("death_certificate", lines, image=img)["place_of_death"] == "其他场所"
+
+
+def test_ruling_lines_through_the_options_are_not_marks():
+    img = blank()
+    line = L("□1.医疗卫生机构 □2.来院途中 □3.家中 □4.养老服务机构", 260, 400)
+    _draw_boxes(img, line, line.text)
+    y0, y1 = int(line.bbox[1]), int(line.bbox[3])
+    cv2.line(img, (240, y0 - 8), (1200, y0 - 8), (20, 20, 20), 2)  # the row's rules
+    cv2.line(img, (240, y1 + 8), (1200, y1 + 8), (20, 20, 20), 2)
+    cv2.line(img, (255, y0 - 20), (255, y1 + 20), (20, 20, 20), 2)  # the cell's left rule
+    lines = [TITLE, L("死亡地点", 80, 400), line]
+    assert "place_of_death" not in extract("death_certificate", lines, image=img)
+
+
+# --------------------------------------------------------------------------- classification
+def test_ruled_box_of_a_form_is_not_an_id_card():
+    # the OCR of a box of a death certificate's grid that was taken for a card: label tails
+    block = [L("男", 720, 240), L("民族", 824, 242), L("汉族", 980, 238), L("证号", 638, 299),
+             L("654203197209175773", 800, 303), L("地点", 638, 357), L("家中", 768, 354), L("号", 638, 438),
+             L("程度", 638, 508), L("大学专科", 819, 510)]
+    assert classify_lines(block, allowed=CARD_TYPES).type == "unknown"
+    card = [L("姓名 王小明", 60, 40), L("性别 男  民族 汉", 60, 100), L("出生 1980年1月1日", 60, 160),
+            L("住址 北京市东城区东华门街道1号", 60, 220), L("公民身份号码 110101198001010017", 60, 400)]
+    assert classify_lines(card, allowed=CARD_TYPES).type == "id_card_front"
+
+
+# --------------------------------------------------------------------------- lab tables
+def _lab_field(lines, img):
+    from extract.fields.rules import table_field
+
+    return table_field(lines, load_doctypes()["lab_report"].fields["items"], img)
+
+
+def _dash(img, x, y, w=4, h=2):
+    img[y:y + h, x:x + w] = 60
+
+
+def test_name_only_row_whose_cells_hold_a_dash_the_ocr_missed_is_an_item():
+    img = np.full((500, 1000, 3), 252, np.uint8)
+    lines = row([("项目", 60), ("结果", 400), ("参考值", 700)], 100)
+    lines += row([("尿蛋白", 60)], 145)  # its "-" and "-" were not read
+    lines += row([("尿葡萄糖", 60), ("阴性", 400)], 190)
+    lines += row([("尿常规", 60)], 250)  # a section title: nothing in its cells
+    lines += row([("尿酮体", 60), ("Neg", 400), ("Neg", 700)], 300)
+    _dash(img, 405, 159)
+    _dash(img, 705, 159)
+    _dash(img, 705, 204)  # a small light dash: 4 x 2 pixels
+    img[140:146, 430:436] = 60  # the descender of a letter of the row above reaching into the cell
+    f = _lab_field(lines, img)
+    got = [(it["name"], it["result"], it["reference_range"]) for it in f.value]
+    assert got == [("尿蛋白", "-", "-"), ("尿葡萄糖", "阴性", "-"), ("尿酮体", "Neg", "Neg")]
+    # without the image nothing can be said about the bare rows: they are not items
+    assert [it["name"] for it in _lab_field(lines, None).value] == ["尿葡萄糖", "尿酮体"]
+
+
+def test_qualitative_flag_from_a_negative_reference():
+    assert expected_flag("2+", "-") == "↑" and expected_flag("1+", "Neg") == "↑"
+    assert expected_flag("阳性", "阴性(-)") == "↑" and expected_flag("+++", "阴性") == "↑"
+    assert expected_flag("阴性", "-") == "" and expected_flag("Neg", "阴性") == "" and expected_flag("-", "Neg") == ""
+    assert expected_flag("弱阳性(±)", "阴性") is None  # laboratories differ on a weak positive
+    assert expected_flag("2+", "") is None and expected_flag("阴性", "0-5") is None
+    assert expected_flag("6.2", "3.5-5.5") == "↑"  # numeric ranges as before
+
+
+def test_arrow_not_read_after_a_positive_result_is_derived_once_the_range_dash_is_found():
+    img = np.full((400, 1000, 3), 252, np.uint8)
+    lines = row([("项目", 60), ("结果", 400), ("参考值", 700)], 100)
+    lines += row([("尿白细胞", 60), ("2+", 400)], 145)
+    lines += row([("尿胆原", 60), ("阴性", 400)], 190)
+    _dash(img, 705, 159, 6, 2)
+    _dash(img, 705, 204, 6, 2)
+    f = _lab_field(lines, img)
+    assert [(it["reference_range"], it["flag"]) for it in f.value] == [("-", "↑"), ("-", "")]
+    assert f.notes["derived_flags"] == [0]
+
+
+def test_power_of_ten_printed_as_superscript():
+    assert clean_unit("109/L") == "10⁹/L" and clean_unit("1012/L") == "10¹²/L"
+    assert clean_unit("×109/L") == "×10⁹/L" and clean_unit("x1012/L") == "×10¹²/L"
+    assert clean_unit("10^9/L") == "10^9/L" and clean_unit("10*12/L") == "10*12/L"  # printed flat: as printed
+    assert restore_lost_power("10/L", "红细胞计数") == "10¹²/L"
+    assert restore_lost_power("10/L", "中性粒细胞绝对值") == "10⁹/L"
+    assert restore_lost_power("10/L", "血小板计数") == "10⁹/L"
+    assert restore_lost_power("10/L", "红细胞压积") is None and restore_lost_power("g/L", "白细胞计数") is None
+
+
+def test_lost_power_restored_in_the_table_but_not_confidently():
+    from extract.confidence import field_confidence
+
+    lines = row([("项目", 60), ("结果", 400), ("单位", 560), ("参考值", 700)], 100)
+    lines += row([("白细胞计数", 60), ("6.98", 400), ("10/L", 560), ("3.50-9.50", 700)], 145)
+    lines += row([("红细胞计数", 60), ("5.57", 400), ("1012/L", 560), ("4.30-5.80", 700)], 190)
+    f = _lab_field(lines, None)
+    assert [it["unit"] for it in f.value] == ["10⁹/L", "10¹²/L"]
+    assert field_confidence("lab_report", "items", f) < 0.9
+
+
+def test_flag_in_a_header_less_column_read_with_the_unit_after_a_space():
+    assert split_flag_unit("H/μL") == ("↑", "/μL")
+    assert split_flag_unit("L/L") == ("", "L/L")
+    lines = row([("项目", 60), ("结果", 400), ("单位", 560), ("参考值", 700)], 100)
+    lines += row([("红细胞(镜检)", 60), ("26.6", 400), ("H /μL", 520), ("0.0～25.0", 700)], 145)
+    tables = find_tables(lines)
+    (it,) = table_items(tables[0])
+    assert it.value["unit"] == "/μL" and it.value["flag"] == "↑" and it.flag_source == "printed"
+
+
+# --------------------------------------------------------------------------- generator truth
+def test_lab_truth_holds_a_code_only_where_the_page_prints_a_code_column():
+    from samples.generate import generate
+
+    seen = set()
+    for i in range(12):
+        s = generate("lab_report_clean", 7, i)
+        heads = {l["text"] for l in s.truth["lines"]}
+        printed = bool(heads & {"缩写", "代号", "英文名称"})
+        items = s.truth["documents"][0]["fields"]["items"]["value"]
+        assert all(("code" in it) == printed for it in items), (i, printed)
+        seen.add(printed)
+    assert seen == {True, False}
