@@ -184,6 +184,43 @@ def _strength(text: str, end: int) -> int:
     return 0
 
 
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+# a label heading a longer heading: 主治医师查房： (the ward round, not the physician)
+_HEADING_TAIL = re.compile(r"[\s\u3000]*[\u4e00-\u9fff]{1,4}[\s\u3000]*[:：]")
+_SENTENCE_PUNCT = set("，。；,;！!？?")
+
+
+def _inside_running_text(text: str, lab: Label, chosen: list[Label]) -> bool:
+    """A label occurrence that is a piece of running text rather than a label, when it is run
+    into text after it (strength 0) and either
+
+    - glued to the Han characters before it (上级医师查房, 11月1日主治医师查房：患者…): the
+      preceding characters make it part of a longer word. Declared labels that end with it
+      (上级医师, 主治医师) win over it as longer labels before this check. It still counts
+      after the short value of a label to its left on its line (姓名张三性别男: OCR dropped the
+      spaces between the cells of a row), or
+    - the head of a longer heading: a few Han characters and a colon follow (主治医师查房：).
+
+    A label followed by a colon, a space or the end of its line stands as a label."""
+    if lab.strength > 0 or lab.field == OTHER:
+        return False
+    if _HEADING_TAIL.match(text, lab.end):
+        inner = [c for c in chosen if c.line == lab.line and c is not lab and lab.end <= c.start]
+        m = _HEADING_TAIL.match(text, lab.end)
+        if not any(c.start < m.end() for c in inner):  # 性别男年龄： — the colon is another label's
+            return True
+    k = lab.start - 1
+    if k < 0 or not _HAN.match(text[k]):
+        return False  # at the start of its line, or after a space, a separator or a digit
+    prev = [c for c in chosen if c.line == lab.line and c.end <= lab.start]
+    if prev:
+        c = max(prev, key=lambda c: c.end)
+        gap = re.sub(r"[\s\u3000]", "", text[c.end : lab.start])
+        if len(gap) <= 6 and not _SENTENCE_PUNCT.intersection(gap):
+            return False  # after the value of the label to its left
+    return True
+
+
 def find_labels(
     lines: list[OcrLine], labels: dict[str, list[str]], fuzzy: bool = True, ignore: list[str] | None = None
 ) -> list[Label]:
@@ -232,6 +269,7 @@ def find_labels(
         if any(c.line == li and c.start < lab.end and lab.start < c.end for c in chosen):
             continue
         chosen.append(lab)
+    chosen = [l for l in chosen if not _inside_running_text(lines[l.line].text, l, chosen)]
     strong = {l.field for l in chosen if l.strength > 0}
     chosen = [l for l in chosen if l.strength > 0 or l.field not in strong or l.field == OTHER]
     chosen.sort(key=lambda l: (l.line, l.start))
@@ -245,6 +283,15 @@ def _row_overlap(a: list[float], b: list[float]) -> float:
 
 # an unknown label inside a value: "内科　床号：12" ends the department at 床号
 _INNER_LABEL = re.compile(r"(?<=[\s\u3000])[\u4e00-\u9fffA-Za-z]{1,7}[\s\u3000]?[:：]")
+
+
+_BARE_LABEL = re.compile(r"[\s\u3000]*[\u4e00-\u9fff][\u4e00-\u9fff\s\u3000]{0,8}[:：][\s\u3000]*")
+
+
+def _bare_label(text: str) -> bool:
+    """A line that is nothing but a label and its colon (审核医师：), undeclared or not: the
+    label of another cell, never a value."""
+    return bool(_BARE_LABEL.fullmatch(text))
 
 
 def pair_values(
@@ -295,7 +342,7 @@ def pair_values(
                 d = b[0] - lab.bbox[2]
                 if d < bestd:
                     best, bestd = li, d
-            if best is not None and not any(l.start <= 1 for l in by_line.get(best, [])):
+            if best is not None and not any(l.start <= 1 for l in by_line.get(best, [])) and not _bare_label(lines[best].text):
                 cell = [best]
                 if multiline.get(lab.field, 1) > 1:
                     # a value wrapped inside its cell: lines stacked at the same left edge
@@ -322,7 +369,7 @@ def pair_values(
                         continue
                     if b[2] < lab.bbox[0] or b[0] > lab.bbox[2] + 4 * h:
                         continue
-                    if li in label_lines_start:
+                    if li in label_lines_start or _bare_label(line.text):
                         continue
                     cands.append((b[1], li))
                 if cands:

@@ -117,8 +117,86 @@ def suppress_colored_ink(image: np.ndarray, boxes=None) -> np.ndarray:
     return out
 
 
+# A seal's ring is thin: about R/20..R/14 printed (under a twentieth of its radius as red ink,
+# a tenth blurred); a bank's round logo is a thick ring or a filled mark (a fifth of its radius
+# or more), a glyph of a red name is strokes, not a ring.
+MAX_RING_THICKNESS = 0.12  # of the radius, for a closed rim
+MAX_ARC_THICKNESS = 0.16  # for a broken one (patchy ink, a seal in pieces): measured less surely
+CLOSED_RIM = 0.6  # share of the rays that meet the rim (:func:`ring_profile`)
+MIN_DARK_UNDER = 0.03  # share of a blob's box in dark print that is not red: a stamp over text
+
+
+def _dark_share(img: np.ndarray, red: np.ndarray, box) -> float:
+    """Share of the box (x, y, w, h) in dark ink that is not red (black print under a stamp)."""
+    x, y, w, h = (int(v) for v in box)
+    crop = img[y : y + h, x : x + w]
+    if not crop.size:
+        return 0.0
+    gray = crop.astype(np.float32).mean(axis=2)
+    paper = float(np.percentile(gray, 90))
+    # dark and grey (not a saturated colour): print, in a photo grey rather than black
+    grey = crop.max(axis=2).astype(np.int16) - crop.min(axis=2).astype(np.int16) < 40
+    return float(((gray < 0.62 * paper) & grey & ~red[y : y + h, x : x + w]).mean())
+
+
+def _in_red_text_row(stats: np.ndarray, i: int, min_glyphs: int = 3) -> bool:
+    """Whether blob `i` of the components' `stats` stands in a horizontal row of red glyphs:
+    at least `min_glyphs` blobs of about its height, centred on its row, each close beside the
+    next (red printed text: a bank's or a hospital's name). A seal stands alone, or broken into
+    two pieces by patchy ink."""
+
+    def beside(p, q) -> bool:
+        x, y, w, h = (float(v) for v in stats[p][:4])
+        x2, y2, w2, h2 = (float(v) for v in stats[q][:4])
+        if not 0.6 * h <= h2 <= 1.4 * h or abs(y2 + h2 / 2 - (y + h / 2)) > 0.25 * h:
+            return False
+        gap = max(x2 - (x + w), x - (x2 + w2))
+        return -0.05 * h <= gap < 0.6 * h  # beside it, not overlapping it
+
+    row, todo = {i}, [i]
+    while todo and len(row) < min_glyphs:
+        p = todo.pop()
+        for q in range(1, len(stats)):
+            if q not in row and beside(p, q):
+                row.add(q)
+                todo.append(q)
+    return len(row) >= min_glyphs
+
+
+def ring_profile(mask: np.ndarray, box: tuple[int, int, int, int], rays: int = 48) -> tuple[float, float]:
+    """(cover, thickness) of the blob in `box` (x, y, w, h) of a boolean ink `mask`, seen along
+    rays from the box's centre: `cover` is the share of rays whose first ink coming in from
+    outside lies at the rim (beyond 0.78 of the ellipse inscribed in the box), `thickness` the
+    median length of that first run of ink, as a share of the radius along the ray. A seal's
+    ring is thin (under :data:`MAX_RING_THICKNESS`, however patchy or broken its ink: cover
+    varies); a filled disc or mark has thickness near 1, a thick logo ring a seventh or more."""
+    x, y, w, h = (float(v) for v in box)
+    cx, cy, rx, ry = x + w / 2.0, y + h / 2.0, max(1.0, w / 2.0), max(1.0, h / 2.0)
+    H, W = mask.shape[:2]
+    hits, runs = 0, []
+    for k in range(rays):
+        a = 2 * math.pi * k / rays
+        dx, dy = math.cos(a), math.sin(a)
+        R = 1.0 / math.sqrt((dx / rx) ** 2 + (dy / ry) ** 2)
+        steps = np.arange(1.12 * R, 0.0, -0.5)
+        xs = np.clip(np.round(cx + dx * steps).astype(int), 0, W - 1)
+        ys = np.clip(np.round(cy + dy * steps).astype(int), 0, H - 1)
+        v = mask[ys, xs]
+        on = np.flatnonzero(v)
+        if not len(on) or steps[on[0]] < 0.78 * R:
+            continue
+        hits += 1
+        i0 = int(on[0])
+        off = np.flatnonzero(~v[i0:])
+        j = i0 + (int(off[0]) if len(off) else len(v) - i0)
+        runs.append((steps[i0] - steps[j - 1] + 0.5) / R)
+    return hits / rays, (float(np.median(runs)) if runs else 1.0)
+
+
 def seal_regions(image: np.ndarray) -> list[tuple[float, float, float, float]]:
-    """Boxes (x0, y0, x1, y1) of red, roughly round blobs as large as a seal."""
+    """Boxes (x0, y0, x1, y1) of red, roughly round blobs as large as a seal, whose rim is a
+    thin ring (:func:`ring_profile`): a bank's round logo next to its red name (a thick ring
+    round a square, a filled disc) is no seal, and whitening it would cut the name."""
     import cv2
 
     if image is None or image.ndim != 3:
@@ -129,7 +207,8 @@ def seal_regions(image: np.ndarray) -> list[tuple[float, float, float, float]]:
     if max(H, W) > 1400:
         scale = 1400.0 / max(H, W)
         img = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-    m = red_mask(img).astype(np.uint8) * 255
+    raw = red_mask(img)
+    m = raw.astype(np.uint8) * 255
     if not m.any():
         return []
     k = max(3, int(round(min(img.shape[:2]) * 0.008)))
@@ -145,6 +224,13 @@ def seal_regions(image: np.ndarray) -> list[tuple[float, float, float, float]]:
         # a ring with text and a star: neither a few stray pixels nor a filled red area
         # (a red bank card, a red header band)
         if not 0.04 * w * h <= area <= 0.5 * w * h:
+            continue
+        cover, thick = ring_profile(raw, (x, y, w, h))
+        ring = thick <= (MAX_RING_THICKNESS if cover >= CLOSED_RIM else MAX_ARC_THICKNESS)
+        # not a seal's thin ring (a logo's thick ring or filled mark, 招商银行's), or a glyph of
+        # a red name printed in a row (行 of 中国银行): whitened only when it lies over black
+        # print (the glyphs of a 复印无效 stamp over an ID number), which the OCR then reads
+        if (not ring or _in_red_text_row(stats, i)) and _dark_share(img, raw, (x, y, w, h)) < MIN_DARK_UNDER:
             continue
         out.append((x / scale, y / scale, (x + w) / scale, (y + h) / scale))
     return out

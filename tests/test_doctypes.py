@@ -563,3 +563,65 @@ def test_coloured_ink_is_whitened_inside_value_boxes_only():
     black = img.max(axis=2) < 60
     assert (out[black] < 60).all()  # black strokes kept, also where the frame crosses them
     assert (out[:, :170] == img[:, :170]).all()  # the label outside the value boxes untouched
+
+
+# --------------------------------------------------------------------------- logos are no seals
+def _red_logo_and_name(filled: bool) -> tuple[np.ndarray, list]:
+    """A card-sized image: a red round logo (a filled disc, or a thick ring round a square)
+    beside the bank's name, black text below it."""
+    img = np.full((640, 1010, 3), 245, np.uint8)
+    red = (40, 40, 200)
+    if filled:
+        cv2.circle(img, (110, 100), 38, red, -1)
+    else:
+        cv2.circle(img, (110, 100), 34, red, 8)
+        cv2.rectangle(img, (97, 87), (123, 113), red, -1)
+    for k in range(4):  # four red glyph-sized marks: the name
+        cv2.rectangle(img, (170 + 50 * k, 78), (210 + 50 * k, 122), red, 5)
+        cv2.line(img, (170 + 50 * k, 100), (210 + 50 * k, 100), red, 5)
+    cv2.putText(img, "CHINA MERCHANTS BANK", (170, 160), cv2.FONT_HERSHEY_SIMPLEX, 0.9, (20, 20, 20), 2)
+    return img, [L("招商银行", 170, 78, 44), L("CHINA MERCHANTS BANK", 170, 135, 28)]
+
+
+@pytest.mark.parametrize("filled", [True, False])
+def test_round_logo_beside_a_name_is_no_seal(filled):
+    from extract import seals
+
+    img, lines = _red_logo_and_name(filled)
+    assert seals.seal_regions(img) == []
+    assert seals.remove_seals(img) is img  # nothing whitened: the red name stays whole
+    assert not seals.seal_lines(lines, img)
+
+
+def test_thin_ring_seal_is_still_a_seal_and_a_logo_ring_is_not():
+    from extract import seals
+
+    img = np.full((PAGE[1], PAGE[0], 3), 250, np.uint8)
+    cv2.circle(img, (820, 560), 110, (40, 40, 200), 6)  # a seal: ring R/18
+    cv2.circle(img, (300, 300), 90, (40, 40, 200), 24)  # a logo: ring R/4
+    regions = seals.seal_regions(img)
+    assert len(regions) == 1 and regions[0][0] < 820 < regions[0][2]
+    cover, thick = seals.ring_profile(seals.red_mask(img), (700, 440, 240, 240))
+    assert cover > 0.9 and thick < seals.MAX_RING_THICKNESS
+
+
+@pytest.mark.parametrize("seed", [128, 424])
+def test_generated_bank_card_logo_and_name_are_no_seal(seed):
+    """bank_card_clean seeds whose logo, or a glyph of the red bank name (行), were taken for
+    seals: whitening cut the name (招商银 / 中国银)."""
+    from extract import seals
+    from samples.generate import generate
+
+    s = generate("bank_card_clean", seed, 0)
+    assert seals.seal_regions(s.image) == []
+
+
+def test_generated_bank_card_reads_its_bank_name(pipeline):
+    from samples.generate import generate
+
+    s = generate("bank_card_clean", 128, 0)
+    ok, buf = cv2.imencode(".png", s.image)
+    res = pipeline.extract_bytes(buf.tobytes())
+    truth = s.truth["documents"][0]["fields"]["bank"]["value"]
+    docs = [d for d in res.documents if d.type == "bank_card"]
+    assert docs and docs[0].fields["bank"].value == truth

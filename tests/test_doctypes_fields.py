@@ -305,3 +305,41 @@ def test_lab_truth_holds_a_code_only_where_the_page_prints_a_code_column():
         assert all(("code" in it) == printed for it in items), (i, printed)
         seen.add(printed)
     assert seen == {True, False}
+
+
+# --------------------------------------------------------------------------- labels in running text
+def test_label_inside_running_text_is_not_a_label():
+    """上级医师查房：患者… / 11月1日主治医师查房：患者… in the course text: the doctor's label is
+    a piece of a longer word there (glued to the Han characters before it, or heading a longer
+    heading), never the physician's label; the signature line's label still counts."""
+    course = [L("诊疗经过：入院后完善相关检查，予以抗感染治疗。", 100, 600),
+              L("无明显并发症。11月1日主治医师查房：患者病情平稳", 100, 650),
+              L("主治医师查房：患者诉疼痛较前减轻", 100, 700),
+              L("上级医师查房：患者病情平稳，未诉特殊不适", 100, 750)]
+    head = [L("出院记录", 500, 40, 50), L("姓名：张三", 100, 150), L("出院日期：2024年3月6日", 100, 200)]
+    v = extract("discharge_summary", head + course)
+    assert "doctor" not in v
+    v = extract("discharge_summary", head + course + [L("经治医师：", 700, 1500), L("李四", 850, 1500)])
+    assert v["doctor"] == "李四"
+    v = extract("discharge_summary", head + course + [L("医师签名：王五", 700, 1500)])
+    assert v["doctor"] == "王五"
+
+
+def test_label_glued_after_a_value_still_counts():
+    """OCR that dropped the spaces between the cells of a row: 姓名张三性别男年龄45岁 — each label
+    follows the short value of the one before it."""
+    lines = [L("出院记录", 500, 40, 50), L("姓名张三性别男年龄45岁", 100, 150), L("出院日期：2024年3月6日", 100, 200)]
+    v = extract("discharge_summary", lines)
+    assert v["sex"] == "男" and v["patient_name"] == "张三"
+
+
+def test_line_that_is_only_another_label_is_not_a_value():
+    """经治医师：(signature not read) 审核医师： — the next cell's label is not the doctor's name."""
+    lines = [L("出院记录", 500, 40, 50), L("姓名：张三", 100, 150), L("出院日期：2024年3月6日", 100, 200),
+             L("经治医师：", 458, 1500), L("审核医师：", 795, 1500)]
+    assert "doctor" not in extract("discharge_summary", lines)
+    assert "doctor" not in extract("medical_certificate", [L("诊断证明书", 420, 140, 55)] + lines[1:])
+    assert find_labels([L("审核医生：", 100, 100)], {"doctor": ["医生"], "_other": ["审核医生"]})[0].field == "_other"
+    # an undeclared one (复核医师：) too: the line is a label and its colon, no value
+    undeclared = lines[:4] + [L("复核医师：", 795, 1500)]
+    assert "doctor" not in extract("discharge_summary", undeclared)
