@@ -31,9 +31,11 @@ __all__ = [
     "deskew",
     "estimate_skew",
     "find_card_regions",
+    "find_page_quad",
     "invert_affine",
     "map_bbox",
     "map_points",
+    "page_warp_size",
     "quality_warnings",
     "rotate90",
     "text_orientation",
@@ -1587,16 +1589,376 @@ def _reading_order(a: CardRegion, b: CardRegion) -> int:
     return -1 if ax < bx else (1 if ax > bx else 0)
 
 
-def warp_quad(image: np.ndarray, quad, out_width: int = 1012) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Perspective-correct the quad (TL, TR, BR, BL) to ``out_width`` x round(out_width/1.585).
+def warp_quad(image: np.ndarray, quad, out_width: int = 1012,
+              out_height: int | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Perspective-correct the quad (TL, TR, BR, BL) to ``out_width`` x ``out_height`` (default
+    round(out_width/1.585), an ID-1 card; a page: :func:`page_warp_size`).
 
     Returns ``(crop, H, H_inv)``: ``H`` maps page -> crop coordinates, ``H_inv`` crop -> page."""
     image = np.asarray(image)
     ow = int(out_width)
-    oh = int(round(ow / CARD_ASPECT))
+    oh = int(out_height) if out_height else int(round(ow / CARD_ASPECT))
     src = np.asarray(quad, np.float32).reshape(4, 2)
     dst = np.array([[0, 0], [ow - 1, 0], [ow - 1, oh - 1], [0, oh - 1]], np.float32)
     Hm = cv2.getPerspectiveTransform(src, dst).astype(np.float64)
     crop = cv2.warpPerspective(image, Hm, (ow, oh), flags=cv2.INTER_LINEAR,
                                borderMode=cv2.BORDER_REPLICATE)
     return crop, Hm, np.linalg.inv(Hm)
+
+
+# ---------------------------------------------------------------------------------------------
+# whole pages photographed: the sheet's outline
+# ---------------------------------------------------------------------------------------------
+
+_PAGE_SIDE = 800  # analysis resolution (longer side) for page finding
+#: accepted long/short ratio of a found page after perspective correction (A-series 1.414,
+#: US letter 1.294; not ID-1 cards, 1.585, which are also told apart by their text size)
+PAGE_ASPECT_RANGE = (1.2, 1.52)
+#: smallest accepted page, as a fraction of the image area
+PAGE_MIN_AREA = 0.15
+
+
+def _page_candidate_contours(small: np.ndarray) -> list[np.ndarray]:
+    """Outlines of regions that may be the sheet: Canny edges (closed by dilation), the
+    brighter-than-surroundings region (text closed away, Otsu) and the region whose colour
+    differs from the image border's."""
+    g = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY)
+    h, w = g.shape
+    gb = cv2.GaussianBlur(g, (5, 5), 0)
+    out: list[np.ndarray] = []
+    med = float(np.median(gb))
+    for lo_f in (0.66, 0.33):
+        e = cv2.Canny(gb, max(5.0, lo_f * med * 0.5), max(15.0, lo_f * med))
+        e = cv2.dilate(e, np.ones((3, 3), np.uint8), iterations=2)
+        cs, _ = cv2.findContours(e, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+        out.extend(cs)
+    # paper is light: close the text away, then Otsu on brightness
+    k = _odd(0.02 * max(h, w))
+    closed = cv2.morphologyEx(gb, cv2.MORPH_CLOSE, np.ones((k, k), np.uint8))
+    _, m = cv2.threshold(closed, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    m = cv2.morphologyEx(m, cv2.MORPH_OPEN, np.ones((5, 5), np.uint8))
+    cs, _ = cv2.findContours(m, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+    out.extend(cs)
+    # colour unlike the border's (Lab distance), for backgrounds as light as the paper
+    lab = cv2.cvtColor(cv2.GaussianBlur(small, (5, 5), 0), cv2.COLOR_BGR2LAB).astype(np.float32)
+    border = np.concatenate([lab[0], lab[-1], lab[:, 0], lab[:, -1]], axis=0)
+    ref = np.median(border, axis=0)
+    d = np.sqrt(((lab - ref) ** 2).sum(axis=2))
+    d8 = np.clip(d * (255.0 / max(1.0, float(np.percentile(d, 99)))), 0, 255).astype(np.uint8)
+    d8 = cv2.morphologyEx(d8, cv2.MORPH_CLOSE, np.ones((k, k), np.uint8))
+    _, m2 = cv2.threshold(d8, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    m2 = cv2.morphologyEx(m2, cv2.MORPH_OPEN, np.ones((5, 5), np.uint8))
+    cs, _ = cv2.findContours(m2, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+    out.extend(cs)
+    return out
+
+
+def _quad_of_contour(c: np.ndarray) -> np.ndarray | None:
+    """A 4-corner approximation of a contour's convex hull, each side refitted to the contour
+    points along it (so corners are not cut by the polygon approximation)."""
+    hull = cv2.convexHull(c)
+    peri = cv2.arcLength(hull, True)
+    q = None
+    for eps in (0.01, 0.02, 0.03, 0.05, 0.08):
+        a = cv2.approxPolyDP(hull, eps * peri, True)
+        if len(a) == 4:
+            q = a.reshape(4, 2).astype(np.float64)
+            break
+        if len(a) < 4:
+            break
+    if q is None:
+        return None
+    q = _order_clockwise(q)
+    pts = c.reshape(-1, 2).astype(np.float64)
+    lines = []
+    for i in range(4):
+        a, b = q[i], q[(i + 1) % 4]
+        d = b - a
+        L = float(np.hypot(*d))
+        if L < 1:
+            return None
+        u = d / L
+        nrm = np.array([-u[1], u[0]])
+        rel = pts - a
+        t = rel @ u
+        off = rel @ nrm
+        sel = (t > 0.1 * L) & (t < 0.9 * L) & (np.abs(off) < max(2.0, 0.02 * L))
+        if sel.sum() >= 10:
+            vx, vy, x0, y0 = cv2.fitLine(pts[sel].astype(np.float32), cv2.DIST_HUBER, 0, 0.01, 0.01).ravel()
+            lines.append((np.array([x0, y0], np.float64), np.array([vx, vy], np.float64)))
+        else:
+            lines.append((a, u))
+    r = np.zeros((4, 2))
+    for i in range(4):
+        (p1, d1), (p2, d2) = lines[i - 1], lines[i]
+        A = np.array([d1, -d2]).T
+        if abs(np.linalg.det(A)) < 1e-9:
+            return None
+        s = np.linalg.solve(A, p2 - p1)
+        r[i] = p1 + s[0] * d1
+    return r
+
+
+def _side_contrast(lab: np.ndarray, q: np.ndarray, off: float) -> np.ndarray:
+    """Per side: the Lab distance between points just inside and just outside it that 3/4 of
+    the side exceed (NaN for
+    a side with no room outside it, along the image border)."""
+    h, w = lab.shape[:2]
+    c = q.mean(axis=0)
+    res = np.zeros(4)
+    for i in range(4):
+        a, b = q[i], q[(i + 1) % 4]
+        t = np.linspace(0.1, 0.9, 24)[:, None]
+        p = a + (b - a) * t
+        d = b - a
+        nrm = np.array([-d[1], d[0]]) / max(1e-9, float(np.hypot(*d)))
+        if np.dot(c - (a + b) / 2, nrm) < 0:
+            nrm = -nrm  # pointing inwards
+        pin = np.rint(p + off * nrm).astype(int)
+        pout = np.rint(p - off * nrm).astype(int)
+        ok = ((pout[:, 0] >= 0) & (pout[:, 0] < w) & (pout[:, 1] >= 0) & (pout[:, 1] < h) &
+              (pin[:, 0] >= 0) & (pin[:, 0] < w) & (pin[:, 1] >= 0) & (pin[:, 1] < h))
+        if ok.sum() < 6:
+            res[i] = np.nan  # a side along the image border: nothing outside to compare with
+            continue
+        vi = lab[pin[ok, 1], pin[ok, 0]]
+        vo = lab[pout[ok, 1], pout[ok, 0]]
+        res[i] = float(np.percentile(np.sqrt(((vi - vo) ** 2).sum(axis=1)), 25))  # (nearly) all along
+    return res
+
+
+def _line_quads(small: np.ndarray, per_axis: int = 7) -> list[np.ndarray]:
+    """Quads bounded by two roughly horizontal and two roughly vertical long straight edges
+    (the longest few of each), for sheets whose outline does not close into one contour."""
+    h, w = small.shape[:2]
+    g = cv2.GaussianBlur(cv2.cvtColor(small, cv2.COLOR_BGR2GRAY), (3, 3), 0)
+    lines = _long_lines(g, 0.12 * min(h, w))
+    hor = [l for l in lines if abs(l[1][0]) >= abs(l[1][1]) and l[3] - l[2] >= 0.2 * w][:per_axis]
+    ver = [l for l in lines if abs(l[1][0]) < abs(l[1][1]) and l[3] - l[2] >= 0.2 * h][:per_axis]
+
+    def cross(l1, l2):
+        (p1, d1, _, _), (p2, d2, _, _) = l1, l2
+        A = np.array([d1, -d2]).T
+        if abs(np.linalg.det(A)) < 1e-6:
+            return None
+        t = np.linalg.solve(A, p2 - p1)
+        return p1 + t[0] * d1
+
+    def level(l, axis):  # the line's position across its direction (y of a horizontal line)
+        return float(l[0][axis] + l[1][axis] * (0.5 * (l[2] + l[3])))
+
+    out = []
+    for i in range(len(hor)):
+        for j in range(i + 1, len(hor)):
+            top, bot = sorted((hor[i], hor[j]), key=lambda l: level(l, 1))
+            if level(bot, 1) - level(top, 1) < 0.3 * h:
+                continue
+            for k in range(len(ver)):
+                for m in range(k + 1, len(ver)):
+                    left, right = sorted((ver[k], ver[m]), key=lambda l: level(l, 0))
+                    if level(right, 0) - level(left, 0) < 0.2 * w:
+                        continue
+                    c = [cross(top, left), cross(top, right), cross(bot, right), cross(bot, left)]
+                    if any(p is None for p in c):
+                        continue
+                    out.append(np.array(c, np.float64))
+    return out
+
+
+def _side_cuts_text(tmask: np.ndarray, q: np.ndarray, width: float) -> bool:
+    """Does a side of the quad run through printed matter?  The strip just inside each side
+    (``width`` px) should be about as blank as a page margin: its ink density is compared with
+    the density over the whole quad."""
+    inside = np.zeros_like(tmask)
+    cv2.fillConvexPoly(inside, np.rint(q).astype(np.int32), 255)
+    a_in = cv2.countNonZero(inside)
+    d_in = cv2.countNonZero(cv2.bitwise_and(tmask, inside)) / max(1, a_in)
+    if d_in <= 0:
+        return False
+    band = np.zeros_like(tmask)
+    for i in range(4):
+        band[:] = 0
+        cv2.line(band, tuple(int(v) for v in np.rint(q[i])), tuple(int(v) for v in np.rint(q[(i + 1) % 4])),
+                 255, max(1, int(round(2 * width))))
+        band = cv2.bitwise_and(band, inside)
+        n = cv2.countNonZero(band)
+        if n and cv2.countNonZero(cv2.bitwise_and(tmask, band)) / n > 2.5 * d_in:
+            return True
+    return False
+
+
+def _order_page(q: np.ndarray) -> np.ndarray:
+    """Clockwise from the corner nearest the image's top-left (TL, TR, BR, BL as it lies)."""
+    q = _order_clockwise(q)
+    i = int(np.argmin(q[:, 0] + q[:, 1]))
+    return np.roll(q, -i, axis=0)
+
+
+def find_page_quad(image) -> np.ndarray | None:
+    """The four corners (4 x 2 float32, TL, TR, BR, BL as the page lies in the image, original
+    pixels) of a sheet of paper photographed on a background, or None.
+
+    Hypotheses are the convex 4-corner outlines of regions found by edges (Canny, closed by
+    dilation), by brightness (paper lighter than its surroundings) and by colour (unlike the
+    image border), sides refitted to the outline; when none passes, quads bounded by pairs of
+    long straight edges (faint or broken outlines, a shadow across the sheet).  The accepted
+    quad's sides are finally moved onto the strongest edge nearby at full resolution.  A quad is accepted only when it looks
+    like a page photo: convex, at least :data:`PAGE_MIN_AREA` of the image, interior angles
+    60-120 degrees, not touching the image border with all four corners (a scan or a crop
+    needs no warp), a page-like aspect after perspective correction, a visible contrast across
+    at least three of its sides (a ruled table box inside a page has paper on both sides), text
+    lines small for its size (an ID card's are not) and little printed matter outside it.
+    Works on a copy whose longer side is 800 px (~40-55 ms CPU on a 2-3 Mpx photo)."""
+    img = to_bgr(image)
+    H0, W0 = img.shape[:2]
+    if min(H0, W0) < 64:
+        return None
+    small, sx, sy = _downscale(img, _PAGE_SIDE)
+    h, w = small.shape[:2]
+    area = float(h * w)
+    lab = cv2.cvtColor(cv2.GaussianBlur(small, (5, 5), 0), cv2.COLOR_BGR2LAB).astype(np.float32)
+    off = max(3.0, 0.012 * max(h, w))
+    best, best_key = None, -1.0
+    seen: list[np.ndarray] = []
+    tmask = _text_mask(cv2.cvtColor(small, cv2.COLOR_BGR2GRAY)).mask
+    def judge(q: np.ndarray | None) -> None:
+        nonlocal best, best_key
+        if q is None:
+            return
+        if seen and float(np.abs(np.stack(seen) - q).max(axis=(1, 2)).min()) < 2.0:
+            return
+        seen.append(q)
+        q32 = q.astype(np.float32)
+        a = abs(cv2.contourArea(q32))
+        if a < PAGE_MIN_AREA * area or a > 0.98 * area or not cv2.isContourConvex(q32.reshape(-1, 1, 2)):
+            return
+        if (q[:, 0].min() < -0.02 * w or q[:, 1].min() < -0.02 * h or
+                q[:, 0].max() > 1.02 * w or q[:, 1].max() > 1.02 * h):
+            return
+        m = 0.015 * max(h, w)
+        at_border = (q[:, 0] < m) | (q[:, 0] > w - 1 - m) | (q[:, 1] < m) | (q[:, 1] > h - 1 - m)
+        if at_border.all():
+            return
+        v1 = np.roll(q, 1, axis=0) - q
+        v2 = np.roll(q, -1, axis=0) - q
+        cosang = np.abs((v1 * v2).sum(axis=1)) / (np.hypot(v1[:, 0], v1[:, 1]) * np.hypot(v2[:, 0], v2[:, 1]) + 1e-9)
+        if cosang.max() > 0.5:
+            return
+        oq = _order_page(q)
+        side, cam = _quad_aspect(oq, 0.85 * max(h, w), ((w - 1) / 2, (h - 1) / 2))
+        asps = [max(v, 1 / v) for v in (side, cam) if v > 0 and np.isfinite(v)]
+        lo, hi = PAGE_ASPECT_RANGE
+        if not any(lo <= v <= hi for v in asps):
+            return
+        con = _side_contrast(lab, q, off)
+        # every side with room outside it shows the sheet's edge (a side at the image border
+        # has no outside); at least three sides do
+        seen_sides = con[np.isfinite(con)]
+        if len(seen_sides) < 3 or float(seen_sides.min()) < 8.0:
+            return
+        if _side_cuts_text(tmask, q, 2.0 * off):  # a sheet has blank margins; a shadow has not
+            return
+        key = a / area * min(1.0, float(seen_sides.min()) / 20.0)
+        if key > best_key:
+            best, best_key = oq, key
+
+    for c in _page_candidate_contours(small):
+        if cv2.contourArea(cv2.convexHull(c)) >= PAGE_MIN_AREA * area:
+            judge(_quad_of_contour(c))
+    if best is None:  # faint or broken outline: quads from long straight edges
+        for q in _line_quads(small):
+            judge(q)
+    if best is None:
+        return None
+    if not _page_text_ok(small, best):
+        return None
+    q = (best + 0.5) / np.array([sx, sy]) - 0.5
+    q = _refine_page_sides(img, q, reach=4.0 / min(sx, sy))
+    return q.astype(np.float32)
+
+
+def _refine_page_sides(img: np.ndarray, q: np.ndarray, reach: float) -> np.ndarray:
+    """Move each side onto the strongest edge within ``reach`` px of it (full resolution,
+    sub-pixel), with a robust line fit; corners are the intersections of the refitted sides.
+    A side without a clear edge (or at the image border) stays as it was."""
+    H, W = img.shape[:2]
+    x0, y0 = np.floor(np.maximum(q.min(axis=0) - reach - 4, 0)).astype(int)
+    x1, y1 = np.ceil(np.minimum(q.max(axis=0) + reach + 4, [W - 1, H - 1])).astype(int)
+    g = cv2.cvtColor(np.ascontiguousarray(img[y0:y1 + 1, x0:x1 + 1]), cv2.COLOR_BGR2GRAY)
+    g = cv2.GaussianBlur(g, (0, 0), 1.5).astype(np.float32)
+    c = q.mean(axis=0)
+    steps = np.arange(-reach, reach + 1e-9, 0.5, dtype=np.float32)
+    lines = []
+    for i in range(4):
+        a, b = q[i], q[(i + 1) % 4]
+        d = b - a
+        L = float(np.hypot(*d))
+        u = d / max(L, 1e-9)
+        nrm = np.array([-u[1], u[0]])
+        if np.dot(c - (a + b) / 2, nrm) < 0:
+            nrm = -nrm
+        t = np.linspace(0.08, 0.92, 48)[:, None]
+        base = a + d * t  # 48 x 2
+        pts = base[:, None, :] + steps[None, :, None] * nrm  # 48 x K x 2
+        mx = (pts[..., 0] - x0).astype(np.float32)
+        my = (pts[..., 1] - y0).astype(np.float32)
+        prof = cv2.remap(g, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=-1.0)
+        inside_img = (pts[..., 0] >= 0) & (pts[..., 0] <= W - 1) & (pts[..., 1] >= 0) & (pts[..., 1] <= H - 1)
+        ok_rows = inside_img.all(axis=1)
+        der = np.abs(np.diff(prof, axis=1))  # 48 x (K-1)
+        k = der.argmax(axis=1)
+        strong = der[np.arange(len(k)), k] >= 1.5
+        sel = ok_rows & strong & (k > 0) & (k < der.shape[1] - 1)
+        if sel.sum() < 12:
+            lines.append((a, u))
+            continue
+        # sub-pixel peak (parabola through the three derivative values around the maximum)
+        r = np.arange(len(k))[sel]
+        kk = k[sel]
+        ym, y0_, yp = der[r, kk - 1], der[r, kk], der[r, kk + 1]
+        den = ym - 2 * y0_ + yp
+        frac = np.where(np.abs(den) > 1e-6, 0.5 * (ym - yp) / den, 0.0)
+        off = steps[0] + 0.5 * (kk + 0.5 + np.clip(frac, -0.5, 0.5))
+        p = base[sel] + off[:, None] * nrm
+        vx, vy, px, py = cv2.fitLine(p.astype(np.float32), cv2.DIST_HUBER, 0, 0.01, 0.01).ravel()
+        lines.append((np.array([px, py], np.float64), np.array([vx, vy], np.float64)))
+    out = np.zeros((4, 2))
+    for i in range(4):
+        (p1, d1), (p2, d2) = lines[i - 1], lines[i]
+        A = np.array([d1, -d2]).T
+        if abs(np.linalg.det(A)) < 1e-9:
+            return q
+        s_ = np.linalg.solve(A, p2 - p1)
+        out[i] = p1 + s_[0] * d1
+    if np.abs(out - q).max() > 3 * reach:
+        return q
+    return out
+
+
+def _page_text_ok(small: np.ndarray, q: np.ndarray) -> bool:
+    """Text inside the quad, sized like a page's (lines under ~3 % of its short side), and
+    not much printed matter outside it."""
+    g = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY)
+    t = _text_mask(g)
+    if t.n_comp < 10:
+        return False
+    inside = np.zeros_like(g)
+    cv2.fillConvexPoly(inside, np.rint(q).astype(np.int32), 255)
+    n_in = cv2.countNonZero(cv2.bitwise_and(t.mask, inside))
+    n_out = cv2.countNonZero(cv2.bitwise_and(t.mask, cv2.bitwise_not(inside)))
+    a_in = max(1, cv2.countNonZero(inside))
+    a_out = max(1, inside.size - a_in)
+    if n_in == 0 or (n_out / a_out) > 2.0 * (n_in / a_in):  # (textured backgrounds are ink-like)
+        return False
+    short = min(np.hypot(*(q[1] - q[0])), np.hypot(*(q[2] - q[1])))
+    lh = _line_height(cv2.bitwise_and(t.mask, inside))
+    return 0 < lh < 0.03 * short
+
+
+def page_warp_size(quad) -> tuple[int, int]:
+    """(width, height) of the rectangle a page quad (TL, TR, BR, BL) is warped to: the longer
+    of each pair of opposite sides, so the page keeps (about) its resolution."""
+    q = np.asarray(quad, np.float64).reshape(4, 2)
+    wt = max(np.hypot(*(q[1] - q[0])), np.hypot(*(q[2] - q[3])))
+    ht = max(np.hypot(*(q[3] - q[0])), np.hypot(*(q[2] - q[1])))
+    return max(8, int(round(wt))), max(8, int(round(ht)))

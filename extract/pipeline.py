@@ -288,6 +288,12 @@ class Pipeline:
     def _page_view(self, img: np.ndarray) -> View:
         h, w = img.shape[:2]
         H = np.eye(3)
+        # a photographed sheet: warp its outline to a rectangle (keystone, background cut away)
+        quad = P.find_page_quad(img)
+        if quad is not None:
+            ow, oh = P.page_warp_size(quad)
+            img, Hm, _ = P.warp_quad(img, quad, out_width=ow, out_height=oh)
+            H = np.asarray(Hm, dtype=np.float64) @ H
         gray = cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)
         if P.text_orientation(gray) == "vertical" and not self._reads_across(img):
             img, M = P.rotate90(img, 1)

@@ -447,3 +447,70 @@ def test_cards_on_generated_samples():
     # pushed into its corner, a card edge that barely differs from the desk in a photo.
     assert matched >= 0.75 * total, misses
     assert extra <= 0.1 * total, misses
+
+
+# ---------------------------------------------------------------------------------------------
+# photographed pages: the sheet's outline
+# ---------------------------------------------------------------------------------------------
+
+
+def _photographed_page(page: np.ndarray, corners, size=(1700, 2300), seed: int = 3) -> np.ndarray:
+    """``page`` warped onto a darker, textured, unevenly lit background with its corners
+    (TL, TR, BR, BL) at ``corners``."""
+    rng = np.random.default_rng(seed)
+    w, h = size
+    bg = rng.normal(0, 12, (h // 8, w // 8, 3)).astype(np.float32)
+    bg = cv2.resize(cv2.GaussianBlur(bg, (0, 0), 2), (w, h)) + np.array([70, 95, 120], np.float32)
+    src = np.float32([[0, 0], [page.shape[1], 0], [page.shape[1], page.shape[0]], [0, page.shape[0]]])
+    Hm = cv2.getPerspectiveTransform(src, np.float32(corners))
+    warped = cv2.warpPerspective(page, Hm, (w, h), flags=cv2.INTER_AREA)
+    alpha = cv2.warpPerspective(np.ones(page.shape[:2], np.float32), Hm, (w, h), flags=cv2.INTER_LINEAR)
+    out = bg * (1 - alpha[..., None]) + warped.astype(np.float32) * alpha[..., None]
+    light = np.linspace(0.8, 1.05, w, dtype=np.float32)[None, :, None]
+    out = cv2.GaussianBlur(out * light, (0, 0), 0.8)
+    return np.clip(out, 0, 255).astype(np.uint8)
+
+
+def test_find_page_quad_on_a_photographed_page():
+    gen = pytest.importorskip("samples.generate")
+    page = gen.generate("lab_report_clean", 31, 0).image
+    corners = np.array([[260, 300], [1450, 240], [1530, 1980], [170, 2060]], np.float64)  # keystoned
+    img = _photographed_page(page, corners)
+    q = P.find_page_quad(img)
+    assert q is not None
+    assert np.abs(q - corners).max() < 3.0, q
+    # the warp straightens it: text lines run level again
+    ow, oh = P.page_warp_size(q)
+    flat, Hm, Hinv = P.warp_quad(img, q, out_width=ow, out_height=oh)
+    assert flat.shape[:2] == (oh, ow) and 1.2 < oh / ow < 1.6
+    assert abs(P.estimate_skew(flat)) < 0.5
+    assert np.allclose(P.map_points(Hinv, [(0, 0), (ow - 1, oh - 1)]), corners[[0, 2]], atol=6.0)
+
+
+def test_find_page_quad_leaves_scans_and_cards_alone(text_page):
+    gen = pytest.importorskip("samples.generate")
+    assert P.find_page_quad(text_page) is None
+    assert P.find_page_quad(gen.generate("lab_report_clean", 31, 1).image) is None  # a flat scan
+    for i in range(3):  # ID-card photos: card-sized text, a card's aspect
+        assert P.find_page_quad(gen.generate("id_front_photo", 31, i).image) is None
+
+
+def test_photographed_page_read_through_the_page_warp(pipeline):
+    """Dev seed 31, medical_certificate_degraded #4: a phone photo (keystone, wood background).
+    Without the page warp the hospital's box came back ~100 px too tall (deskew of a keystoned
+    page) and the diagnosis was not found."""
+    gen = pytest.importorskip("samples.generate")
+    s = gen.generate("medical_certificate_degraded", 31, 4)
+    assert s.truth["meta"]["degradation"] == "photo"
+    res = pipeline.extract_bytes(cv2.imencode(".png", s.image)[1].tobytes(), "photo.png")
+    doc = next(d for d in res.documents if d.type == "medical_certificate")
+    truth = s.truth["documents"][0]["fields"]
+    for name in ("hospital", "patient_name"):
+        f = doc.fields[name]
+        assert f.value == truth[name]["value"]
+        tb = truth[name]["bbox"]  # original page pixels
+        ix = max(0.0, min(f.bbox[2], tb[2]) - max(f.bbox[0], tb[0]))
+        iy = max(0.0, min(f.bbox[3], tb[3]) - max(f.bbox[1], tb[1]))
+        union = (f.bbox[2] - f.bbox[0]) * (f.bbox[3] - f.bbox[1]) + (tb[2] - tb[0]) * (tb[3] - tb[1]) - ix * iy
+        assert ix * iy / union > 0.6, (name, f.bbox, tb)
+    assert doc.fields["diagnosis"].value == truth["diagnosis"]["value"]  # not found before
