@@ -106,8 +106,8 @@ def _generic_checks(dt: DocType, fields: dict[str, ExtractedField]) -> None:
                     f.checks.append(f"township_{ts}")
                 if _DOUBLED.search(f.value):
                     f.checks.append("repeated_character")  # 3号号: a character read twice at a seam?
-                if _STRAY_END.search(f.value):
-                    f.checks.append("stray_mark")  # a dot or dash of noise at either end
+        if (spec.type == "address" or name in ("issuing_authority", "birthplace")) and _STRAY_END.search(f.value):
+            f.checks.append("stray_mark")  # a dot or dash of noise at either end
         if spec.type == "name" and (len(f.value) < 2 or (len(f.value) >= 5 and "·" not in f.value)):
             f.checks.append("name_length_unusual")  # Han names have 2-4 characters
         if spec.type == "name" and to_simplified(f.value) != f.value:

@@ -271,3 +271,12 @@ def test_real_names_with_doubled_characters_are_not_flagged():
     finalize_document(doc, dtp, fs, 1, lambda b: b, 0.9)
     assert not {"repeated_character", "stray_mark", "township_unknown"} & set(doc.fields["address"].checks)
     assert "township_known" in doc.fields["address"].checks
+
+
+def test_issuing_authority_with_a_stray_mark_goes_to_review():
+    dtp = load_doctypes()["id_card_back"]
+    fs = fields(issuing_authority="天津市公安局滨海分局.", valid_from="2016-08-10", valid_to="2036-08-10")
+    doc = DocumentResult(type="id_card_back", confidence=0.99)
+    finalize_document(doc, dtp, fs, 1, lambda b: b, 0.9)
+    f = doc.fields["issuing_authority"]
+    assert "stray_mark" in f.checks and f.confidence <= 0.5 and doc.needs_review
