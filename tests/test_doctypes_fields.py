@@ -16,6 +16,7 @@ from extract.pipeline import CARD_TYPES
 from extract.tables import clean_unit, find_tables, restore_lost_power, split_flag_unit, table_items
 from schemas.doctypes import load_doctypes
 from tests.synthlines import L, row
+from tests.test_doctypes import luhn_number
 
 PAGE = (1240, 1754)
 TITLE = L("居民死亡医学证明(推断)书", 300, 40, 50)
@@ -94,18 +95,8 @@ def test_date_with_a_separator_not_read_is_repaired_but_not_confident():
     assert "issue_date" not in extract("death_certificate", lines)
 
 
-def _luhn(prefix: str) -> str:
-    for d in "0123456789":
-        n = prefix + d
-        total = sum(int(c) if i % 2 == 0 else (2 * int(c) - 9 if int(c) > 4 else 2 * int(c))
-                    for i, c in enumerate(reversed(n)))
-        if total % 10 == 0:
-            return n
-    raise AssertionError
-
-
 def test_card_number_whose_last_group_is_read_as_a_line_of_its_own():
-    num = _luhn("6210694996799401")  # 17 digits: 4 4 4 4 1
+    num = luhn_number("6210694996799401")  # 17 digits: 4 4 4 4 1
     card = (1012, 638)
     lines = [L("交通银行", 160, 60, 60), L("借记卡", 840, 70, 40), L(" ".join([num[:4], num[4:8], num[8:12], num[12:16]]), 80, 400, 48),
              L(num[16:], 620, 402, 44), L("银联", 830, 570, 40)]
