@@ -23,7 +23,11 @@ GENERIC_FAILING_CHECKS = frozenset({
     "place_unrecognised", "division_name_unknown", "name_length_unusual", "place_not_at_start",
     "address_ends_in_digit", "township_unknown", "repeated_character", "stray_mark",
     "pages_disagree",  # a document over several pages read two values of one field (extract/merge.py)
+    "watermark_words",
 })
+# words of the notes written or printed across copies (仅供办理…使用, 复印无效, 与原件一致, 再复印无效):
+# in an address or an authority they are a watermark read into the value
+_WATERMARK_WORDS = re.compile(r"使用|复印|无效|仅供|原件|一致|办理")
 _STRAY_END = re.compile(r"^[^\w\u4e00-\u9fff(（]|[^\w\u4e00-\u9fff)）]$")
 # a unit character read twice (3号号, 8组组); 营市街街道 is a real name, so not 街
 _DOUBLED = re.compile(r"([号室栋幢楼组村镇乡县市区省路巷弄])\1")
@@ -106,8 +110,11 @@ def _generic_checks(dt: DocType, fields: dict[str, ExtractedField]) -> None:
                     f.checks.append(f"township_{ts}")
                 if _DOUBLED.search(f.value):
                     f.checks.append("repeated_character")  # 3号号: a character read twice at a seam?
-        if (spec.type == "address" or name in ("issuing_authority", "birthplace")) and _STRAY_END.search(f.value):
-            f.checks.append("stray_mark")  # a dot or dash of noise at either end
+        if spec.type == "address" or name in ("issuing_authority", "birthplace"):
+            if _STRAY_END.search(f.value):
+                f.checks.append("stray_mark")  # a dot or dash of noise at either end
+            if _WATERMARK_WORDS.search(f.value):
+                f.checks.append("watermark_words")
         if spec.type == "name" and (len(f.value) < 2 or (len(f.value) >= 5 and "·" not in f.value)):
             f.checks.append("name_length_unusual")  # Han names have 2-4 characters
         if spec.type == "name" and to_simplified(f.value) != f.value:

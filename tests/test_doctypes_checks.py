@@ -280,3 +280,13 @@ def test_issuing_authority_with_a_stray_mark_goes_to_review():
     finalize_document(doc, dtp, fs, 1, lambda b: b, 0.9)
     f = doc.fields["issuing_authority"]
     assert "stray_mark" in f.checks and f.confidence <= 0.5 and doc.needs_review
+
+
+def test_watermark_words_read_into_an_address_go_to_review():
+    dtp = load_doctypes()["id_card_front"]
+    fs = fields(name="张三", sex="男", ethnicity="汉", birth_date="1960-02-28",
+                address="内蒙古自治区赤峰市松山区松州街道桥红大道2使用号院18号楼5门278号", id_number="622922196002283801")
+    doc = DocumentResult(type="id_card_front", confidence=0.99)
+    finalize_document(doc, dtp, fs, 1, lambda b: b, 0.9)
+    f = doc.fields["address"]
+    assert "watermark_words" in f.checks and f.confidence <= 0.5 and doc.needs_review
