@@ -44,7 +44,7 @@ from typing import Iterator
 import numpy as np
 from PIL import Image, ImageFile
 
-from extract.limits import Budget, TimeUp, scan_pdf
+from extract.limits import Budget, TimeUp, interrupt_after, scan_pdf
 from ocr.base import OcrLine
 from schemas.result import ErrorItem
 
@@ -451,17 +451,21 @@ def _load_pdf(data: bytes, limits: InputLimits, budget: Budget) -> LoadedInput:
                         try:
                             import pdfplumber
 
-                            plumber = pdfplumber.open(io.BytesIO(data), pages=list(range(1, count + 1)))
+                            with interrupt_after(limits.max_seconds - budget.elapsed()):
+                                plumber = pdfplumber.open(io.BytesIO(data), pages=list(range(1, count + 1)))
                         except Exception as exc:  # text layer unreadable: every page is rendered and OCR'd
                             out.errors.append(_err("pdf_text_layer_unreadable", f"text layer ignored: {exc}"))
                     if plumber is not None:
                         try:
-                            ppage = plumber.pages[i]
-                            lines = _text_layer_lines(ppage, scale)
-                            ppage.flush_cache()
+                            # pdfminer looks at no budget and can loop on a crafted page tree
+                            with interrupt_after(limits.max_seconds - budget.elapsed()):
+                                ppage = plumber.pages[i]
+                                lines = _text_layer_lines(ppage, scale)
+                                ppage.flush_cache()
                         except Exception as exc:
                             out.errors.append(
-                                _err("pdf_text_layer_unreadable", f"page {pno}: text layer ignored: {exc}", page=pno)
+                                _err("pdf_text_layer_unreadable",
+                                     f"page {pno}: text layer ignored: {str(exc) or type(exc).__name__}", page=pno)
                             )
                             lines = None
                 has_text = lines is not None and sum(len(l.text) for l in lines) >= limits.min_text_layer_chars
@@ -473,12 +477,14 @@ def _load_pdf(data: bytes, limits: InputLimits, budget: Budget) -> LoadedInput:
                     text_lines=lines if has_text else None,
                 )
         finally:
-            for closeable in (plumber, pdf):
-                if closeable is not None:
-                    try:
-                        closeable.close()
-                    except Exception:
-                        pass
+            # pdfplumber's close() parses every page to flush it (minutes on a crafted page tree):
+            # its stream is our BytesIO, so dropping it is enough; pdfium's document is closed
+            plumber = None
+            if pdf is not None:
+                try:
+                    pdf.close()
+                except Exception:
+                    pass
 
     out._pages = gen()
     return out

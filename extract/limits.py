@@ -56,6 +56,41 @@ class Budget:
             raise TimeUp(f"{self.elapsed():.1f} s spent reading the file, over the limit of {self.max_seconds:g} s")
 
 
+@contextmanager
+def interrupt_after(seconds: float) -> Iterator[None]:
+    """Raise TimeUp in this thread once `seconds` have passed, even inside a library's own loop.
+
+    For pure-Python parsers that look at no budget (pdfminer, under pdfplumber, can loop for
+    minutes on a crafted object graph: found by the fuzzer). A watchdog timer sets an asynchronous
+    exception on this thread (CPython's PyThreadState_SetAsyncExc, delivered between bytecodes);
+    native code (pdfium, Pillow's decoders) is not interrupted and is bounded by the size limits
+    instead. Leaving the block disarms the timer and clears an exception not yet delivered."""
+    import ctypes
+    import threading
+
+    tid = ctypes.c_ulong(threading.get_ident())
+    lock = threading.Lock()
+    state = {"armed": True, "fired": False}
+
+    def fire() -> None:
+        with lock:
+            if state["armed"]:
+                state["fired"] = True
+                ctypes.pythonapi.PyThreadState_SetAsyncExc(tid, ctypes.py_object(TimeUp))
+
+    timer = threading.Timer(max(0.0, seconds), fire)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    finally:
+        with lock:
+            state["armed"] = False
+        timer.cancel()
+        if state["fired"]:
+            ctypes.pythonapi.PyThreadState_SetAsyncExc(tid, None)
+
+
 # ------------------------------------------------------------------ PDF stream scan
 
 @dataclass

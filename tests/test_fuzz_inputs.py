@@ -580,3 +580,21 @@ def test_fuzzer_regressions(name, blob):
     for lim in (FUZZ_LIMITS, InputLimits()):
         loaded, pages = check(data, lim)
         assert len(pages) == 1 and any(e.code == "pdf_text_layer_unreadable" for e in loaded.errors), loaded.errors
+
+
+
+# found by the fuzzer (900 s run): a page tree that sends pdfminer round a loop for minutes,
+# first when pdfplumber reads the page, then again in pdfplumber's close()
+PDFMINER_LOOP = "eNrNVU1sG0UUNjQp7YSiKhygUSUmVSOSSnhndnbXa7CC/9bEaoK3dlBQg0U39tjZsNm1dsetC0UKgrQHDnDipwIUpCJOSBwQKggJBALxo4K5IECqhKASQlzoqRckmPWuYRM3KOICc/CM3858733fe29mQs8X7sJxAiZ++fXq+wBDBJ2lFZBKASHntG0GRSAcNeseXCT8UxnI/m8VCHO0bhpZpwMXEbeICMURglj2J/51/nSLQkE3mtQD09OA2nUfVIyAl1rUztSY6dghMhQKJpuBdtuyOIB/dNY47bQZFEo2zTlWe9UOzB7EvUhCJzmDGZbTjLghmzjYjNrMg1JwRjdc/rePUKae2HZrHDIZhfS9RPCkCF7BtBh1eayWwWie1pw6BcIstZtsGSYk/5DHXGqsgs5LpPzbj2KXyAuTP7vgWPcUmUfS1wTpe4qV1r4b9h44sHbx7NkTRw5rmY8EnHhgPIWF6vghgu9NEKFaGT88cmEsttYY7fhhhKBhQPL1CCrbEHQCghj9A0Nlhwyl5HYMj3ByfIn0WGYEfbF/9vwTn115aPjxUm74+TPr6XjsYBxcGCSSiPjNmszTqZtzVhuG5dGWY/s8VJ+h5biVllHjcefpSbNGy/dlgRCExumuejCVEnSXF2SNOS7ECgzOeJD0VrxyeP5VGHHRR+dsrk94hprNZQaJGHCfW4ZYlYBQaS+xnoDFVV/BUM0HS0srtMaAsGDWfZXUTSpd+ubYLWtwz+4T96PewEiFvQW0IQhMSMQ8YSi22ZbEA/skogzYZJwYsCnkj1237ht75bLavTIHbrz08Mqp7srTV4en3n35tpnLj1XTz+HY7u/OjY4OvfjM7ftbx3elvz335BvvXfwwlm4B55FXP5DHnr1j/dqC/rs0shEDd55/fWj5k40Z0DxYPiRXdbBeuTY5Nbb389fezOiufPP3T7kfx9ff+WnIOvOCPZjmaHllDY8WeM1CLrF1kjKzZgBBs7nqpt2EXEE7Y3tm3xBR3Jca9xX3ESL1m4zWrw/OC6KAoeqXvJ9i3XVqFcrgosDcNhXmaYeFKcyGcy6ci9UIbK9n+rh/Y/AbEwYYP/xnY9vo+8XoS1BEMBFKEJCKBeOmHrnoVZ/i6drxtZH+H14b/kOS557h5Ft3i0hUMCa8M4hKxONTkYx2XNoA/J0S+43it40iy/fIsPFX8yAsb2mo7ldffrrzpsX/umm32o5ipAxcAhjL6sZWmyjJA/tI1C9zDdOibk+zivko9TUQyo7DH/ggw0W74UAcFkAxDxdTiphRM1oyjxRNQXlNymkJomWz2QTBWkLLytOpt/s7NE3h2wZ3VIPEGy7rKY9JUgQTE1qpAP4EfVuzew=="
+
+
+def test_fuzzer_regression_pdfminer_loop_is_stopped_by_the_time_limit():
+    import base64
+    import time
+
+    data = zlib.decompress(base64.b64decode(PDFMINER_LOOP))
+    t0 = time.monotonic()
+    loaded, pages = check(data, InputLimits(max_pixels=250_000, dpi=40, max_pages=4, max_seconds=2))
+    assert time.monotonic() - t0 < 10
+    codes = [e.code for e in loaded.errors]
+    assert "time_limit" in codes and "pdf_text_layer_unreadable" in codes, loaded.errors
