@@ -1688,15 +1688,7 @@ def _quad_of_contour(c: np.ndarray) -> np.ndarray | None:
             lines.append((np.array([x0, y0], np.float64), np.array([vx, vy], np.float64)))
         else:
             lines.append((a, u))
-    r = np.zeros((4, 2))
-    for i in range(4):
-        (p1, d1), (p2, d2) = lines[i - 1], lines[i]
-        A = np.array([d1, -d2]).T
-        if abs(np.linalg.det(A)) < 1e-9:
-            return None
-        s = np.linalg.solve(A, p2 - p1)
-        r[i] = p1 + s[0] * d1
-    return r
+    return _corners(lines)
 
 
 def _side_contrast(lab: np.ndarray, q: np.ndarray, off: float) -> np.ndarray:
@@ -1792,6 +1784,20 @@ def _order_page(q: np.ndarray) -> np.ndarray:
     q = _order_clockwise(q)
     i = int(np.argmin(q[:, 0] + q[:, 1]))
     return np.roll(q, -i, axis=0)
+
+
+def _corners(lines) -> np.ndarray | None:
+    """Corners of a quadrilateral from its four sides, each a (point, direction) line: corner i
+    is where side i-1 meets side i. None when two neighbouring sides are parallel."""
+    r = np.zeros((4, 2))
+    for i in range(4):
+        (p1, d1), (p2, d2) = lines[i - 1], lines[i]
+        A = np.array([d1, -d2]).T
+        if abs(np.linalg.det(A)) < 1e-9:
+            return None
+        s = np.linalg.solve(A, p2 - p1)
+        r[i] = p1 + s[0] * d1
+    return r
 
 
 def find_page_quad(image) -> np.ndarray | None:
@@ -1922,14 +1928,9 @@ def _refine_page_sides(img: np.ndarray, q: np.ndarray, reach: float) -> np.ndarr
         p = base[sel] + off[:, None] * nrm
         vx, vy, px, py = cv2.fitLine(p.astype(np.float32), cv2.DIST_HUBER, 0, 0.01, 0.01).ravel()
         lines.append((np.array([px, py], np.float64), np.array([vx, vy], np.float64)))
-    out = np.zeros((4, 2))
-    for i in range(4):
-        (p1, d1), (p2, d2) = lines[i - 1], lines[i]
-        A = np.array([d1, -d2]).T
-        if abs(np.linalg.det(A)) < 1e-9:
-            return q
-        s_ = np.linalg.solve(A, p2 - p1)
-        out[i] = p1 + s_[0] * d1
+    out = _corners(lines)
+    if out is None:
+        return q
     if np.abs(out - q).max() > 3 * reach:
         return q
     return out
