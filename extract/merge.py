@@ -365,7 +365,7 @@ def _absorb(m: _Merged, cand: DocumentResult, cand_text: PageText, page_doc: Doc
 def _recheck(doc: DocumentResult, dt: DocType, failing: frozenset[str], threshold: float) -> None:
     """Cross-field checks on the merged fields (出院日期 on page 2 against 入院日期 on page 1),
     then `needs_review` again, as extract/verify.finalize_document decides it."""
-    from extract.verify import _CHECKERS, _load_checkers
+    from extract.verify import _CHECKERS, _load_checkers, set_review
 
     _load_checkers()
     fn = _CHECKERS.get(dt.checks or "")
@@ -384,20 +384,7 @@ def _recheck(doc: DocumentResult, dt: DocType, failing: frozenset[str], threshol
             f.checks.extend(new)
             if any(c in failing for c in new):
                 f.confidence = min(f.confidence, FAILING_CAP)
-    reasons: list[str] = []
-    for name, f in doc.fields.items():
-        bad = [c for c in f.checks if c in failing]
-        if bad:
-            reasons.append(f"{name}: {', '.join(dict.fromkeys(bad))}")
-        elif f.confidence < threshold:
-            reasons.append(f"{name}: confidence {f.confidence:.2f} below {threshold}")
-    for req in dt.required_fields():
-        if req not in doc.fields:
-            reasons.append(f"{req}: missing")
-    if doc.confidence < threshold:
-        reasons.append(f"document type confidence {doc.confidence:.2f} below {threshold}")
-    doc.needs_review = bool(reasons)
-    doc.review_reasons = reasons  # type: ignore[attr-defined]
+    set_review(doc, dt, threshold, failing)
 
 
 def merge_pages(docs: list[DocumentResult], pages: dict[int, PageText], doctypes: dict[str, DocType],

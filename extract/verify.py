@@ -139,7 +139,6 @@ def finalize_document(
         _CHECKERS[dt.checks](fields)
     _generic_checks(dt, fields)
     FAILING_CHECKS = failing_checks()
-    reasons: list[str] = []
     for name, f in fields.items():
         f.confidence = field_confidence(dt.type, name, f)
         doc.fields[name] = FieldResult(
@@ -153,13 +152,24 @@ def finalize_document(
             **({"repair": f.notes["repair"]} if "repair" in f.notes else {}),
             **({"score": round(evidence_score(f), 5), "kind": value_kind(dt.type, name)} if debug and f.source != "derived" else {}),
         )
-        failing = [c for c in f.checks if c in FAILING_CHECKS]
-        if failing:
-            reasons.append(f"{name}: {', '.join(failing)}")
-        elif f.confidence < threshold:
-            reasons.append(f"{name}: confidence {f.confidence:.2f} below {threshold}")
+    # the unrounded confidences decide, as the field values were computed
+    set_review(doc, dt, threshold, FAILING_CHECKS, {name: f.confidence for name, f in fields.items()})
+
+
+def set_review(doc: DocumentResult, dt: DocType, threshold: float, failing: frozenset[str],
+               confidences: dict[str, float] | None = None) -> None:
+    """`needs_review` and `review_reasons` from a document's fields: a failing check, a field
+    below the threshold, a required field missing, or an unsure document type."""
+    reasons: list[str] = []
+    for name, f in doc.fields.items():
+        bad = [c for c in f.checks if c in failing]
+        conf = confidences[name] if confidences and name in confidences else f.confidence
+        if bad:
+            reasons.append(f"{name}: {', '.join(dict.fromkeys(bad))}")
+        elif conf < threshold:
+            reasons.append(f"{name}: confidence {conf:.2f} below {threshold}")
     for req in dt.required_fields():
-        if req not in fields:
+        if req not in doc.fields:
             reasons.append(f"{req}: missing")
     if doc.confidence < threshold:
         reasons.append(f"document type confidence {doc.confidence:.2f} below {threshold}")
