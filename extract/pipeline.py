@@ -48,6 +48,10 @@ class PipelineOptions:
     find_cards: bool = True
     include_lines: bool = False  # every document carries its OCR lines (always for `unknown`)
     debug: bool = False  # fields carry their pre-calibration score (for scripts/calibrate.py)
+    # the longer side the text detector sees a whole page at (cards keep the engine's own 960):
+    # a page's print is small, and found more completely when the detector does not shrink
+    # the page below its own resolution (a smaller page is not enlarged)
+    page_det_side: int = 1600
 
 
 @dataclass
@@ -178,7 +182,7 @@ class Pipeline:
             # handwriting, signatures and stamps are in the image only: OCR the page and add
             # the lines the text layer does not have
             with timer("ocr"):
-                ocr_lines = self.engine.recognize(img)
+                ocr_lines = self.engine.recognize(img, self._det_side(img, "page"))
             extra = [l for l in ocr_lines if not any(_overlap(l.bbox, t.bbox) > 0.3 for t in page.text_lines)]
             if not extra:
                 return [doc]
@@ -314,10 +318,16 @@ class Pipeline:
         across = sum(len(l.text) for l in lines if (l.bbox[2] - l.bbox[0]) > 1.5 * (l.bbox[3] - l.bbox[1]))
         return chars >= 12 and across >= 0.8 * chars and _text_score(lines) >= 0.85
 
+    def _det_side(self, image: np.ndarray, kind: str) -> int | None:
+        if kind != "page":
+            return None
+        return max(960, min(int(self.options.page_det_side), max(image.shape[:2])))
+
     def _ocr_oriented(self, view: View, timer: Timer) -> tuple[list[OcrLine], View]:
         """OCR a view; if it reads better upside down, turn it and OCR again."""
+        side = self._det_side(view.image, view.kind)
         with timer("ocr"):
-            lines = self.engine.recognize(seals.remove_seals(view.image))
+            lines = self.engine.recognize(seals.remove_seals(view.image), side)
         score0 = _text_score(lines)
         if score0 >= 0.93 and len(lines) >= 2:
             return lines, view
@@ -338,7 +348,7 @@ class Pipeline:
             img2, M = _rot180(view.image)
             view = View(img2, M @ view.H, view.kind, view.region, (view.rotation + 180) % 360)
             with timer("ocr"):
-                lines = self.engine.recognize(seals.remove_seals(view.image))
+                lines = self.engine.recognize(seals.remove_seals(view.image), side)
         return lines, view
 
     def _second_look(self, view: View, dt, lines: list[OcrLine], fields: dict) -> dict:

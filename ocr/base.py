@@ -65,8 +65,10 @@ class OcrEngine(abc.ABC):
         self.options = options
 
     @abc.abstractmethod
-    def recognize(self, image: np.ndarray) -> list[OcrLine]:
-        """Detect and recognise text lines in a BGR uint8 image."""
+    def recognize(self, image: np.ndarray, det_side: int | None = None) -> list[OcrLine]:
+        """Detect and recognise text lines in a BGR uint8 image. `det_side`: the longer side
+        the detector sees the image at (default: the engine's `det_limit_side_len`, 960); a
+        page of small print is better found at a larger side."""
 
     @abc.abstractmethod
     def recognize_crops(self, crops: list[np.ndarray]) -> list[tuple[str, float]]:

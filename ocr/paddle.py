@@ -77,8 +77,8 @@ class PaddleOcrEngine(OcrEngine):
         d = _models_dir()
         return {k: (d / rel, sha) for k, (rel, sha) in _MODELS.items()}
 
-    def recognize(self, image: np.ndarray) -> list[OcrLine]:
-        res = self._ocr.predict(image)
+    def recognize(self, image: np.ndarray, det_side: int | None = None) -> list[OcrLine]:
+        res = self._ocr.predict(image, text_det_limit_side_len=int(det_side)) if det_side else self._ocr.predict(image)
         if not res:
             return []
         r = res[0]

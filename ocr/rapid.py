@@ -62,18 +62,25 @@ class RapidOcrEngine(OcrEngine):
         d = _package_dir() / "models"
         return {k: (d / name, sha) for k, (name, sha) in _MODELS.items()}
 
-    def detect(self, image: np.ndarray) -> list[np.ndarray]:
+    def detect(self, image: np.ndarray, det_side: int | None = None) -> list[np.ndarray]:
         """Text-line quadrilaterals (4x2 float32, page pixels)."""
-        det = self._ocr(image, use_cls=False, use_rec=False)
+        td = self._ocr.text_det
+        default = td.limit_side_len
+        if det_side:
+            td.limit_side_len = int(det_side)
+        try:
+            det = self._ocr(image, use_cls=False, use_rec=False)
+        finally:
+            td.limit_side_len = default
         boxes = getattr(det, "boxes", None)
         if boxes is None:
             return []
         return [np.asarray(b, dtype=np.float32).reshape(-1, 2)[:4] for b in boxes]
 
-    def recognize(self, image: np.ndarray) -> list[OcrLine]:
+    def recognize(self, image: np.ndarray, det_side: int | None = None) -> list[OcrLine]:
         from rapidocr.utils.process_img import get_rotate_crop_image
 
-        boxes = self.detect(image)
+        boxes = self.detect(image, det_side)
         crops = [get_rotate_crop_image(image, b.copy()) for b in boxes]
         lines = []
         for box, line in zip(boxes, self.recognize_lines(crops)):

@@ -112,3 +112,34 @@ def test_stages_are_timed_and_a_page_failure_is_itemised(pipeline, monkeypatch):
     monkeypatch.setattr(pipeline, "process_page", boom)
     res = pipeline.extract_bytes(data, "b.png")
     assert res.documents == [] and res.errors[0].code == "page_failed" and "simulated" in res.errors[0].message
+
+
+def test_pages_are_detected_at_their_own_resolution_cards_at_the_engines(rapid_engine):
+    """A whole page is handed to the detector at up to `page_det_side` (never enlarged);
+    a card crop at the engine's default. Recorded on the real engine."""
+    from extract.pipeline import Pipeline, PipelineOptions
+
+    seen: list[tuple[str, int | None, int]] = []
+
+    class Recording:
+        def __init__(self, inner):
+            self.inner = inner
+
+        def __getattr__(self, name):
+            return getattr(self.inner, name)
+
+        def recognize(self, image, det_side=None):
+            seen.append(("recognize", det_side, max(image.shape[:2])))
+            return self.inner.recognize(image, det_side)
+
+    pipe = Pipeline(PipelineOptions(page_det_side=1600), engine=Recording(rapid_engine))
+    page = generate("medical_certificate_clean", 7, 0)
+    res = pipe.extract_bytes(cv2.imencode(".png", page.image)[1].tobytes(), "page.png")
+    assert res.documents[0].type == "medical_certificate"
+    side = max(page.image.shape[:2])
+    assert seen and seen[0][1] == min(1600, side) and side > 960
+    seen.clear()
+    card = generate("id_front_clean", 7, 0)
+    res = pipe.extract_bytes(cv2.imencode(".png", card.image)[1].tobytes(), "card.png")
+    assert res.documents[0].type == "id_card_front"
+    assert seen and all(s[1] is None for s in seen), seen

@@ -387,9 +387,9 @@ class CrashOnMarkedPage(OcrEngine):
             self.crashes += 1
             raise RuntimeError("simulated OCR engine crash")
 
-    def recognize(self, image):
+    def recognize(self, image, det_side=None):
         self._check(image)
-        return self.inner.recognize(image)
+        return self.inner.recognize(image, det_side)
 
     def recognize_crops(self, crops):
         for c in crops:
@@ -497,7 +497,7 @@ class NoTextCrashOnMarked(OcrEngine):
     """An engine of the registry (kind `fault_marked`): it reads no text, and raises on the
     marked page, as a failing native engine would."""
 
-    def recognize(self, image):
+    def recognize(self, image, det_side=None):
         if _marked(image):
             raise RuntimeError("simulated OCR engine crash")
         return []

@@ -71,7 +71,7 @@ def test_unknown_engine_kind_is_a_clear_error():
 def test_registry_adds_an_engine_in_one_place():
     @register("echo-test")
     class Echo(OcrEngine):
-        def recognize(self, image):
+        def recognize(self, image, det_side=None):
             return []
 
         def recognize_crops(self, crops):
@@ -79,3 +79,22 @@ def test_registry_adds_an_engine_in_one_place():
 
     assert registry()["echo-test"] is Echo
     assert Echo(OcrOptions(kind="echo-test")).recognize_lines([np.zeros((10, 30, 3), np.uint8)])[0].text == "x"
+
+
+@pytest.mark.parametrize("fixture", ["rapid_engine", "paddle_engine"])
+def test_detector_side_per_call_finds_small_print(fixture, request):
+    """A wide page of small print: at the default detector side (960) the text shrinks to a
+    few pixels and lines are lost; asked for a larger side, the same engine finds them all,
+    and the next call is back at the default."""
+    engine = request.getfixturevalue(fixture)
+    line = "姓名 王小明 性别 男 年龄 45岁 科室 心内科 病历号 20240305"
+    img = _bgr(text_image([line] * 6, size=(3200, 1200), font_size=12))
+    want = line.replace(" ", "") * 6
+
+    def read(side):
+        return char_accuracy("".join(l.text for l in engine.recognize(img, side)), want)
+
+    small, large = read(None), read(1600)
+    assert large >= 0.97
+    assert large >= small + 0.1, (small, large)
+    assert read(None) == pytest.approx(small, abs=0.02)
