@@ -312,11 +312,23 @@ class Pipeline:
     def _reads_across(self, img: np.ndarray) -> bool:
         """Does the page, as it lies, read as lines running left to right? A second opinion,
         from the OCR itself, before a quarter turn that the blob shapes ask for: a textured
-        background (guilloche, paper grain) can make a level card's blobs look vertical."""
+        background (guilloche, paper grain) can make a level card's blobs look vertical.
+        Lines running across and reading well upright or upside down (the page at 0 or 180
+        degrees: the half turn is decided later) veto the quarter turn."""
         lines = self.engine.recognize(img)
         chars = sum(len(l.text) for l in lines)
         across = sum(len(l.text) for l in lines if (l.bbox[2] - l.bbox[0]) > 1.5 * (l.bbox[3] - l.bbox[1]))
-        return chars >= 12 and across >= 0.8 * chars and _text_score(lines) >= 0.85
+        if chars < 12 or across < 0.8 * chars:
+            return False
+        if _text_score(lines) >= 0.85:
+            return True
+        crops = []
+        for l in sorted(lines, key=lambda l: -(l.bbox[2] - l.bbox[0]))[:8]:
+            x0, y0, x1, y1 = (int(round(v)) for v in l.bbox)
+            c = img[max(0, y0) : y1, max(0, x0) : x1]
+            if c.size:
+                crops.append(cv2.rotate(c, cv2.ROTATE_180))
+        return bool(crops) and _text_score(self.engine.recognize_lines(crops)) >= 0.85
 
     def _det_side(self, image: np.ndarray, kind: str) -> int | None:
         if kind != "page":

@@ -143,3 +143,20 @@ def test_pages_are_detected_at_their_own_resolution_cards_at_the_engines(rapid_e
     res = pipe.extract_bytes(cv2.imencode(".png", card.image)[1].tobytes(), "card.png")
     assert res.documents[0].type == "id_card_front"
     assert seen and all(s[1] is None for s in seen), seen
+
+
+def test_upside_down_copy_whose_back_is_found_only_by_its_text(pipeline):
+    """Dev seed 71, id_both_a4_upside_down #3: the back's outline runs into the copier's dark
+    edge, so only the front is found as a card; the rest of the page (upside down, mostly
+    empty) made the blob shapes vote for a quarter turn, and the OCR's second opinion used to
+    veto it only for upright text. Upside-down lines running across now veto it too, and the
+    back is read from the page's text."""
+    s = generate("id_both_a4_upside_down", 71, 3)
+    res = pipeline.extract_bytes(cv2.imencode(".png", s.image)[1].tobytes(), "copy.png")
+    got = {d.type: d for d in res.documents}
+    assert {"id_card_front", "id_card_back"} <= set(got)
+    truth = {d["type"]: d["fields"] for d in s.truth["documents"]}
+    back = got["id_card_back"]
+    for name in ("issuing_authority", "valid_from", "valid_to"):
+        assert str(back.fields[name].value) == str(truth["id_card_back"][name]["value"]), name
+    assert back.rotation == 180
