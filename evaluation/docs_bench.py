@@ -32,7 +32,12 @@ def _wrong_field(kind: str, i: int, fname: str, truth, pf: dict | None) -> str:
         extra = [k for k in got if k not in want]
         head = f"  {kind} #{i} {fname}: conf {conf}{mark}"
         if not missing and not extra:
-            return head + " (rows right; keys or order differ)"
+            # the five scored keys agree: show the rows whose other keys (the code) differ
+            full = lambda it: tuple(sorted((k, norm_value(v)) for k, v in it.items()))  # noqa: E731
+            got_f = [full(it) for it in ((pf or {}).get("value") or [])]
+            want_f = [full(it) for it in truth]
+            diff = [f"      missing {k}" for k in want_f if k not in got_f] + [f"      got     {k}" for k in got_f if k not in want_f]
+            return "\n".join([head + " (rows right; keys or order differ)"] + diff)
         return "\n".join([head] + [f"      missing {k}" for k in missing] + [f"      got     {k}" for k in extra])
     got = norm_value(pf.get("value")) if pf else None
     return f"  {kind} #{i} {fname}: truth {norm_value(truth)!r} got {got!r} conf {conf}{mark}"

@@ -276,6 +276,91 @@ def find_labels(
     return chosen
 
 
+def join_split_labels(lines: list[OcrLine], label_words: list[str]) -> list[OcrLine]:
+    """A letter-spaced label (日　期：, 姓　名) that the OCR read as separate boxes on one row:
+    the pieces joined into one line (with a full-width space where the gap was) when a piece of
+    one to three characters and the start of the next one together begin with a label that
+    neither begins alone. Other lines are returned as they are."""
+    words = sorted({_squeeze(w)[0] for w in label_words if len(_squeeze(w)[0]) >= 2}, key=len, reverse=True)
+    if not words or len(lines) < 2:
+        return lines
+    out = list(lines)
+    changed = True
+    while changed:
+        changed = False
+        for i, a in enumerate(out):
+            sa = _squeeze(a.text)[0]
+            if not (1 <= len(sa) <= 3) or any(ch in ":：" for ch in sa):
+                continue
+            ba, h = a.bbox, a.height
+            best = None
+            for j, b in enumerate(out):
+                if j == i:
+                    continue
+                bb = b.bbox
+                if _row_overlap(ba, bb) < 0.6 or not (0.7 < b.height / max(1.0, h) < 1.4):
+                    continue
+                gap = bb[0] - ba[2]
+                if -0.2 * h <= gap <= 1.5 * h and (best is None or gap < best[1]):
+                    best = (j, gap)
+            if best is None:
+                continue
+            b = out[best[0]]
+            sb = _squeeze(b.text)[0]
+            joined = sa + sb
+            w = next((w for w in words if joined.startswith(w)), None)
+            if w is None or len(w) <= len(sa) or any(sb.startswith(x) for x in words) or sa.startswith(w):
+                continue
+            out[i] = _join_lines(a, b)
+            del out[best[0]]
+            changed = True
+            break
+    return out
+
+
+def _join_lines(a: OcrLine, b: OcrLine) -> OcrLine:
+    ba, bb = a.bbox, b.bbox
+    x0, y0, x1, y1 = min(ba[0], bb[0]), min(ba[1], bb[1]), max(ba[2], bb[2]), max(ba[3], bb[3])
+    w = max(1.0, x1 - x0)
+    ca = [(l + r) / 2 for l, r in char_boxes(a)]
+    cb = [(l + r) / 2 for l, r in char_boxes(b)]
+    centres = ca + [(ba[2] + bb[0]) / 2] + cb
+    ka = list(a.char_confidences) if a.char_confidences and len(a.char_confidences) == len(a.text) else [a.confidence] * len(a.text)
+    kb = list(b.char_confidences) if b.char_confidences and len(b.char_confidences) == len(b.text) else [b.confidence] * len(b.text)
+    return OcrLine(
+        text=a.text + "\u3000" + b.text,
+        confidence=min(a.confidence, b.confidence),
+        polygon=[(x0, y0), (x1, y0), (x1, y1), (x0, y1)],
+        char_confidences=ka + [min(a.confidence, b.confidence)] + kb,
+        char_alternatives=None,
+        char_positions=[(c - x0) / w for c in centres],
+    )
+
+
+def _offset_value(lines: list[OcrLine], lab: Label, by_line: dict[int, list[Label]]) -> int | None:
+    """A value printed a little off its label's line (a form filled in by another printer):
+    the nearest line right of the label that overlaps its row by a third, when no other label
+    left of that line overlaps it more (then it is that label's value)."""
+    lh = lab.bbox[3] - lab.bbox[1]
+    best, bestd = None, 1e18
+    for li, line in enumerate(lines):
+        if li == lab.line or by_line.get(li):
+            continue
+        b = line.bbox
+        ov = _row_overlap(b, lab.bbox)
+        if ov < 0.3 or b[0] < lab.bbox[2] - 0.5 * lh or b[3] - b[1] > 1.6 * lh:
+            continue
+        if any(
+            li2 != lab.line and lines[li2].bbox[2] <= b[0] + 0.5 * lh and _row_overlap(lines[li2].bbox, b) > ov
+            for li2 in by_line
+        ):
+            continue
+        d = b[0] - lab.bbox[2]
+        if d < bestd:
+            best, bestd = li, d
+    return best
+
+
 def _row_overlap(a: list[float], b: list[float]) -> float:
     inter = min(a[3], b[3]) - max(a[1], b[1])
     return inter / max(1.0, min(a[3] - a[1], b[3] - b[1]))
@@ -339,9 +424,13 @@ def pair_values(
                 b = line.bbox
                 if _row_overlap(b, lab.bbox) < 0.5 or b[0] < lab.bbox[2] - 0.5 * (lab.bbox[3] - lab.bbox[1]):
                     continue
+                if b[3] - b[1] > 2.5 * (lab.bbox[3] - lab.bbox[1]):
+                    continue  # a stamp or a watermark across the row (与原件一致), not a value
                 d = b[0] - lab.bbox[2]
                 if d < bestd:
                     best, bestd = li, d
+            if best is None:
+                best = _offset_value(lines, lab, by_line)
             if best is not None and not any(l.start <= 1 for l in by_line.get(best, [])) and not _bare_label(lines[best].text):
                 cell = [best]
                 if multiline.get(lab.field, 1) > 1:
@@ -369,7 +458,7 @@ def pair_values(
                         continue
                     if b[2] < lab.bbox[0] or b[0] > lab.bbox[2] + 4 * h:
                         continue
-                    if li in label_lines_start or _bare_label(line.text):
+                    if li in label_lines_start or _bare_label(line.text) or b[3] - b[1] > 2.5 * h:
                         continue
                     cands.append((b[1], li))
                 if cands:
@@ -398,12 +487,14 @@ def pair_values(
                 if nxt is None or b[1] < lines[nxt].bbox[1]:
                     nxt = li
             # the next line down is a label's line, or the value of a label left of it on its
-            # row (the next row of a grid): the value has ended
+            # row (the next row of a grid): the value has ended; a label further left than this
+            # field's own (the other panel of a booklet, another block) does not end it
             if nxt is None or nxt in label_lines_start or by_line.get(nxt):
                 break
             nb = lines[nxt].bbox
             if any(
-                li2 != lab.line and lines[li2].bbox[2] <= nb[0] + 0.5 * h and _row_overlap(lines[li2].bbox, nb) >= 0.5
+                li2 != lab.line and lab.bbox[0] - 1.5 * h <= lines[li2].bbox[2] <= nb[0] + 0.5 * h
+                and _row_overlap(lines[li2].bbox, nb) >= 0.5
                 for li2 in by_line
             ):
                 break

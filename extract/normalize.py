@@ -93,7 +93,12 @@ def normalize_cn_text(s: Any) -> str | None:
             if not (prev.isascii() and prev.isalnum() and nxt.isascii() and nxt.isalnum()):
                 ch = _CN_PUNCT[ch]
         out.append(ch)
-    return "".join(out)
+    # a Roman numeral glyph read with a stray stroke after it or twice (心功能ⅢI级, ⅢⅢ级 for
+    # Ⅲ级): Ⅲ followed by an I or a Ⅲ is no numeral at all (ⅡI might be Ⅲ, ⅠI Ⅱ: as read)
+    return _ROMAN_STRAY.sub("", "".join(out))
+
+
+_ROMAN_STRAY = re.compile(r"(?<=Ⅲ)(?:[Il|](?![A-Za-z])|Ⅲ)")
 
 
 def _is_latin(ch: str) -> bool:

@@ -7,14 +7,17 @@
    (the page is split in the widest empty stripe between them).
 2. Columns: boundaries between neighbouring header words, placed in the widest stripe that
    no data character covers (data are often wider than their header), or on a vertical ruling
-   line when the table is ruled.
+   line when the table is ruled. A code column whose header word was not read is found as a
+   stripe of abbreviations inside the result (or name) column, an empty stripe away from the rest.
 3. Rows: every data line is cut into pieces at the column boundaries (by character positions,
    so a line the OCR merged over two cells is split again), pieces are clustered by height into
    rows, or assigned to the bands between horizontal ruling lines when the table is ruled.
-   The table ends at a line with an end word (采样时间, 检验者 …) or a large vertical gap.
+   The table ends at a line with an end word (采样时间, 检验者 …; one character of a long one may
+   be misread), a date with a time, or a large vertical gap.
 4. Items: {name, code (when a code column exists), result, unit, reference_range, flag}; the
    flag comes from its own column or glued to the result (`2.11低`, `14 H`) and is normalised
-   to `↑`, `↓` or ``.
+   to `↑`, `↓` or ``. The ranges of a page share one separator: a range read with another one
+   (`-` for `--`, a dot, none) takes the page's, at a low confidence (:func:`harmonize_ranges`).
 
 Ruling lines are found with OpenCV (morphological opening of the binarised view with long
 thin kernels) when an image is given.
@@ -128,13 +131,17 @@ _SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 # a power of ten printed as a superscript and read on the line: 109/L is 10⁹/L (nobody prints
 # a count per 109 litres); the powers that count units use
 _FLAT_POWER = re.compile(r"^(?P<p>[×xX]?)10(?P<e>3|6|9|12)/(?P<t>L|mL|μL|l|ml|μl)$")
-# the superscript not read at all: 10/L
-_LOST_POWER = re.compile(r"^(?P<p>[×xX]?)10/(?P<t>L)$")
+# an exponent with raised and flat digits mixed: 10¹2/L, 101²/L
+_MIXED_POWER = re.compile(r"10((?=[0-9⁰¹²³⁴⁵⁶⁷⁸⁹]*[⁰¹²³⁴⁵⁶⁷⁸⁹])(?=[0-9⁰¹²³⁴⁵⁶⁷⁸⁹]*[0-9])[0-9⁰¹²³⁴⁵⁶⁷⁸⁹]{2})/")
+# the superscript not read at all (10/L), or read as a speck (10·/L, 10'/L)
+_LOST_POWER = re.compile(r"^(?P<p>[×xX]?)10[·.'`°˙‧∙•,]?/(?P<t>L)$")
 
 
 def clean_unit(t: str) -> str:
     t = _fold_cell(t).rstrip(".,，。、")
     t = re.sub(r"μ+", "μ", t)
+    # an exponent read partly raised, partly on the line (10¹2/L): one superscript exponent
+    t = _MIXED_POWER.sub(lambda m: "10" + m.group(1).translate(_SUPERSCRIPT) + "/", t)
     t = re.sub(r"(?<=[A-Za-zμ])1(?=[/A-Za-z]|$)", "l", t)
     if t.lower() in _UNIT_CASE:
         return _UNIT_CASE[t.lower()]
@@ -143,6 +150,12 @@ def clean_unit(t: str) -> str:
         p = "×" if m.group("p") in ("x", "X", "×") else ""
         tail = m.group("t").replace("l", "L")
         return f"{p}10{m.group('e').translate(_SUPERSCRIPT)}/{tail}"
+    if len(t) > 2 and t[1:].lower() in _UNIT_CASE and not _FLAG_PREFIX.match(t):
+        # one mark before a known unit (an arrow of a header-less flag column read as 1 or 一,
+        # a speck): the unit
+        return _UNIT_CASE[t[1:].lower()]
+    if re.search(r"[μmnpk]$", t) and (t + "L").lower() in _UNIT_CASE:
+        return _UNIT_CASE[(t + "L").lower()]  # a unit cannot end in a prefix: /μ is /μL
     return _NO_SLASH.get(t.lower()) or t
 
 
@@ -495,7 +508,7 @@ def find_tables(
         for li in below:
             l = lines[li]
             sq = unicodedata.normalize("NFKC", re.sub(r"[\s\u3000]+", "", l.text))
-            if any(w and w in sq for w in end_words):
+            if _is_end_line(sq, end_words):
                 break
             if l.bbox[1] - last_bottom > 3.5 * med_h and body:
                 break
@@ -528,7 +541,10 @@ def find_tables(
                     x = (wa.x1 + wb.x0) / 2
                 bounds.append(x)
             bounds.append(right)
-            tb = Table([w.key for w in g], bounds, [g[0].x0, hy0, g[-1].x1, hy1], ruled=bool(vx))
+            keys = [w.key for w in g]
+            if not vx:
+                keys, bounds = _headerless_code(lines, ids, keys, bounds, med_h)
+            tb = Table(keys, bounds, [g[0].x0, hy0, g[-1].x1, hy1], ruled=bool(vx))
             pieces = [p for li in ids for p in _pieces(lines, li, bounds, vx)]
             rc = tb.keys.index("result") if "result" in tb.keys else -1
             rows = _rows(pieces, rulings, left, right, hy1, med_h, rc)
@@ -539,6 +555,85 @@ def find_tables(
                 tb.rows.append(cells)
             tables.append(tb)
     return tables
+
+
+_CODE_LIKE = re.compile(r"^[A-Za-zαβγ][A-Za-z0-9αβγ\-%#/()+.]*$")
+
+
+def _headerless_code(lines: list[OcrLine], ids: list[int], keys: list[str], bounds: list[float],
+                     med_h: float) -> tuple[list[str], list[float]]:
+    """A code column whose header word was not read: its abbreviations (WBC, ALT) fall into the
+    result column (or the name column) as a stripe of their own, an empty stripe away from the
+    column's other text. The column is split there and the stripe becomes the code column."""
+    if "code" in keys:
+        return keys, bounds
+    for key, code_side in (("result", 0), ("name", 1)):
+        if key not in keys:
+            continue
+        c = keys.index(key)
+        x0, x1 = bounds[c], bounds[c + 1]
+        toks = []  # (x0, x1, text, line)
+        for li in ids:
+            l = lines[li]
+            for s, e, a, b in _tokens(l):
+                if x0 <= (a + b) / 2 < x1:
+                    toks.append((a, b, l.text[s:e], li))
+        if len(toks) < 6:
+            continue
+        cnt = _coverage_of(toks, x0, x1)
+        # the widest empty stripe between the column's text (not its margins)
+        cut = _best_cut(cnt, x0, min(t[0] for t in toks) + 1, max(t[1] for t in toks) - 1)
+        if cut is None or cnt[int(cut - x0)] != 0:
+            continue
+        # the empty stripe must be wide (a gap between columns, not between words)
+        z = np.flatnonzero(cnt != 0)
+        ci = int(cut - x0)
+        lo_i, hi_i = z[z < ci], z[z > ci]
+        if not len(lo_i) or not len(hi_i) or hi_i[0] - lo_i[-1] < 1.2 * med_h:
+            continue
+        left = [t for t in toks if t[1] <= cut]
+        right = [t for t in toks if t[0] >= cut]
+        codes, values = (left, right) if code_side == 0 else (right, left)
+        if len(codes) < 3 or len(values) < 3:
+            continue
+        if sum(bool(_CODE_LIKE.match(_fold_cell(t[2]))) for t in codes) < 0.8 * len(codes):
+            continue
+        if code_side == 1 and sum(bool(re.search(r"[\u4e00-\u9fff]", t[2])) for t in values) < 0.8 * len(values):
+            continue  # a name column: names on the left, codes on the right
+        if code_side == 0 and sum(bool(_CODE_LIKE.match(_fold_cell(t[2]))) for t in values) > 0.5 * len(values):
+            continue  # both stripes read like codes: not a code column beside the results
+        if code_side == 0:
+            return keys[:c] + ["code"] + keys[c:], bounds[: c + 1] + [cut] + bounds[c + 1:]
+        return keys[: c + 1] + ["code"] + keys[c + 1:], bounds[: c + 1] + [cut] + bounds[c + 1:]
+    return keys, bounds
+
+
+def _coverage_of(toks: list[tuple], x0: float, x1: float) -> np.ndarray:
+    n = max(1, int(np.ceil(x1 - x0)))
+    cnt = np.zeros(n, np.int32)
+    for a, b, *_ in toks:
+        ia, ib = int(max(0, np.floor(a - x0))), int(min(n, np.ceil(b - x0)))
+        if ib > ia:
+            cnt[ia:ib] += 1
+    return cnt
+
+
+_DATETIME = re.compile(r"\d{4}[-./年]\d{1,2}[-./月]\d{1,2}日?\D{0,2}\d{1,2}[:：]\d{2}")
+
+
+def _is_end_line(sq: str, end_words: list[str]) -> bool:
+    """A line that ends the table: an end word (采样时间, 检验者 …; one character of a word of
+    four or more may be misread: 模收时间), or a date with a time (no result cell holds one)."""
+    if any(w and w in sq for w in end_words):
+        return True
+    for w in end_words:
+        n = len(w)
+        if n < 4 or len(sq) < n:
+            continue
+        for i in range(0, len(sq) - n + 1):
+            if sum(a != b for a, b in zip(sq[i:i + n], w)) <= 1:
+                return True
+    return bool(_DATETIME.search(sq))
 
 
 def _rows(pieces: list[Piece], rulings: Rulings, left: float, right: float, top: float, med_h: float,
@@ -589,6 +684,9 @@ class Item:
 
 def _code(t: str) -> str:
     t = _fold_cell(t)
+    # an abbreviation's O read as 0 between a capital and a non-digit: E0% -> EO%, MON0 -> MONO
+    # (a real zero follows a digit or precedes one: CO2, D10)
+    t = re.sub(r"(?<=[A-Z])0(?=[^0-9]|$)", "O", t)
     if t.upper() in ("HBALC", "HBAIC"):  # glycated haemoglobin: 1 read as l or I
         return "HbA1c"
     return "Cl" if t == "C1" else t  # chloride: l read as 1
@@ -647,7 +745,7 @@ def table_items(tb: Table, derive_flags: bool = True, keep_bare: bool = False) -
             # a flag column without a header word: its marks sit in the unit's cell
             uflag, rest = split_flag_unit(unit_txt)
             if not flag and uflag:
-                flag, unit_txt = uflag, rest
+                flag, unit_txt = uflag, clean_unit(rest)
             elif normalize_flag(unit_txt) and not flag:
                 flag, unit_txt = normalize_flag(unit_txt), ""
         restored = restore_lost_power(unit_txt, clean_name(name))
@@ -683,6 +781,73 @@ def drop_bare(items: list[Item]) -> list[Item]:
     """Bare rows (`table_items(keep_bare=True)`) whose result and range cells stayed empty
     are section titles, not items."""
     return [it for it in items if not it.bare or it.value.get("result") or it.value.get("reference_range")]
+
+
+_NUM = r"\d+(?:\.\d+)?"
+_RANGE_SEP = re.compile(rf"^(?P<lo>{_NUM})(?P<sep>-{{1,2}}|～|~|—{{1,2}}|–)(?P<hi>{_NUM})$")
+_RANGE_NO_SEP = re.compile(r"^(?P<lo>\d+\.\d+)(?P<hi>\d+\.\d+)$")
+# how sure a separator taken from the rest of the column is (below the review threshold)
+HARMONIZED_CONF = 0.6
+
+
+def harmonize_ranges(items: list[Item]) -> None:
+    """One table prints all its numeric ranges with one separator (`3.5-5.5`, `3.5--5.5`,
+    `3.5～5.5`): the OCR confuses them (`--` read as `-`, `～` as `-`) or drops one between two
+    decimals (`0.48.0` for `0.4-8.0`). Where a clear majority of the table's `lo SEP hi` ranges
+    share a separator, a range with another one (or none, when the digits split one way only)
+    takes the majority's, with a low confidence: a reviewer confirms it."""
+    seps: dict[str, int] = {}
+    for it in items:
+        m = _RANGE_SEP.match(it.value.get("reference_range", ""))
+        if m:
+            seps[m.group("sep")] = seps.get(m.group("sep"), 0) + 1
+    total = sum(seps.values())
+    if total < 3:
+        return
+    sep, n = max(seps.items(), key=lambda kv: kv[1])
+    if n < 3 or n < 0.7 * total:
+        return
+    for it in items:
+        rng = it.value.get("reference_range", "")
+        m = _RANGE_SEP.match(rng)
+        if m and m.group("sep") != sep:
+            new = f"{m.group('lo')}{sep}{m.group('hi')}"
+        else:
+            # two decimals glued (0.48.0), or the separator read as a dot (0.0.6.8): the only
+            # split that gives two decimals printed alike
+            m2 = _RANGE_NO_SEP.match(rng)
+            split = _split_decimals(rng) if m2 else None
+            if split is None and re.fullmatch(r"\d+(?:\.\d+){3}|\d+\.\d+\.\d+", rng):
+                cands = [x for k, ch in enumerate(rng) if ch == "." for x in [_two_decimals(rng[:k], rng[k + 1:])] if x]
+                split = cands[0] if len(cands) == 1 else None
+            if split is None:
+                continue
+            new = f"{split[0]}{sep}{split[1]}"
+        it.value["reference_range"] = new
+        it.cell_confs["reference_range"] = it.cell_confs.get("reference_range", []) + [HARMONIZED_CONF]
+
+
+def _two_decimals(a: str, b: str) -> tuple[str, str] | None:
+    """(a, b) when both are decimals with as many fraction digits, a below b."""
+    if re.fullmatch(r"\d+\.\d+", a) and re.fullmatch(r"\d+\.\d+", b) and \
+            len(a.split(".")[1]) == len(b.split(".")[1]) and not (len(b.split(".")[0]) > 1 and b[0] == "0") \
+            and float(a) < float(b):
+        return a, b
+    return None
+
+
+def _split_decimals(t: str) -> tuple[str, str] | None:
+    """`0.48.0` -> (`0.4`, `8.0`) when exactly one split gives two decimals whose fractions are
+    as long as each other (a table's ranges print both bounds with the same decimals) and the
+    lower bound below the upper."""
+    out = []
+    for k in range(1, len(t)):
+        a, b = t[:k], t[k:]
+        if re.fullmatch(r"\d+\.\d+", a) and re.fullmatch(r"\d+\.\d+", b) and \
+                len(a.split(".")[1]) == len(b.split(".")[1]) and not (len(b.split(".")[0]) > 1 and b[0] == "0") \
+                and float(a) < float(b):
+            out.append((a, b))
+    return out[0] if len(out) == 1 else None
 
 
 def derive_missing_flags(items: list[Item]) -> None:

@@ -290,3 +290,23 @@ def test_watermark_words_read_into_an_address_go_to_review():
     finalize_document(doc, dtp, fs, 1, lambda b: b, 0.9)
     f = doc.fields["address"]
     assert "watermark_words" in f.checks and f.confidence <= 0.5 and doc.needs_review
+
+
+def test_birth_date_and_sex_not_read_are_derived_from_a_number_that_checks_out():
+    fs = fields(name="张三", id_number=make_id(birth="19610116", seq="124"))
+    D.check_household_register(fs)
+    assert fs["birth_date"].value == "1961-01-16" and fs["sex"].value == "女"
+    assert fs["birth_date"].source == "derived" and "derived_from_id_number" in fs["birth_date"].checks
+    assert field_confidence("household_register", "birth_date", fs["birth_date"]) <= \
+        field_confidence("household_register", "id_number", fs["id_number"])
+    # a number that fails its checksum, or an old 15-digit one, gives nothing
+    fs = fields(name="张三", id_number=bad_checksum(make_id(birth="19610116")))
+    D.check_household_register(fs)
+    assert "birth_date" not in fs and "sex" not in fs
+    fs = fields(id_number="110105400101123", death_date="2024-03-05")
+    D.check_death_certificate(fs)
+    assert "birth_date" not in fs
+    # read values are kept as read (their checks say whether they agree)
+    fs = fields(name="张三", sex="男", birth_date="1961-01-17", id_number=make_id(birth="19610116", seq="124"))
+    D.check_household_register(fs)
+    assert fs["birth_date"].value == "1961-01-17" and fs["sex"].value == "男"

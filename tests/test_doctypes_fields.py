@@ -334,3 +334,107 @@ def test_line_that_is_only_another_label_is_not_a_value():
     # an undeclared one (复核医师：) too: the line is a label and its colon, no value
     undeclared = lines[:4] + [L("复核医师：", 795, 1500)]
     assert "doctor" not in extract("discharge_summary", undeclared)
+
+
+# --------------------------------------------------------------------------- split labels, stamps
+MC_TITLE = L("诊断证明书", 400, 60, 50)
+
+
+def test_letter_spaced_label_read_as_two_boxes_is_one_label():
+    from extract.confidence import field_confidence
+
+    lines = [MC_TITLE, L("姓名：陈静丹", 137, 251), L("性别：女", 391, 249), L("年龄：87岁", 650, 250),
+             L("临床诊断：", 136, 337), L("(1)偏瘫", 172, 369),
+             # 日　期 read as two boxes, the date with one separator lost
+             L("日", 600, 1242), L("期：", 635, 1242), L("202601.04", 705, 1238)]
+    f = fields("medical_certificate", lines)
+    assert f["issue_date"].value == "2026-01-04"
+    assert field_confidence("medical_certificate", "issue_date", f["issue_date"]) < 0.9
+    # the pieces are only joined where they make a label: two names side by side stay apart
+    from extract.layout import join_split_labels
+
+    two = [L("王", 100, 100), L("芳", 140, 100)]
+    assert [l.text for l in join_split_labels(two, ["日期", "姓名"])] == ["王", "芳"]
+    assert [l.text for l in join_split_labels([L("姓", 100, 100), L("名：王芳", 140, 100)], ["姓名"])] == ["姓\u3000名：王芳"]
+
+
+def test_a_stamp_across_the_row_is_not_the_value_of_a_label():
+    lines = [MC_TITLE, L("姓名：陈静丹", 137, 251), L("临床诊断：", 136, 337), L("(1)偏瘫", 172, 369),
+             L("建议:", 135, 420), L("致", 688, 401, h=260), L("建议休息两周，门诊随诊。", 170, 454)]
+    v = extract("medical_certificate", lines)
+    assert v["advice"] == "建议休息两周，门诊随诊。"
+
+
+def test_leading_bullet_is_not_part_of_the_advice():
+    lines = [MC_TITLE, L("姓名：陈静丹", 137, 251), L("临床诊断：", 136, 337), L("(1)偏瘫", 172, 369),
+             L("建议：·建议卧床休息，三个月后复查", 135, 420)]
+    assert extract("medical_certificate", lines)["advice"] == "建议卧床休息，三个月后复查"
+
+
+def test_address_continues_under_its_value_past_a_label_of_the_other_panel():
+    # a booklet: the left panel's 发证机关 stands on the row of the address's second line
+    lines = [L("中华人民共和国残疾人证", 200, 60, 40), L("姓名", 896, 761, 46), L("许锴文", 1056, 754, 50),
+             L("住址", 893, 1321, 47), L("黑龙江省牡丹江市阳明区铁岭", 1050, 1320, 49),
+             L("镇山长巷160号", 1054, 1366, 41), L("发证机关", 178, 1381, 42), L("丹江市残疾人联合会", 325, 1377, 50),
+             L("监护人", 890, 1431, 48)]
+    v = extract("disability_certificate", lines, size=(1600, 1800))
+    assert v["address"] == "黑龙江省牡丹江市阳明区铁岭镇山长巷160号"
+    # a label of the same block on that row (the next row of a grid) still ends the value
+    lines[6] = L("监护人", 893, 1370, 40)
+    lines = lines[:8]
+    v = extract("disability_certificate", lines, size=(1600, 1800))
+    assert v["address"] == "黑龙江省牡丹江市阳明区铁岭"
+
+
+def test_days_read_with_a_letter_for_a_digit_is_repaired_but_not_confident():
+    from extract.confidence import field_confidence
+    from extract.fields.values import to_field
+    from extract.layout import span_of, Value
+
+    lines = [L("S天", 100, 100, conf=0.99)]
+    f = to_field("days", Value([span_of(lines, 0, 0, 2)]))
+    assert f.value == "5" and f.notes["repair"]["reason"] == "digit_lookalike"
+    assert field_confidence("discharge_summary", "length_of_stay", f) < 0.99
+    lines = [L("共住院天", 100, 100)]
+    assert to_field("days", Value([span_of(lines, 0, 0, 4)])).value is None
+
+
+def test_report_time_cut_after_the_day_still_gives_the_date():
+    lines = [L("检验报告单", 300, 40, 50), L("姓名：张三", 60, 120),
+             L("采样时间：2025.12.0710:34", 60, 900), L("报告时间：2025.12.084", 700, 900)]
+    assert extract("lab_report", lines)["report_date"] == "2025-12-08"
+
+
+def test_value_printed_a_little_above_its_label_line_is_its_value():
+    lines = [L("常住人口登记卡", 400, 40, 50), L("姓名", 64, 200, 31), L("张三", 254, 200, 31),
+             L("住址", 123, 1115, 31), L("河南省洛阳市栾川县石庙镇小坡村200号", 254, 1100, 26)]
+    assert extract("household_register", lines)["address"] == "河南省洛阳市栾川县石庙镇小坡村200号"
+    # the line belongs to the label whose row it overlaps more
+    lines += [L("籍贯", 123, 1098, 28)]
+    assert "address" not in extract("household_register", lines)
+
+
+def test_diagnosis_whose_number_was_not_read_is_cut_where_the_line_above_did_not_wrap():
+    from extract.confidence import field_confidence
+
+    title = L("出院记录", 500, 60, 50)
+    lines = [title, L("姓名：张三", 120, 150), L("出院诊断", 123, 534, 32), L("(1) 癫痫", 244, 534, 32),
+             L("(2) 抑郁状态", 244, 572, 32), L("再生障碍性贫血", 277, 612, 32), L("双相情感障碍", 287, 648, 32)]
+    f = fields("discharge_summary", lines)["discharge_diagnosis"]
+    # 再生障碍性贫血 reaches further right than 抑郁状态: that line did not wrap
+    assert f.value.startswith("癫痫；抑郁状态；再生障碍性贫血")
+    assert field_confidence("discharge_summary", "discharge_diagnosis", f) < 0.9
+    # a diagnosis wrapped at the right edge continues on the next line, confidently
+    lines = [title, L("姓名：张三", 120, 150), L("出院诊断", 123, 534, 32),
+             L("1. 高血压病3级（很高危）；2型糖尿病伴多个并发症；慢性肾脏", 244, 534, 32), L("病5期", 290, 572, 32),
+             L("2. 冠状动脉粥样硬化性心脏病", 244, 610, 32)]
+    f = fields("discharge_summary", lines)["discharge_diagnosis"]
+    assert f.value == "高血压病3级（很高危）；2型糖尿病伴多个并发症；慢性肾脏病5期；冠状动脉粥样硬化性心脏病"
+    assert field_confidence("discharge_summary", "discharge_diagnosis", f) > 0.9
+
+
+def test_diagnosis_in_a_sentence_wrapped_over_two_lines_is_not_cut():
+    lines = [L("疾病诊断证明书", 442, 132, 50),
+             L("兹证明患者张三，性别男，45岁，于2025年3月2日在我院普外科就诊，经检查诊断为：胆囊结石伴慢性胆", 138, 295, 40),
+             L("囊炎。建议：按时复诊，不适随诊。", 116, 355, 40)]
+    assert extract("medical_certificate", lines)["diagnosis"] == "胆囊结石伴慢性胆囊炎"

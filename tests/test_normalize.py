@@ -247,3 +247,12 @@ _JUNK = [None, 0, 3.5, [], {}, object(), "", " ", "\x00\x01", "？？？", "年�
 def test_never_raises_on_junk(func):
     for junk in _JUNK:
         func(junk)
+
+
+def test_stray_stroke_after_roman_three_is_dropped():
+    from extract.normalize import normalize_cn_text
+
+    assert normalize_cn_text("心功能ⅢI级（NYHA分级）") == "心功能Ⅲ级（NYHA分级）"
+    assert normalize_cn_text("心功能ⅢⅢ级") == "心功能Ⅲ级"
+    assert normalize_cn_text("ⅡI级") == "ⅡI级"  # might be Ⅲ: as read
+    assert normalize_cn_text("ⅢIgA肾病") == "ⅢIgA肾病"

@@ -307,3 +307,135 @@ def test_ink_that_was_not_read_lowers_the_items_confidence():
     f = table_field(lines, spec, img)
     assert f.value[0]["result"] == "2+"
     assert field_confidence("lab_report", "items", f) < 0.5 < sure
+
+
+def test_power_of_ten_read_partly_raised_or_as_a_speck():
+    from extract.tables import restore_lost_power
+
+    assert clean_unit("10¹2/L") == "10¹²/L" and clean_unit("×10¹2/L") == "×10¹²/L"
+    assert clean_unit("101²/L") == "10¹²/L"
+    assert clean_unit("10^12/L") == "10^12/L"  # printed flat: as printed
+    assert restore_lost_power(clean_unit("10·/L"), "白细胞计数") == "10⁹/L"
+    assert restore_lost_power(clean_unit("×10·/L"), "红细胞计数") == "×10¹²/L"
+    assert restore_lost_power(clean_unit("10·/L"), "血红蛋白") is None
+
+
+def _range_table(ranges):
+    lines = row([("项目", 60), ("结果", 400), ("参考值", 700)], 100)
+    for i, (name, res, rng) in enumerate(ranges):
+        lines += row([(name, 60), (res, 400), (rng, 700)], 145 + 45 * i)
+    return find_tables(lines)
+
+
+def test_range_separator_taken_from_the_rest_of_the_table():
+    from extract.confidence import field_confidence
+    from extract.fields.rules import table_field
+    from extract.tables import harmonize_ranges
+    from schemas.doctypes import load_doctypes
+
+    data = [("钾", "4.1", "3.50--5.30"), ("钠", "140", "137--147"), ("氯", "101", "99--110"),
+            ("钙", "2.3", "2.11-2.52"), ("镁", "0.9", "0.75--1.02")]
+    (tb,) = _range_table(data)
+    items = table_items(tb)
+    harmonize_ranges(items)
+    got = [it.value["reference_range"] for it in items]
+    assert got == ["3.50--5.30", "137--147", "99--110", "2.11--2.52", "0.75--1.02"]
+    assert items[3].cell_confs["reference_range"][-1] < 0.9 and min(items[0].cell_confs["reference_range"]) > 0.9
+    # two decimals glued split one way only (equal fraction lengths, low < high)
+    data[4] = ("镁", "0.9", "0.48.0")
+    (tb,) = _range_table(data)
+    items = table_items(tb)
+    harmonize_ranges(items)
+    assert items[4].value["reference_range"] == "0.4--8.0"
+    # the separator read as a dot: 3.90.6.10 is 3.90--6.10 (9.50 could be a number: as read)
+    for read, want in (("3.90.6.10", "3.90--6.10"), ("0.0.6.8", "0.0--6.8"), ("9.50", "9.50"), ("208428", "208428")):
+        data[4] = ("镁", "0.9", read)
+        (tb,) = _range_table(data)
+        items = table_items(tb)
+        harmonize_ranges(items)
+        assert items[4].value["reference_range"] == want
+    # a changed cell is for a reviewer: the items field is no longer confident
+    lines = row([("项目", 60), ("结果", 400), ("参考值", 700)], 100)
+    for i, (name, res, rng) in enumerate(data):
+        lines += row([(name, 60), (res, 400), (rng, 700)], 145 + 45 * i)
+    spec = load_doctypes()["lab_report"].fields["items"]
+    f = table_field(lines, spec, None)
+    assert f.value[3]["reference_range"] == "2.11--2.52"
+    assert field_confidence("lab_report", "items", f) < 0.9
+
+
+def test_range_separators_without_a_clear_majority_stay_as_read():
+    from extract.tables import harmonize_ranges
+
+    data = [("钾", "4.1", "3.50--5.30"), ("钠", "140", "137-147"), ("氯", "101", "99--110"),
+            ("钙", "2.3", "2.11-2.52"), ("镁", "0.9", "0.75～1.02")]
+    (tb,) = _range_table(data)
+    items = table_items(tb)
+    harmonize_ranges(items)
+    assert [it.value["reference_range"] for it in items] == [d[2] for d in data]
+
+
+def test_code_letter_o_read_as_zero_and_unit_cut_after_its_prefix():
+    lines = row([("项目", 60), ("缩写", 330), ("结果", 450), ("单位", 560), ("参考值", 700)], 100)
+    lines += row([("嗜酸性粒细胞百分比", 60), ("E0%", 330), ("3.4", 450), ("%", 560), ("0.4-8.0", 700)], 145)
+    lines += row([("二氧化碳", 60), ("CO2", 330), ("24", 450), ("mmol/L", 560), ("22-29", 700)], 190)
+    lines += row([("上皮细胞", 60), ("EC", 330), ("3.1", 450), ("/μ", 560), ("0-20", 700)], 235)
+    _, items = _items(lines)
+    assert [it["code"] for it in items] == ["EO%", "CO2", "EC"]
+    assert items[2]["unit"] == "/μL"
+
+
+_NOCODE_ROWS = [("尿素", "UREA", "7.45", "mmol/L", "3.10-8.00"), ("肌酐", "CREA", "122", "μmol/L", "57-111"),
+                ("尿酸", "UA", "148", "μmol/L", "208-428"), ("胱抑素C", "CysC", "0.99", "mg/L", "0.59-1.03")]
+
+
+def test_code_column_whose_header_was_not_read_is_found_by_its_stripe():
+    # the 缩写 header word was not read: the codes form a stripe of their own left of the results
+    lines = row([("项目", 60), ("结果", 450), ("单位", 560), ("参考值", 700)], 100)
+    for i, (n, c, r, u, g) in enumerate(_NOCODE_ROWS):
+        lines += row([(n, 60), (c, 330), (r, 450), (u, 560), (g, 700)], 145 + 45 * i)
+    tables, items = _items(lines)
+    assert tables[0].keys == ["name", "code", "result", "unit", "reference_range"]
+    assert [(it["code"], it["result"]) for it in items] == [(c, r) for _, c, r, _, _ in _NOCODE_ROWS]
+    # the codes next to the names (the cut between name and result fell right of them)
+    lines = row([("项目", 60), ("结果", 450), ("单位", 560), ("参考值", 700)], 100)
+    for i, (n, c, r, u, g) in enumerate(_NOCODE_ROWS):
+        lines += row([(n, 60), (c, 280), (r, 450), (u, 560), (g, 700)], 145 + 45 * i)
+    tables, items = _items(lines)
+    assert tables[0].keys == ["name", "code", "result", "unit", "reference_range"]
+    assert [(it["name"], it["code"]) for it in items] == [(n, c) for n, c, _, _, _ in _NOCODE_ROWS]
+
+
+def test_results_with_qualitative_words_do_not_make_a_code_column():
+    lines = row([("项目", 60), ("结果", 330), ("提示", 450), ("参考值", 700)], 100)
+    for i, (n, r, f) in enumerate([("尿蛋白", "Neg", ""), ("尿糖", "Pos", "H"), ("尿酮体", "Neg", ""),
+                                   ("亚硝酸盐", "Neg", ""), ("尿胆原", "Pos", "H")]):
+        lines += row([(n, 60), (r, 330), (f, 450), ("Neg", 700)], 145 + 45 * i)
+    tables, items = _items(lines)
+    assert "code" not in tables[0].keys and [it["result"] for it in items][:2] == ["Neg", "Pos"]
+
+
+def test_table_ends_at_a_misread_footer_word_or_a_date_with_time():
+    lines = row([("项目", 60), ("结果", 450), ("单位", 560), ("参考值", 700)], 100)
+    for i, (n, c, r, u, g) in enumerate(_NOCODE_ROWS):
+        lines += row([(n, 60), (r, 450), (u, 560), (g, 700)], 145 + 45 * i)
+    lines += [L("模收时间：2026-01-06 11:18:00", 300, 330)]  # 接收时间 misread
+    _, items = _items(lines)
+    assert len(items) == 4 and all("2026" not in it["result"] + it["unit"] for it in items)
+    lines[-1] = L("送达2026-01-06 11:18", 300, 330)
+    _, items = _items(lines)
+    assert len(items) == 4
+
+
+def test_unit_with_one_stray_mark_before_it():
+    assert clean_unit("1mmol/L") == "mmol/L" and clean_unit("一mmol/L") == "mmol/L" and clean_unit("业U/L") == "U/L"
+    assert clean_unit("mIU/L") == "mIU/L" and clean_unit("IU/L") == "IU/L"
+    # a flag letter before the unit is a header-less flag column's mark, split off later
+    assert clean_unit("Hμmol/L") == "Hμmol/L"
+
+
+def test_flag_glued_to_a_cut_unit_in_a_headerless_flag_column():
+    lines = row([("项目", 60), ("结果", 330), ("单位", 450), ("参考值", 700)], 100)
+    lines += row([("上皮细胞", 60), ("33.4", 330), ("高/μ", 450), ("0.0～20.0", 700)], 145)
+    _, items = _items(lines)
+    assert items[0]["flag"] == "↑" and items[0]["unit"] == "/μL"

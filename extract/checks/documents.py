@@ -101,7 +101,8 @@ def _dates(fields: dict[str, ExtractedField], names: list[str], today: _dt.date 
     return out
 
 
-def _person_checks(fields: dict[str, ExtractedField], id_field: str = "id_number", allow_15: bool = True) -> None:
+def _person_checks(fields: dict[str, ExtractedField], id_field: str = "id_number", allow_15: bool = True,
+                   doc_type: str = "id_card_front") -> None:
     """ID number (repair, checksum, region vs address), and sex / birth date / ethnicity
     against it: the ID card front's checks on any document that prints a person's number."""
     idf = fields.get(id_field)
@@ -121,6 +122,27 @@ def _person_checks(fields: dict[str, ExtractedField], id_field: str = "id_number
         # a 15-digit number is legitimate on paper records (old registrations)
         checks["id_number"] = idcard.check_id_number(idf.value, address=vals.get("address"), allow_15=True)
     _apply(fields, checks)
+    _fill_from_id(fields, idf, doc_type, id_field)
+
+
+def _fill_from_id(fields: dict[str, ExtractedField], idf: ExtractedField | None, doc_type: str, id_field: str) -> None:
+    """Birth date and sex printed but not read (a pale label, a value without its label): the
+    ones an 18-character number that checks out encodes, as derived values (as sure as the
+    number); a 15-digit number's century is not certain and gives nothing."""
+    if idf is None or "checksum_ok" not in idf.checks or not isinstance(idf.value, str) or len(idf.value) != 18:
+        return
+    chk = validate(idf.value)
+    if not chk.ok:
+        return
+    from extract.confidence import field_confidence
+
+    conf = None
+    for name, val in (("birth_date", chk.birth_date.isoformat() if chk.birth_date else None), ("sex", chk.sex)):
+        if name in fields or not val:
+            continue
+        if conf is None:
+            conf = field_confidence(doc_type, id_field, idf)
+        fields[name] = ExtractedField(val, "", idf.bbox, [], "derived", ["derived_from_id_number"], confidence=conf)
 
 
 # ------------------------------------------------------------------ medical documents
@@ -148,7 +170,7 @@ def check_lab_report(fields: dict[str, ExtractedField]) -> None:
 # ------------------------------------------------------------------ civil status
 @register_checker("death_certificate")
 def check_death_certificate(fields: dict[str, ExtractedField]) -> None:
-    _person_checks(fields)
+    _person_checks(fields, doc_type="death_certificate")
     d = _dates(fields, ["birth_date", "death_date", "issue_date"])
     _apply(fields, {"death_date": records.order_check(d["birth_date"], d["death_date"], "death_after_birth", "death_before_birth")})
     if d["birth_date"] is None and "id_number" in fields and "checksum_ok" in fields["id_number"].checks:
@@ -159,7 +181,7 @@ def check_death_certificate(fields: dict[str, ExtractedField]) -> None:
 
 @register_checker("household_register")
 def check_household_register(fields: dict[str, ExtractedField]) -> None:
-    _person_checks(fields)
+    _person_checks(fields, doc_type="household_register")
 
 
 @register_checker("disability_certificate")
@@ -175,7 +197,7 @@ def check_disability_certificate(fields: dict[str, ExtractedField]) -> None:
             fields["id_number"] = ExtractedField(
                 idpart, "", cert.bbox, [], "derived", ["derived_from_certificate_number"], confidence=conf
             )
-    _person_checks(fields, allow_15=False)
+    _person_checks(fields, allow_15=False, doc_type="disability_certificate")
     if cert is not None and cert.value:
         v = _values(fields)
         _apply(

@@ -16,8 +16,10 @@ import unicodedata
 import numpy as np
 
 from extract import choices, seals
-from extract.layout import OTHER, Label, Span, Value, find_labels, pair_values, reading_order, span_of, spans_in_box
-from extract.tables import ITEM_KEYS, check_cells, derive_missing_flags, drop_bare, find_tables, table_items
+from extract.layout import (OTHER, Label, Span, Value, find_labels, join_split_labels, pair_values, reading_order, span_of,
+                            spans_in_box)
+from extract.tables import (ITEM_KEYS, check_cells, derive_missing_flags, drop_bare, find_tables, harmonize_ranges,
+                            table_items)
 from ocr.base import OcrLine
 from schemas.doctypes import DocType, FieldSpec
 
@@ -229,21 +231,24 @@ def table_field(lines: list[OcrLine], spec: FieldSpec, image: np.ndarray | None)
         return None
     items, confs, cells, raws, derived = [], [], [], [], []
     clean = seals.remove_seals(image) if image is not None else None
+    page_items = []
     for tb in tables:
         tb_items = table_items(tb, keep_bare=True)
         check_cells(tb, tb_items, clean)
-        tb_items = drop_bare(tb_items)
-        derive_missing_flags(tb_items)
-        for it in tb_items:
-            if it.flag_source == "derived":
-                derived.append(len(items))
-            items.append(it.value)
-            for k in ITEM_KEYS:
-                c = it.cell_confs.get(k)
-                if c:
-                    confs.extend(c)
-                    cells.append(c)
-            raws.append(" ".join(it.value.get(k, "") for k in ITEM_KEYS if it.value.get(k)))
+        page_items.extend(drop_bare(tb_items))
+    # the tables of one page print their ranges alike (side by side: one template)
+    harmonize_ranges(page_items)
+    derive_missing_flags(page_items)
+    for it in page_items:
+        if it.flag_source == "derived":
+            derived.append(len(items))
+        items.append(it.value)
+        for k in ITEM_KEYS:
+            c = it.cell_confs.get(k)
+            if c:
+                confs.extend(c)
+                cells.append(c)
+        raws.append(" ".join(it.value.get(k, "") for k in ITEM_KEYS if it.value.get(k)))
     if not items:
         return None
     bs = [tb.bbox for tb in tables]
@@ -276,6 +281,7 @@ class RuleExtractor:
         label_map = {f: s.labels for f, s in doctype.fields.items() if s.labels}
         if doctype.other_labels:
             label_map[OTHER] = doctype.other_labels
+        lines = join_split_labels(lines, [w for ws in label_map.values() for w in ws])
         labels = find_labels(lines, label_map, ignore=doctype.ignore)
         # fields that collect every occurrence: one pseudo-field per occurrence
         counts: dict[str, int] = {}

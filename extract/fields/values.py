@@ -20,8 +20,12 @@ def _clean(text: str) -> str:
     return N.clean_spaces(N.to_halfwidth(text)) if text else ""
 
 
+# a bullet or a speck before a value is no part of it (·建议休息 read from a dotted leader)
+_BULLETS = "·•‧・∙●◦▪"
+
+
 def conv_text(v: Value) -> str | None:
-    t = (N.normalize_cn_text(v.text) or "").strip(" :：")
+    t = (N.normalize_cn_text(v.text) or "").strip(" :：").lstrip(_BULLETS).strip()
     return t or None
 
 
@@ -76,7 +80,7 @@ def conv_age(v: Value) -> str | None:
 
 def conv_text_block(v: Value) -> str | None:
     """Several lines of running text (advice), joined without a separator."""
-    t = "".join(N.normalize_cn_text(s.text) or "" for s in v.spans).strip(" :：")
+    t = "".join(N.normalize_cn_text(s.text) or "" for s in v.spans).strip(" :：").lstrip(_BULLETS).strip()
     return t or None
 
 
@@ -147,8 +151,47 @@ def split_diagnoses(parts: list[str]) -> list[str]:
 
 
 def conv_diagnosis(v: Value) -> str | None:
-    ds = split_diagnoses([s.text for s in v.spans])
+    if v.source == "sentence":
+        # running text (兹证明…诊断为：…): a line break is where the line was full, not a new
+        # diagnosis; the sentence's own ；separate them
+        return "；".join(split_diagnoses(["".join(sp.text for sp in v.spans)])) or None
+    ds = split_diagnoses(diagnosis_parts(v)[0])
     return "；".join(ds) or None
+
+
+# how sure a line without its number is to continue the diagnosis above it, when the line
+# above stops short of the block's right edge (it may be a diagnosis whose number was not read)
+UNSURE_CONTINUATION = 0.5
+
+
+def diagnosis_parts(v: Value) -> tuple[list[str], bool]:
+    """The lines of a diagnosis block, for :func:`split_diagnoses`, and whether one of them is
+    unsure. In a numbered list a line without a number continues the diagnosis above it only
+    if that one wrapped: Chinese text wraps at the right edge, so a line reaching further right
+    than the line above shows that the line above did not wrap, and it starts a diagnosis
+    whose number the OCR did not read (and the block's numbering is unsure). When the line
+    above stops short of the block's right edge without that proof, the joining is unsure."""
+    parts, unsure, numbered, prev = [], False, None, None
+    boxes = [sp.bbox for sp in v.spans if sp.bbox]
+    right = max((b[2] for b in boxes), default=0.0)
+    for sp in v.spans:
+        t = sp.text
+        clean = (N.clean_spaces(N.to_halfwidth("".join(_CIRCLED.get(ch, ch) for ch in t))) or "").strip()
+        if not clean:
+            continue
+        n, _ = _leading_number(clean)
+        if numbered is None:
+            numbered = n is not None
+        if numbered and n is None and prev is not None and sp.bbox and prev.bbox:
+            h = max(1.0, sp.bbox[3] - sp.bbox[1])
+            if sp.bbox[2] > prev.bbox[2] + h:
+                t = "；" + t
+                unsure = True  # a number was lost: the block's other joins are no surer
+            elif prev.bbox[2] < right - 2 * h:
+                unsure = True
+        parts.append(t)
+        prev = sp
+    return parts, unsure
 
 
 def conv_disability_category(v: Value) -> str | None:
@@ -189,7 +232,26 @@ def conv_record_number(v: Value) -> str | None:
 def conv_days(v: Value) -> str | None:
     """A number of days (住院天数 9天 -> 9)."""
     m = re.search(r"\d{1,4}", N.to_halfwidth(v.text) or "")
+    if m is None:
+        rep = repair_days(v.text)
+        return rep[0] if rep else None
     return m.group(0) if m else None
+
+
+_DAYS_LOOKALIKE = {"O": "0", "o": "0", "D": "0", "I": "1", "l": "1", "|": "1", "Z": "2", "z": "2", "S": "5",
+                    "s": "5", "B": "8"}
+
+
+def repair_days(text: str) -> tuple[str, dict] | None:
+    """A number of days read with letters for digits (S天 is 5天): only letters that look like
+    a digit, right before 天; the repair is recorded for the field's confidence."""
+    t = N.to_halfwidth(text) or ""
+    m = re.search(r"(?<![A-Za-z])([0-9OoDIl|ZzSsB]{1,3})\s*天", t)
+    if not m or not any(ch in _DAYS_LOOKALIKE for ch in m.group(1)):
+        return None
+    val = "".join(_DAYS_LOOKALIKE.get(ch, ch) for ch in m.group(1))
+    edits = [[m.start(1) + k, ch, _DAYS_LOOKALIKE[ch]] for k, ch in enumerate(m.group(1)) if ch in _DAYS_LOOKALIKE]
+    return val, {"from": text, "edits": edits, "reason": "digit_lookalike"}
 
 
 def conv_relationship(v: Value) -> str | None:
@@ -230,6 +292,8 @@ def _scored_confs(kind: str, v: Value) -> list[float]:
     for sp in v.spans:
         m = _LEADING_MARK.match(sp.text)
         out.extend(sp.confs[m.end():] if m else sp.confs)
+    if out and diagnosis_parts(v)[1]:
+        out.append(UNSURE_CONTINUATION)
     return out or v.confs
 
 
@@ -262,6 +326,10 @@ def to_field(kind: str, v: Value) -> ExtractedField:
         rep = repair_date_separator(v.text)
         if rep is not None:
             value, notes["repair"] = rep
+    if kind == "days" and value is not None and not re.search(r"\d", v.text):
+        rep = repair_days(v.text)
+        if rep is not None:
+            notes["repair"] = rep[1]
     return ExtractedField(
         value=value,
         raw=v.text,
