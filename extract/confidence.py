@@ -45,6 +45,8 @@ PENALISING = {
     "region_mismatch_address": 2.0,
     "authority_region_mismatch": 2.0,
     "reread": 2.0,
+    # a page's value the detector did not find, recognised right of its label
+    "reread_beside_label": 4.0,
 }
 # a failing check caps the confidence at this value
 FAILING_CAP = 0.5

@@ -363,6 +363,33 @@ class Pipeline:
                 lines = self.engine.recognize(seals.remove_seals(view.image), side)
         return lines, view
 
+    def _beside_labels(self, view: View, dt, lines: list[OcrLine], fields: dict) -> dict:
+        """A page's label read on its own with its value missing (a signature over a seal, a
+        value the detector lost in a stamp): recognise the ink right of the label directly.
+        What is found so is never sure (`reread_beside_label` weighs against it)."""
+        h, w = view.image.shape[:2]
+        extra: list[OcrLine] = []
+        for fname, spec in dt.fields.items():
+            if fname in fields or not spec.labels or spec.collect:
+                continue
+            names = {_bare(x) for x in spec.labels}
+            for l in lines:
+                if _bare(l.text) not in names:
+                    continue
+                lh = l.bbox[3] - l.bbox[1]
+                box = [l.bbox[2], l.bbox[1] - 0.4 * lh, min(w, l.bbox[2] + 10 * lh), l.bbox[3] + 0.4 * lh]
+                extra += [_to_characters(x) for x in reread_box(self.engine, view.image, box, lines + extra)]
+                break
+        if not extra:
+            return fields
+        fields2 = _extract_fields(self.extractor, dt, lines + extra, (w, h), view.image)
+        if any(n not in fields2 for n in fields):  # a field lost to the new lines: keep the first reading
+            return fields
+        for f in fields2.values():
+            if f.bbox and any(_intersect(l.bbox, f.bbox) for l in extra):
+                f.checks.append("reread_beside_label")
+        return fields2
+
     def _second_look(self, view: View, dt, lines: list[OcrLine], fields: dict) -> dict:
         """Re-read template boxes of missing values and of multi-line values by recognition
         alone; flag a multi-line value with unread ink right under it as maybe incomplete."""
@@ -439,6 +466,9 @@ class Pipeline:
         if dt.layout == "card":
             with timer("reread"):
                 fields = self._second_look(view, dt, lines, fields)
+        else:
+            with timer("reread"):
+                fields = self._beside_labels(view, dt, lines, fields)
         with timer("checks"):
             finalize_document(doc, dt, fields, page_no, lambda b: _round(P.map_bbox(Hinv, b)), self.options.review_threshold, self.options.debug)
         # how the document lies on the page: the angle of its text baseline, clockwise
@@ -446,6 +476,27 @@ class Pipeline:
         angle = float(np.degrees(np.arctan2(b[1] - a[1], b[0] - a[0]))) % 360
         doc.rotation = int(round(angle / 90.0)) % 4 * 90  # type: ignore[attr-defined]
         return doc
+
+
+def _to_characters(line: OcrLine) -> OcrLine:
+    """A re-read band's line narrowed to where its characters were read (a band runs on over
+    a seal or a rule; the line is where the text is)."""
+    pos = line.char_positions or []
+    x0, y0, x1, y1 = line.bbox
+    if not pos or x1 <= x0:
+        return line
+    half = 0.6 * (y1 - y0)
+    a = max(x0, x0 + min(pos) * (x1 - x0) - half)
+    b = min(x1, x0 + max(pos) * (x1 - x0) + half)
+    if b - a < 4:
+        return line
+    line.polygon = [(a, y0), (b, y0), (b, y1), (a, y1)]
+    return line
+
+
+def _bare(text: str) -> str:
+    """A label as printed, without spaces and a trailing colon."""
+    return "".join(ch for ch in text if not ch.isspace()).rstrip(":：")
 
 
 INFORMATIVE_ERRORS = frozenset({"page_downscaled", "pdf_text_layer_skipped"})
@@ -456,6 +507,10 @@ def _inside(a, b) -> bool:
     """Is the centre of box a inside box b?"""
     cx, cy = (a[0] + a[2]) / 2, (a[1] + a[3]) / 2
     return b[0] <= cx <= b[2] and b[1] <= cy <= b[3]
+
+
+def _intersect(a, b) -> bool:
+    return min(a[2], b[2]) > max(a[0], b[0]) and min(a[3], b[3]) > max(a[1], b[1])
 
 
 def _completeness(doc: DocumentResult, doctypes) -> float:

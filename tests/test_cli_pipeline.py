@@ -160,3 +160,18 @@ def test_upside_down_copy_whose_back_is_found_only_by_its_text(pipeline):
     for name in ("issuing_authority", "valid_from", "valid_to"):
         assert str(back.fields[name].value) == str(truth["id_card_back"][name]["value"]), name
     assert back.rotation == 180
+
+
+def test_a_signature_over_a_seal_is_read_beside_its_label_and_not_trusted(pipeline):
+    """Dev seed 101, medical_certificate_clean #1: the doctor's handwritten name lies over the
+    red seal and the detector does not find it; the label 医师 is read on its own, so the ink
+    right of it is recognised directly. The value is right, and marked as read so."""
+    s = generate("medical_certificate_clean", 101, 1)
+    res = pipeline.extract_bytes(cv2.imencode(".png", s.image)[1].tobytes(), "cert.png")
+    doc = res.documents[0]
+    truth = s.truth["documents"][0]["fields"]["doctor"]
+    f = doc.fields["doctor"]
+    assert f.value == truth["value"]
+    assert "reread_beside_label" in f.checks and f.confidence < 0.9
+    # its box is the name's, not the seal's beside it
+    assert f.bbox[2] < truth["bbox"][2] + 60
