@@ -273,10 +273,15 @@ def without_seals(lines: list[OcrLine], image: np.ndarray | None = None) -> list
     return [l for i, l in enumerate(lines) if i not in drop]
 
 
+RIM_EXCESS = 12  # red over green and blue by this much, next to red ink: the seal's rim
+
+
 def remove_seals(image: np.ndarray, regions: list[tuple[float, float, float, float]] | None = None) -> np.ndarray:
     """The image with the red ink of seals whitened (inside the seal blobs only, so a header
     printed in red stays): text stamped over keeps its black or blue strokes, and the OCR
     reads it instead of the seal. Returns the image itself when there is no seal."""
+    import cv2
+
     if image is None or image.ndim != 3:
         return image
     regions = seal_regions(image) if regions is None else regions
@@ -292,6 +297,11 @@ def remove_seals(image: np.ndarray, regions: list[tuple[float, float, float, flo
         # the red channel of red ink is as bright as the paper; dark ink stays dark in it
         r = roi[..., 2].astype(np.int16)
         m = red_mask(roi)
+        # and the seal's pale rim (ink blended with the paper at the strokes' edges), which the
+        # detector otherwise still sees as strokes next to the text
+        gb = np.maximum(roi[..., 0], roi[..., 1]).astype(np.int16)
+        rim = ((r - gb) > RIM_EXCESS) & (np.minimum(roi[..., 0], roi[..., 1]) > 110)  # pale: no print under it
+        m |= rim & (cv2.dilate(m.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0)
         paper = np.percentile(r, 90) if r.size else 255
         val = np.clip(np.maximum(r, paper - 10), 0, 255).astype(np.uint8)
         roi[m] = np.stack([val[m]] * 3, axis=-1)
