@@ -95,10 +95,16 @@ def normalize_cn_text(s: Any) -> str | None:
         out.append(ch)
     # a Roman numeral glyph read with a stray stroke after it or twice (心功能ⅢI级, ⅢⅢ级 for
     # Ⅲ级): Ⅲ followed by an I or a Ⅲ is no numeral at all (ⅡI might be Ⅲ, ⅠI Ⅱ: as read)
-    return _ROMAN_STRAY.sub("", "".join(out))
+    t = _ROMAN_STRAY.sub("", "".join(out))
+    # a stage, grade or type in Latin capitals between Chinese characters (肾病IV期, II型糖尿病)
+    # is the Roman numeral the form prints: one normal form, the numeral's own character
+    return _LATIN_ROMAN.sub(lambda m: _ROMAN_GLYPH[m.group(1)], t)
 
 
 _ROMAN_STRAY = re.compile(r"(?<=Ⅲ)(?:[Il|](?![A-Za-z])|Ⅲ)")
+_ROMAN_GLYPH = {"I": "Ⅰ", "II": "Ⅱ", "III": "Ⅲ", "IV": "Ⅳ", "V": "Ⅴ", "VI": "Ⅵ", "VII": "Ⅶ", "VIII": "Ⅷ",
+          "IX": "Ⅸ", "X": "Ⅹ", "XI": "Ⅺ", "XII": "Ⅻ"}
+_LATIN_ROMAN = re.compile(r"(?<![A-Za-z0-9Ⅰ-Ⅻ])(XII|XI|IX|X|VIII|VII|VI|V|IV|III|II|I)(?=[期级度型类])")
 
 
 def _is_latin(ch: str) -> bool:

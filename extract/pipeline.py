@@ -26,7 +26,7 @@ from extract.fields import get_extractor
 from extract.inputs import InputLimits, Page, load_bytes
 from extract.layout import cluster_lines, reading_order
 from extract.merge import PageText, merge_pages, reading_wanted
-from extract.reread import ink_ratio, reread_box, unread_ink
+from extract.reread import _ink_mask as ink_mask_of, ink_ratio, reread_box, unread_ink
 from extract.verify import finalize_document, link_documents
 from ocr import OcrEngine, OcrLine, OcrOptions, create_engine
 from ocr.base import EngineUnavailable
@@ -381,6 +381,7 @@ class Pipeline:
                 extra += [_to_characters(x) for x in reread_box(self.engine, view.image, box, lines + extra)]
                 break
         if not extra:
+            _cut_off(view.image, lines, fields)
             return fields
         fields2 = _extract_fields(self.extractor, dt, lines + extra, (w, h), view.image)
         if any(n not in fields2 for n in fields):  # a field lost to the new lines: keep the first reading
@@ -388,6 +389,7 @@ class Pipeline:
         for f in fields2.values():
             if f.bbox and any(_intersect(l.bbox, f.bbox) for l in extra):
                 f.checks.append("reread_beside_label")
+        _cut_off(view.image, lines + extra, fields2)
         return fields2
 
     def _second_look(self, view: View, dt, lines: list[OcrLine], fields: dict) -> dict:
@@ -507,6 +509,41 @@ def _inside(a, b) -> bool:
     """Is the centre of box a inside box b?"""
     cx, cy = (a[0] + a[2]) / 2, (a[1] + a[3]) / 2
     return b[0] <= cx <= b[2] and b[1] <= cy <= b[3]
+
+
+def _cut_off(image: np.ndarray, lines: list[OcrLine], fields: dict) -> None:
+    """A one-line value on a page with characters right after its end that no line read (the
+    detector stopped short of them): `value_may_be_incomplete`. Rules and stamps are not
+    characters: only blobs of about a character's size count."""
+    h, w = image.shape[:2]
+    for f in fields.values():
+        if not f.bbox or f.source == "derived" or not isinstance(f.value, str):
+            continue
+        x0, y0, x1, y1 = f.bbox
+        lh = y1 - y0
+        # lines of about the text's size (a watermark or a stamp read across the row is not)
+        near = [l for l in lines if (l.bbox[3] - l.bbox[1]) <= 2.0 * lh]
+        row = [l for l in near if _intersect(l.bbox, f.bbox)]
+        if not row or lh <= 4 or lh > 1.6 * min(l.bbox[3] - l.bbox[1] for l in row):
+            continue  # several lines (a paragraph): what is right of it is another column
+        a, b = int(x1 + 0.15 * lh), int(min(w, x1 + 2.5 * lh))
+        c, d = int(max(0, y0)), int(min(h, y1))
+        if b - a < 0.5 * lh or d - c < 4:
+            continue
+        gray = cv2.cvtColor(image[c:d, a:b], cv2.COLOR_BGR2GRAY)
+        m = ink_mask_of(gray)
+        m[seals.colored_ink_mask(image[c:d, a:b])] = 0  # a seal's or a pen's ink is no print
+        for l in near:
+            lx0, ly0, lx1, ly1 = (int(round(v)) for v in l.bbox)
+            m[max(0, ly0 - c) : max(0, ly1 - c), max(0, lx0 - a) : max(0, lx1 - a)] = 0
+        n, _, st, _ = cv2.connectedComponentsWithStats(m, connectivity=8)
+        chars = sum(
+            int(st[i, 4]) for i in range(1, n)
+            if st[i, 4] >= 25 and min(st[i, 2], st[i, 3]) >= 3 and st[i, 3] <= 1.2 * lh and st[i, 2] <= 1.5 * lh
+            and st[i, 1] > 0 and st[i, 1] + st[i, 3] < m.shape[0]  # inside the row, not crossing it
+        )
+        if chars > 0.04 * m.size and "value_may_be_incomplete" not in f.checks:
+            f.checks.append("value_may_be_incomplete")
 
 
 def _intersect(a, b) -> bool:

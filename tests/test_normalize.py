@@ -256,3 +256,13 @@ def test_stray_stroke_after_roman_three_is_dropped():
     assert normalize_cn_text("心功能ⅢⅢ级") == "心功能Ⅲ级"
     assert normalize_cn_text("ⅡI级") == "ⅡI级"  # might be Ⅲ: as read
     assert normalize_cn_text("ⅢIgA肾病") == "ⅢIgA肾病"
+
+
+def test_latin_capitals_for_a_stage_or_type_become_the_roman_numeral():
+    from extract.normalize import normalize_cn_text as n
+
+    assert n("糖尿病肾病IV期") == n("糖尿病肾病Ⅳ期") == "糖尿病肾病Ⅳ期"
+    assert n("II型糖尿病") == "Ⅱ型糖尿病" and n("心功能III级") == "心功能Ⅲ级"
+    # not inside a Latin word or after a digit, and not before other characters
+    assert n("HIV型") == "HIV型" and n("维生素D缺乏") == "维生素D缺乏" and n("高血压病3级") == "高血压病3级"
+    assert n("IV") == "IV"
