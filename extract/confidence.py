@@ -56,6 +56,7 @@ SOURCE_FACTOR = {"template": 4.0, "pattern": 2.0}
 LOOKALIKES = {"O": "0", "o": "0", "D": "0", "Q": "0", "I": "1", "l": "1", "|": "1", "i": "1",
               "Z": "2", "z": "2", "S": "5", "s": "5", "B": "8", "x": "X", "×": "X"}
 DERIVED_FACTOR = 0.98
+REREAD_LONG_TEXT_CAP = 0.85
 
 
 def raw_score(confs: list[float]) -> float:
@@ -135,8 +136,18 @@ def field_confidence(doc_type: str, field: str, f: ExtractedField) -> float:
     if rep:
         # a letter read where only one digit looks like it (O->0, I->1, B->8) is near-certain;
         # a digit chosen by the check character among several is for a reviewer to confirm
-        lookalike = all(str(e[1]) in LOOKALIKES and LOOKALIKES[str(e[1])] == str(e[2]) for e in rep.get("edits", []))
+        # a speck read as punctuation between the digits and dropped is as sure as a look-alike
+        from extract.checks.repair import SPECKS
+
+        lookalike = all(
+            (str(e[1]) in LOOKALIKES and LOOKALIKES[str(e[1])] == str(e[2])) or (str(e[2]) == "" and str(e[1]) in SPECKS)
+            for e in rep.get("edits", [])
+        )
         p = min(p, 0.97 if lookalike else 0.85)
+    if "reread" in f.checks and value_kind(doc_type, field) == "long_text":
+        # a long value put together from a re-read piece and the lines around it: the pieces'
+        # scores say nothing of whether one of them lost or doubled a character at a seam
+        p = min(p, REREAD_LONG_TEXT_CAP)
     if any(c in FAILING_CHECKS for c in f.checks):
         p = min(p, FAILING_CAP)
     return max(0.0, min(0.999, p))

@@ -1496,6 +1496,8 @@ def find_card_regions(image_bgr) -> list[CardRegion]:
     cands, (h, w), sx, sy, ink = _card_candidates(img)
     area = float(h * w)
     kept = _nms(cands, ink)
+    if len(kept) == 2:
+        kept = _twin_sizes(img, kept, cands)
     aspect_img = max(W, H) / min(W, H)
     regions: list[CardRegion] = []
     is_croplike = CARD_ASPECT_RANGE[0] <= aspect_img <= CARD_ASPECT_RANGE[1] + 0.05
@@ -1516,6 +1518,98 @@ def find_card_regions(image_bgr) -> list[CardRegion]:
         bbox = [int(max(0, x0)), int(max(0, y0)), int(min(W, x1 + 1)), int(min(H, y1 + 1))]
         regions.append(CardRegion(q.astype(np.float32), bbox, float(np.clip(score, 0, 1)), float(asp)))
     return sorted(regions, key=functools.cmp_to_key(_reading_order))
+
+
+def _dims(q: np.ndarray) -> tuple[float, float]:
+    """(long, short) mean side lengths of an ordered quad (TL -> TR a long side)."""
+    tl, tr, br, bl = q
+    return (float(np.hypot(*(tr - tl)) + np.hypot(*(br - bl))) / 2,
+            float(np.hypot(*(bl - tl)) + np.hypot(*(br - tr))) / 2)
+
+
+TWIN_TOL = 0.05  # relative size difference of two cards on one sheet taken as a misplaced side
+
+
+def _twin_variants(q: np.ndarray, L: float, S: float) -> list[np.ndarray]:
+    """Quads of size L x S made from the ordered quad ``q`` by moving, on each axis whose
+    length differs from L (S) by over :data:`TWIN_TOL`, one of its two sides."""
+    Lq, Sq = _dims(q)
+    tl, tr, br, bl = q
+    u = (tr - tl) + (br - bl)
+    u = u / max(np.hypot(*u), 1e-9)
+    v = (bl - tl) + (br - tr)
+    v = v / max(np.hypot(*v), 1e-9)
+    out = []
+    # a piece of a card may be longer across than along it: both ways round
+    for A, B in ((L, S), (S, L)):
+        bad_a, bad_b = abs(Lq / A - 1) > TWIN_TOL, abs(Sq / B - 1) > TWIN_TOL
+        A2, B2 = (A if bad_a else Lq), (B if bad_b else Sq)
+        for keep_left in ((True, False) if bad_a else (True,)):
+            for keep_top in ((True, False) if bad_b else (True,)):
+                o = tl + (0.0 if keep_left else Lq - A2) * u + (0.0 if keep_top else Sq - B2) * v
+                out.append(np.array([o, o + A2 * u, o + A2 * u + B2 * v, o + B2 * v]))
+    return out
+
+
+def _twin_sizes(img: np.ndarray, kept: list, cands: list) -> list:
+    """Two cards on one flat sheet (a copy or a scan of an A-series page) are, nearly always,
+    the two sides of one card copied at one scale: the same size. When one outline has the ID-1 aspect and clean edges and the other
+    differs in size (one of its sides sits on an inner line: a band of print, a fold, a
+    stamp's frame), move that side to where the first card's size puts it, on whichever end
+    the edges support best. Kept only when the moved outline is supported all round and
+    overlaps neither the other card nor the image border."""
+    (c0, c1) = kept
+    strong, weak = (c0, c1) if (c0[4], c0[5]) >= (c1[4], c1[5]) else (c1, c0)
+    if not strong[4] or strong[5] < 0.85:
+        return kept
+    # a flat sheet, scanned or copied whole (a photographed sheet shows nearer cards larger)
+    H, W = img.shape[:2]
+    if not 1.38 <= max(H, W) / min(H, W) <= 1.45 or _perspective_strength(_order_card(strong[2])) > 0.03:
+        return kept
+    Ls, Ss = _dims(_order_card(strong[2]))
+    Lw, Sw = _dims(_order_card(weak[2]))
+    if abs(Lw / Ls - 1) <= TWIN_TOL and abs(Sw / Ss - 1) <= TWIN_TOL:
+        return kept
+    # the weak outline and the other hypotheses on the same card, each with its sides moved
+    variants = []
+    for c in cands:
+        if c is weak or (_poly_iou(c[2], weak[2])[1] > 0.5 and _poly_iou(c[2], strong[2])[1] < 0.08):
+            variants.extend(_twin_variants(_order_card(c[2]), Ls, Ss))
+    small, _, _ = _downscale(img, _CARD_SIDE)
+    h, w = small.shape[:2]
+    gx, gy = _gradients(small)
+    if not variants:
+        return kept
+    V = np.stack([_order_clockwise(q) for q in variants])
+    # each moved side onto the edge it lies near (the size taken over is only as exact as
+    # the other card's outline)
+    R, _, ok = _refine_many(V, gx, gy, np.full(len(V), max(3.0, 0.04 * Ss)))
+    V = np.stack([_order_clockwise(r) if k else q for r, q, k in zip(R, V, ok)])
+    sups, _, alikes, overs = _side_support(V, gx, gy, small.astype(np.float32))
+    best, best_key = None, None
+    for q, sup, alike, over in zip(V, sups, alikes, overs):
+        s0, s1 = np.sort(sup)[:2]
+        if s0 < 0.35 or s1 < 0.6 or over > 0.6:
+            continue
+        Lq, Sq = _dims(_order_card(q))
+        if abs(Lq / Ls - 1) > 2 * TWIN_TOL or abs(Sq / Ss - 1) > 2 * TWIN_TOL:
+            continue
+        if q[:, 0].min() < -0.01 * w or q[:, 1].min() < -0.01 * h or q[:, 0].max() > 1.01 * w or \
+                q[:, 1].max() > 1.01 * h:
+            continue
+        iou, iom = _poly_iou(q, strong[2])
+        if iou > 0.3 or iom > 0.08:
+            continue
+        key = (float(sup.sum()), float(alike))
+        if best_key is None or key > best_key:
+            best, best_key = q, key
+    if best is None:
+        return kept
+    a = abs(cv2.contourArea(best.astype(np.float32)))
+    asp = _card_aspect(_order_card(best), small.shape)
+    lo, hi = CARD_ASPECT_RANGE
+    fixed = (max(weak[0], 0.6), a, best, asp, lo <= asp <= hi, best_key[0] / 4.0)
+    return [c if c is not weak else fixed for c in kept]
 
 
 def _card_sized_text(img: np.ndarray) -> bool:
@@ -1571,8 +1665,10 @@ def _nms(cands, ink: np.ndarray | None = None):
             iou, iom = _poly_iou(c[2], k[2])
             if iou > 0.3 or iom > 0.08:  # cards do not overlap (nor cut through each other)
                 clash = True
-                # two outlines of one card: the one whose edges are more complete is right
-                if iou > 0.6 and c[5] > k[5] + 0.08:
+                # two outlines of one card: the one whose edges are more complete is right,
+                # unless only the other has the card's aspect (a strong inner line, a fold or
+                # the edge of a band of print, closes a cleaner but too narrow quad)
+                if iou > 0.6 and c[5] > k[5] + 0.08 and (c[4] or not k[4]):
                     kept[n] = c
                 break
         if not clash:

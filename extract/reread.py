@@ -49,15 +49,44 @@ def ink_ratio(view: np.ndarray, box: list[float]) -> float:
     return float(_ink_mask(gray).mean())
 
 
-def _covered(box, lines: list[OcrLine]) -> bool:
+def _unread_runs(band: list[int], lines: list[OcrLine], max_h: float | None = None) -> list[tuple[int, int, int, int]]:
+    """Boxes (x0, y0, x1, y1) of the parts of the band's width that no read line of about the
+    band's height covers (a line counts where it overlaps half the band's height or the line's
+    own, and is at most `max_h` tall, by default twice the band's height). A part next to a read line is the rest of
+    that line's row: it takes the line's top and bottom (the band may have grown over a
+    watermark above or below the print); a part is padded off the read line by a quarter of
+    the line's height."""
+    x0, y0, x1, y1 = band
+    bh = max(1, y1 - y0)
+    tall = max_h or 2.0 * bh  # a line taller than this reads something else across the band
+    free = np.ones(max(0, x1 - x0), bool)
+    rows = []
     for l in lines:
         b = l.bbox
-        ix = max(0.0, min(b[2], box[2]) - max(b[0], box[0]))
-        iy = max(0.0, min(b[3], box[3]) - max(b[1], box[1]))
-        area = (box[2] - box[0]) * (box[3] - box[1])
-        if area > 0 and ix * iy / area > 0.3:
-            return True
-    return False
+        lh = b[3] - b[1]
+        iy = min(b[3], y1) - max(b[1], y0)
+        if iy < 0.5 * min(bh, lh) or lh > tall:
+            continue
+        pad = int(lh // 4)
+        a, e = int(b[0]) - x0 - pad, int(np.ceil(b[2])) - x0 + pad
+        free[max(0, a) : max(0, e)] = False
+        rows.append(b)
+    out, i = [], 0
+    while i < len(free):
+        if free[i]:
+            j = i
+            while j < len(free) and free[j]:
+                j += 1
+            rx0, rx1 = x0 + i, x0 + j
+            ty0, ty1 = y0, y1
+            if rows:  # the nearest read line of the band gives the row
+                nb = min(rows, key=lambda b: max(b[0] - rx1, rx0 - b[2], 0.0))
+                ty0, ty1 = max(y0, int(nb[1])), min(y1, int(np.ceil(nb[3])))
+            out.append((rx0, ty0, rx1, ty1))
+            i = j
+        else:
+            i += 1
+    return out
 
 
 def reread_box(engine: OcrEngine, view: np.ndarray, box: list[float], existing: list[OcrLine], min_score: float = 0.5) -> list[OcrLine]:
@@ -69,21 +98,57 @@ def reread_box(engine: OcrEngine, view: np.ndarray, box: list[float], existing: 
         return []
     gray = cv2.cvtColor(view[y0:y1, x0:x1], cv2.COLOR_BGR2GRAY)
     crops, boxes = [], []
+    med_h = float(np.median([l.bbox[3] - l.bbox[1] for l in existing])) if existing else 0.0
     for bx0, by0, bx1, by1 in ink_bands(gray):
         pad = max(2, (by1 - by0) // 4)
-        gb = [x0 + bx0 - pad, y0 + by0 - pad, x0 + bx1 + pad, y0 + by1 + pad]
-        gb = [max(0, gb[0]), max(0, gb[1]), min(w, gb[2]), min(h, gb[3])]
-        if _covered(gb, existing) or (gb[2] - gb[0]) < 1.2 * (gb[3] - gb[1]):
-            continue
-        crops.append(view[gb[1] : gb[3], gb[0] : gb[2]])
-        boxes.append(gb)
+        band = [x0 + bx0 - pad, y0 + by0 - pad, x0 + bx1 + pad, y0 + by1 + pad]
+        band = [max(0, band[0]), max(0, band[1]), min(w, band[2]), min(h, band[3])]
+        # the parts of the band that no line of its own height has read: a line much taller
+        # than the band (a watermark or a stamp read across it) does not stand for its text,
+        # and a line read over part of it (the rest hidden under a watermark) only for that part
+        # a line of text is at most about twice as tall as the view's typical line or the
+        # band's ink (one row of characters may show as two bands: their tops and bottoms)
+        for gb in _unread_runs(band, existing, 2.0 * max(med_h, by1 - by0)):
+            gb = list(gb)
+            if (gb[2] - gb[0]) < 1.2 * (gb[3] - gb[1]):
+                continue
+            m = _ink_mask(cv2.cvtColor(view[gb[1] : gb[3], gb[0] : gb[2]], cv2.COLOR_BGR2GRAY))
+            if m.sum() < 0.02 * m.size:
+                continue
+            crops.append(view[gb[1] : gb[3], gb[0] : gb[2]])
+            boxes.append(gb)
     out = []
-    for gb, line in zip(boxes, engine.recognize_lines(crops) if crops else []):
-        if not line.text.strip() or line.confidence < min_score:
+    if not crops:
+        return out
+    # each crop also with its paler ink whitened (a grey watermark or a stamp over black
+    # print): the reading the recogniser is surest of is kept
+    variants = [[c] + [_darkest_ink(c, k) for k in DARK_LEVELS] for c in crops]
+    flat = [v for vs in variants for v in vs]
+    read = engine.recognize_lines(flat)
+    n = len(DARK_LEVELS) + 1
+    for i, gb in enumerate(boxes):
+        cands = [l for l in read[i * n : (i + 1) * n] if l.text.strip()]
+        if not cands:
+            continue
+        line = max(cands, key=lambda l: l.confidence)
+        if line.confidence < min_score:
             continue
         line.polygon = [(gb[0], gb[1]), (gb[2], gb[1]), (gb[2], gb[3]), (gb[0], gb[3])]
         out.append(line)
     return out
+
+
+DARK_LEVELS = (0.15,)  # keep ink darker than stroke + k x (paper - stroke)
+
+
+def _darkest_ink(crop: np.ndarray, k: float) -> np.ndarray:
+    """The crop with everything paler than its darkest strokes (by ``k`` of the way from the
+    strokes' grey to the paper's) set to the paper's grey."""
+    g = cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY) if crop.ndim == 3 else crop
+    stroke, paper = np.percentile(g, 2), np.percentile(g, 90)
+    t = stroke + k * max(0.0, paper - stroke)
+    out = np.where(g <= t, g, np.uint8(paper)).astype(np.uint8)
+    return cv2.cvtColor(out, cv2.COLOR_GRAY2BGR)
 
 
 def unread_ink(view: np.ndarray, box: list[float], covered: list[list[float]], pad: int = 4) -> float:

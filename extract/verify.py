@@ -125,6 +125,26 @@ def _generic_checks(dt: DocType, fields: dict[str, ExtractedField]) -> None:
             f.checks.append("pattern_mismatch")
 
 
+def _complete_birth_date(fields: dict[str, ExtractedField]) -> None:
+    """An ID card's birth date read incompletely (``1967年8月``: the day lost to a stain) that
+    agrees with the date of a number that checks out: the number's date, as a value derived
+    from it (as sure as the number), the printed text kept in `raw`."""
+    from extract.checks.idcard import birth_date_completed
+
+    bd, idf = fields.get("birth_date"), fields.get("id_number")
+    if bd is None or idf is None or "checksum_ok" not in idf.checks or bd.source == "derived":
+        return
+    full = birth_date_completed(bd.value, idf.value)
+    if full is None:
+        return
+    idconf = field_confidence("id_card_front", "id_number", idf)
+    bd.notes["completed"] = {"from": bd.value, "reason": "completed_from_id_number"}
+    bd.value = full
+    bd.source = "derived"
+    bd.confidence = idconf
+    bd.checks = [c for c in bd.checks if c != "date_invalid"] + ["completed_from_id_number", "birth_date_matches_id"]
+
+
 def finalize_document(
     doc: DocumentResult,
     dt: DocType,
@@ -137,6 +157,8 @@ def finalize_document(
     _load_checkers()
     if dt.checks and dt.checks in _CHECKERS:
         _CHECKERS[dt.checks](fields)
+    if dt.checks == "id_card_front":
+        _complete_birth_date(fields)
     _generic_checks(dt, fields)
     FAILING_CHECKS = failing_checks()
     for name, f in fields.items():

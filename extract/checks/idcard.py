@@ -85,6 +85,7 @@ __all__ = [
     "check_back",
     "check_id_number",
     "check_authority",
+    "birth_date_completed",
     "validity_terms_for_age",
     "age_on",
     "FAILING_CHECKS",
@@ -264,6 +265,25 @@ def check_front(fields: Mapping[str, Any], today: _dt.date | None = None) -> dic
         elif parsed.candidates:
             out["address"].append("address_region_ok")
     return out
+
+
+def birth_date_completed(birth_date: Any, id_number: Any, today: _dt.date | None = None) -> str | None:
+    """The full birth date when the one read is incomplete (``1967-08``, ``1967``: the day or
+    month lost to a stain or a fold; a card always prints all three) and what was read agrees
+    with the date a valid ID number encodes; ``None`` otherwise (a full date, a disagreement,
+    an invalid number)."""
+    today = today or _dt.date.today()
+    idv = _id_check(id_number, today)
+    if idv is None or not idv.ok or idv.kind != "id18" or idv.birth_date is None:
+        return None
+    t = normalize_date(birth_date) if isinstance(birth_date, str) else None
+    if t is None:
+        m = re.match(r"^\D*(\d{4})\s*年?\D*$", to_halfwidth(birth_date) or "") if isinstance(birth_date, str) else None
+        t = m.group(1) if m else None
+    if t is None or len(t) == 10:
+        return None
+    full = idv.birth_date.isoformat()
+    return full if full.startswith(t) else None
 
 
 def _ethnicity_check(value: Any) -> str:

@@ -16,9 +16,13 @@ Candidates are tried in order of the number of substitutions (1, then 2; never m
 checksum, has a valid birth date, and agrees with ``printed_birth_date`` / ``printed_sex``
 when given. The first tier that holds any valid candidate decides: exactly one → accepted
 (``repaired=True``); several → refused (``reason='ambiguous'``, value as printed, every valid
-candidate listed). Nothing is inserted or deleted: a 17-character number is never padded.
+candidate listed). No digit is inserted or deleted: a 17-character number is never padded. The
+one deletion: punctuation read between the characters (:data:`SPECKS`: a speck of toner or dust,
+``2307·19620218…``) is dropped when that leaves 18 characters; those edits read ``(position in
+the printed text, speck, "")``.
 
-Reasons: ``valid`` (already valid, returned unchanged), ``repaired``, ``ambiguous``,
+Reasons: ``valid`` (already valid, returned unchanged), ``repaired``, ``specks_dropped`` (valid
+once the specks are dropped), ``ambiguous``,
 ``no_candidate``, ``search_limit`` (the next tier would exceed :data:`MAX_CANDIDATES`;
 nothing is decided on a partial search), ``length`` (not 18 characters), ``too_many_errors`` (more than two invalid
 characters), ``empty``.
@@ -67,6 +71,15 @@ class Repair:
     candidates: list[str] = field(default_factory=list)
     reason: str = ""
     edits: list[tuple[int, str, str]] = field(default_factory=list)
+
+
+# punctuation that a speck of toner or dust is read as; never part of a number
+SPECKS = frozenset("·.,'`:;_•˙‧∙’‘。、，．")
+
+
+def _is_speck(s: str, i: int) -> bool:
+    """Is ``s[i]`` a speck read between two characters of the number (not at either end)?"""
+    return 0 < i < len(s) - 1 and s[i] in SPECKS and s[i - 1] not in SPECKS and s[i + 1] not in SPECKS
 
 
 def _allowed(pos: int, ch: str) -> bool:
@@ -141,13 +154,27 @@ def repair_id_number(
 
     compact = "".join((to_halfwidth(raw) or "").split()) if isinstance(raw, str) else printed
     compact = compact.replace("-", "")
+    alts = _align_alternatives(raw, compact, alternatives)
+    # specks of toner or dust read as punctuation between the characters (2307·1962.0218):
+    # no character of a number, so dropping them changes no digit that was read
+    # (never taken for an erased digit: 17 digits and a speck are 17 digits)
+    dropped: list[tuple[int, str, str]] = []
+    keep = [i for i in range(len(compact)) if not _is_speck(compact, i)]
+    if len(keep) < len(compact):
+        dropped = [(i, compact[i], "") for i in range(len(compact)) if i not in set(keep)]
+        alts = [alts[i] for i in keep] if len(alts) == len(compact) else [[] for _ in keep]
+        compact = "".join(compact[i] for i in keep)
     if len(compact) != 18:
         return Repair(value=printed, repaired=False, reason="length")
+    if dropped:
+        check = validate(compact, today=today)
+        if check.kind in ("id18", "hmt_residence") and check.ok:
+            return Repair(value=check.value, repaired=True, candidates=[check.value], reason="specks_dropped",
+                          edits=dropped)
 
     bd = normalize_date(printed_birth_date) if printed_birth_date is not None else None
     birth = bd.replace("-", "") if bd and len(bd) == 10 else None
     sex = normalize_sex(printed_sex) if printed_sex is not None else None
-    alts = _align_alternatives(raw, compact, alternatives)
 
     # base: the printed chars, with case-only fixes (x -> X) that are not substitutions
     base = list(compact)
@@ -196,7 +223,7 @@ def repair_id_number(
                     cand[p] = c
                 s = "".join(cand)
                 if s not in valid and _is_valid(s, birth, sex, today):
-                    valid[s] = [(p, compact[p], c) for p, c in zip(positions, chars)]
+                    valid[s] = dropped + [(p, compact[p], c) for p, c in zip(positions, chars)]
         if len(valid) == 1:
             ((value, edits),) = valid.items()
             return Repair(value=value, repaired=True, candidates=[value], reason="repaired", edits=edits)

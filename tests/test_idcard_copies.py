@@ -1,0 +1,227 @@
+"""ID cards on photocopies: specks read into the number, incomplete birth dates, two outlines of
+one card. Pure checks first, then the real pipeline on generated copies (development seeds)."""
+import re
+
+import pytest
+
+from evaluation.fields_eval import match_documents, sample_input
+from evaluation.metrics import CONFIDENT, norm_value
+from extract.checks.documents import check_id_front
+from extract.checks.idcard import birth_date_completed
+from extract.checks.idnumber import check_char
+from extract.checks.repair import repair_id_number
+from extract.confidence import field_confidence
+from extract.fields.base import ExtractedField
+from samples.generate import generate
+
+
+def _id(prefix17):
+    return prefix17 + check_char(prefix17)
+
+
+NUM = _id("23071919620218624")
+
+
+def _field(value, source="label"):
+    return ExtractedField(value=value, raw=value, bbox=[0, 0, 10, 10], char_confs=[0.99] * len(value), source=source)
+
+
+# ------------------------------------------------------------------ specks in the number
+
+
+def test_specks_between_the_digits_are_dropped():
+    raw = NUM[:13] + "·" + NUM[13:16] + "." + NUM[16:]
+    r = repair_id_number(raw)
+    assert r.repaired and r.value == NUM and r.reason == "specks_dropped"
+    assert r.edits == [(13, "·", ""), (17, ".", "")]
+
+
+def test_specks_never_make_up_a_missing_digit():
+    # 16 digits and specks: dropping the specks leaves 16, nothing is padded
+    raw = NUM[:10] + "." + NUM[10:14] + "·" + NUM[14:16]
+    r = repair_id_number(raw)
+    assert not r.repaired and r.reason == "length"
+    # a speck at either end is not between two characters: not taken for one
+    assert not repair_id_number("." + NUM[:17]).repaired
+
+
+def test_specks_dropped_but_a_wrong_digit_stays_unrepaired_without_evidence():
+    wrong = NUM[:15] + ("7" if NUM[15] != "7" else "1") + NUM[16:]
+    r = repair_id_number(wrong[:8] + "·" + wrong[8:])
+    assert not r.repaired and r.value != NUM
+
+
+def test_speck_repair_in_the_checker_is_confident_and_checks_out():
+    raw = NUM[:13] + "·" + NUM[13:]
+    fields = {"id_number": _field(raw), "sex": _field("女")}
+    check_id_front(fields)
+    f = fields["id_number"]
+    assert f.value == NUM and "repaired" in f.checks and "checksum_ok" in f.checks and f.raw == raw
+    # dropping a speck changes no digit that was read: as sure as a look-alike repair
+    assert 0.9 <= field_confidence("id_card_front", "id_number", f) <= 0.97
+
+
+def test_id_number_pattern_takes_in_a_speck():
+    from schemas.doctypes import load_doctypes
+
+    pat = re.compile(load_doctypes()["id_card_front"].fields["id_number"].pattern)
+    raw = NUM[:13] + "·" + NUM[13:16] + "." + NUM[16:]
+    assert max((m.group() for m in pat.finditer(raw)), key=len) == raw
+    assert not pat.search("1962.02.18") and not pat.search("2017.08.23-2037.08.23")
+
+
+# ------------------------------------------------------------------ incomplete birth date
+
+
+def test_incomplete_birth_date_is_completed_only_when_the_number_agrees():
+    assert birth_date_completed("1962年2月", NUM) == "1962-02-18"
+    assert birth_date_completed("1962-02", NUM) == "1962-02-18"
+    assert birth_date_completed("1962", NUM) == "1962-02-18"
+    assert birth_date_completed("1962-03", NUM) is None  # disagrees
+    assert birth_date_completed("1962-02-18", NUM) is None  # already whole
+    assert birth_date_completed("1962-02", NUM[:17] + ("0" if NUM[17] != "0" else "1")) is None  # bad checksum
+    assert birth_date_completed("2月18日", NUM) is None  # no year
+
+
+def test_incomplete_birth_date_in_the_document_takes_the_numbers_date():
+    from extract.verify import finalize_document
+    from schemas.doctypes import load_doctypes
+    from schemas.result import DocumentResult
+
+    dt = load_doctypes()["id_card_front"]
+    fields = {"id_number": _field(NUM), "birth_date": _field("1962-02"), "sex": _field("女")}
+    fields["birth_date"].raw = "1962年2月"
+    doc = DocumentResult(type="id_card_front", page=1, region=[0, 0, 10, 10], confidence=0.99)
+    finalize_document(doc, dt, fields, 1, lambda b: b, 0.9)
+    bd = doc.fields["birth_date"]
+    assert bd.value == "1962-02-18" and bd.raw == "1962年2月"
+    assert "completed_from_id_number" in bd.checks and "date_invalid" not in bd.checks
+    # a disagreeing year-month stays as read, and fails
+    fields = {"id_number": _field(NUM), "birth_date": _field("1963-02")}
+    doc = DocumentResult(type="id_card_front", page=1, region=[0, 0, 10, 10], confidence=0.99)
+    finalize_document(doc, dt, fields, 1, lambda b: b, 0.9)
+    assert doc.fields["birth_date"].value == "1963-02" and doc.fields["birth_date"].confidence < CONFIDENT
+
+
+# ------------------------------------------------------------------ two outlines of one card
+
+
+def test_card_outline_at_the_cards_aspect_beats_a_cleaner_narrow_one():
+    """On this A4 copy a line inside the front (along its number) closes a quad with cleaner
+    edges but the wrong aspect (1.85); the whole card's outline (1.58) must be kept, or the
+    number is cut off."""
+    from extract.pages import find_card_regions
+
+    s = generate("id_both_a4_copy", 202, 1)
+    regs = find_card_regions(s.image)
+    assert len(regs) == 2
+    front = next(d for d in s.truth["documents"] if d["type"] == "id_card_front")
+    tq = front["region"]
+    best = max(regs, key=lambda r: min(r.bbox[2], tq[2]) - max(r.bbox[0], tq[0]))
+    assert abs(best.bbox[2] - tq[2]) < 25 and abs(best.bbox[0] - tq[0]) < 25
+    assert 1.45 <= best.aspect <= 1.75
+
+
+# ------------------------------------------------------------------ end to end
+
+
+def _read(pipeline, kind, seed, index):
+    s = generate(kind, seed, index)
+    data, truth = sample_input(s)
+    res = pipeline.extract_bytes(data, f"{kind}.png").to_json_dict()
+    return match_documents(res["documents"], truth)
+
+
+@pytest.mark.parametrize("kind, seed, index, names", [
+    # a speck of toner read between the digits of the number (it was cut in two and lost)
+    ("id_both_a4_upside_down", 201, 2, ["id_number"]),
+    # the number's line lay outside a too narrow card outline
+    ("id_both_a4_copy", 202, 1, ["id_number"]),
+    # a grey watermark over the number's first half: only its second half was read as a line
+    ("id_both_a4_copy", 201, 2, ["id_number"]),
+    # the address's last line re-read whole next to its own reading (636号636号.)
+    ("id_both_a4_upside_down", 201, 1, ["address"]),
+])
+def test_copies_read_right(pipeline, kind, seed, index, names):
+    pairs = _read(pipeline, kind, seed, index)
+    front_t, front_p = next((t, p) for t, p in pairs if t["type"] == "id_card_front")
+    assert front_p is not None
+    for name in names:
+        pf = front_p["fields"].get(name)
+        assert pf is not None and norm_value(pf["value"]) == norm_value(front_t["fields"][name]["value"]), (name, pf)
+    for t, p in pairs:  # nothing wrong looks certain
+        for name, tf in t["fields"].items():
+            pf = (p or {}).get("fields", {}).get(name)
+            if pf is not None and norm_value(pf["value"]) != norm_value(tf["value"]):
+                assert pf["confidence"] < CONFIDENT, (kind, name, pf, tf)
+
+
+def test_a_speck_is_never_taken_for_an_erased_digit():
+    # 17 digits and a speck make 18 characters: the speck is not a digit to guess
+    for k in range(1, 17):
+        r = repair_id_number(NUM[:k] + "." + NUM[k:17])
+        assert not r.repaired and r.reason == "length", (k, r)
+
+
+@pytest.mark.parametrize("kind, seed, index", [
+    ("id_both_a4_copy", 203, 4),  # the front's outline closed on its portrait and a streak
+    ("id_both_a4_upside_down", 206, 9),  # only the back's emblem half outlined
+])
+def test_second_card_takes_the_size_of_the_first(kind, seed, index):
+    """Both sides of one card on a sheet are copied at one scale: an outline of the wrong size
+    (a side on an inner line) is moved to the size of the other card, onto the edges there."""
+    from evaluation.fields_eval import _iou
+    from extract.pages import find_card_regions
+
+    s = generate(kind, seed, index)
+    regs = find_card_regions(s.image)
+    assert len(regs) == 2
+    for d in s.truth["documents"]:
+        assert max(_iou(r.bbox, d["region"]) for r in regs) > 0.9, d["type"]
+
+
+def test_twin_sizes_leave_two_well_found_cards_alone():
+    from extract import pages as P
+
+    s = generate("id_both_a4_copy", 201, 0)
+    cands, _, _, _, ink = P._card_candidates(s.image)
+    kept = P._nms(cands, ink)
+    assert len(kept) == 2 and P._twin_sizes(s.image, kept, cands) == kept
+
+
+# ------------------------------------------------------------------ re-reading a value's box
+
+
+def _line(text, box):
+    from ocr.base import OcrLine
+
+    x0, y0, x1, y1 = box
+    return OcrLine(text, 0.99, [(x0, y0), (x1, y0), (x1, y1), (x0, y1)])
+
+
+def test_unread_runs_of_a_band():
+    from extract.reread import _unread_runs
+
+    band = [100, 200, 700, 250]
+    # read whole by a line of its height: nothing to re-read
+    assert _unread_runs(band, [_line("x", [95, 198, 705, 252])]) == []
+    # a watermark line four times as tall does not stand for the band's text
+    runs = _unread_runs(band, [_line("仅供", [50, 120, 800, 330])], max_h=100)
+    assert runs == [(100, 200, 700, 250)]
+    # read over its right half: the left half is re-read, on the read line's row
+    runs = _unread_runs(band, [_line("3909047345", [400, 205, 700, 245])])
+    assert len(runs) == 1
+    x0, y0, x1, y1 = runs[0]
+    assert x0 == 100 and 380 <= x1 <= 400 and (y0, y1) == (205, 245)
+
+
+def test_darkest_ink_whitens_a_paler_overprint():
+    import numpy as np
+
+    from extract.reread import _darkest_ink
+
+    img = np.full((40, 200, 3), 250, np.uint8)
+    img[10:30, 20:60] = 30  # black print
+    img[5:35, 100:180] = 140  # grey watermark
+    out = _darkest_ink(img, 0.15)
+    assert out[20, 40, 0] == 30 and out[20, 140, 0] >= 240
