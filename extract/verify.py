@@ -24,6 +24,7 @@ GENERIC_FAILING_CHECKS = frozenset({
     "address_ends_in_digit", "township_unknown", "repeated_character", "stray_mark",
     "pages_disagree",  # a document over several pages read two values of one field (extract/merge.py)
     "watermark_words",
+    "county_missing", "house_number_missing",  # an address with a part of its structure lost
 })
 # words of the notes written or printed across copies (仅供办理…使用, 复印无效, 与原件一致, 再复印无效):
 # in an address or an authority they are a watermark read into the value
@@ -81,6 +82,11 @@ def _unknown_division_after(text: str, cand) -> bool:
     return bool(_DIVISION_TOKEN.match(rest))
 
 
+# 号 (a house or building number) right after a character that is no numeral or letter
+# (where 号 ends the address or a building, unit or room follows: in 银号镇 it is part of a name)
+_NO_NUMBER = re.compile(r"(?<![0-9A-Za-z〇零一二三四五六七八九十百千甲乙丙丁之\-－—])号(?=$|[0-9楼院门室幢栋单附之（(])")
+
+
 def _generic_checks(dt: DocType, fields: dict[str, ExtractedField]) -> None:
     """Checks that apply to a value type in every document type."""
     from extract.fields.values import to_simplified
@@ -110,6 +116,12 @@ def _generic_checks(dt: DocType, fields: dict[str, ExtractedField]) -> None:
                     f.checks.append(f"township_{ts}")
                 if _DOUBLED.search(f.value):
                     f.checks.append("repeated_character")  # 3号号: a character read twice at a seam?
+                from extract.checks.divisions import county_missing
+
+                if county_missing(f.value):
+                    f.checks.append("county_missing")  # 成都市街道…: the district lost in the reading?
+                if _NO_NUMBER.search(f.value):
+                    f.checks.append("house_number_missing")  # 金大街号: the number before 号 lost?
         if spec.type == "address" or name in ("issuing_authority", "birthplace"):
             if _STRAY_END.search(f.value):
                 f.checks.append("stray_mark")  # a dot or dash of noise at either end

@@ -225,3 +225,34 @@ def test_darkest_ink_whitens_a_paler_overprint():
     img[5:35, 100:180] = 140  # grey watermark
     out = _darkest_ink(img, 0.15)
     assert out[20, 40, 0] == 30 and out[20, 140, 0] >= 240
+
+
+@pytest.mark.parametrize("address,check", [
+    ("四川省成都市街道桥民大道288号楼1门1049号", "county_missing"),  # 郫都区西园 lost
+    ("黑龙江省齐齐哈尔市区种畜场街道金大街号", "house_number_missing"),  # 103 lost before 号
+    ("北京市建国路1号", "county_missing"),  # a municipality needs its district too
+])
+def test_an_address_with_a_part_missing_is_not_trusted(address, check):
+    from extract.verify import _generic_checks
+    from schemas.doctypes import load_doctypes
+
+    dt = load_doctypes()["id_card_front"]
+    f = _field(address)
+    _generic_checks(dt, {"address": f})
+    assert check in f.checks
+    assert field_confidence("id_card_front", "address", f) < CONFIDENT
+
+
+@pytest.mark.parametrize("address", [
+    "四川省成都市郫都区西园街道桥民大道288号院6号楼1门1049号",
+    "内蒙古自治区包头市固阳县银号镇南寨村276号",  # 号 inside a township's name
+    "广东省东莞市虎门镇大道5号",  # a city without counties
+    "北京市朝阳区建国路1号",
+])
+def test_whole_addresses_pass_the_structure_checks(address):
+    from extract.verify import _generic_checks
+    from schemas.doctypes import load_doctypes
+
+    f = _field(address)
+    _generic_checks(load_doctypes()["id_card_front"], {"address": f})
+    assert "county_missing" not in f.checks and "house_number_missing" not in f.checks

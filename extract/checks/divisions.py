@@ -493,6 +493,27 @@ def township_status(text: str) -> str | None:
     return "known" if any(st in towns for st in stems) else "unknown"
 
 
+def county_missing(text: str) -> bool:
+    """The address names a province and a city that has counties, then goes on without one
+    (四川省成都市街道… for …成都市郫都区西园街道…): a county's name lost in the reading.
+    Municipalities (北京市朝阳区…) need their district the same way. False when it cannot be
+    told (no unique reading, nothing after the names, a city without counties)."""
+    rp = parse_region(text)
+    if len(rp.candidates) != 1:
+        return False
+    c = rp.candidates[0]
+    if c.county is not None or len(rp.text) - rp.end < 2:
+        return False
+    parent = c.city or c.province
+    idx = _index()
+    kids = idx.children.get(parent.code, [])
+    if c.city is None and not idx.is_municipality(c.province.code):
+        return False  # a province then something: other checks (place_*) judge that
+    if c.city is None:  # a municipality's districts hang under its placeholder city
+        kids = [k for p in kids for k in idx.children.get(p.code, []) if k.level == 3] + [k for k in kids if k.level == 3]
+    return any(k.level == 3 for k in kids)
+
+
 def match_address(code6: str, address: str) -> str:
     """Compare a division code (e.g. the first six digits of an ID number) with an address.
 
