@@ -162,16 +162,34 @@ def test_upside_down_copy_whose_back_is_found_only_by_its_text(pipeline):
     assert back.rotation == 180
 
 
-def test_a_signature_over_a_seal_is_read_beside_its_label_and_not_trusted(pipeline):
+def test_a_signature_the_detector_loses_is_read_beside_its_label_and_not_trusted(rapid_engine):
     """Dev seed 101, medical_certificate_clean #1: the doctor's handwritten name lies over the
-    red seal and the detector does not find it; the label 医师 is read on its own, so the ink
-    right of it is recognised directly. The value is right, and marked as read so."""
+    red seal, and the detector has been seen to lose it (whether it does depends on the seal's
+    rim and the detector's scale). Here the real engine runs with the name's detected line
+    taken away: the label 医师 is read on its own, so the ink right of it is recognised
+    directly. The value is right, and marked as read so, below the confident range."""
+    from extract.pipeline import Pipeline, PipelineOptions
+
     s = generate("medical_certificate_clean", 101, 1)
-    res = pipeline.extract_bytes(cv2.imencode(".png", s.image)[1].tobytes(), "cert.png")
-    doc = res.documents[0]
     truth = s.truth["documents"][0]["fields"]["doctor"]
-    f = doc.fields["doctor"]
+    tb = truth["bbox"]
+
+    class LosesTheName:
+        def __init__(self, inner):
+            self.inner = inner
+
+        def __getattr__(self, name):
+            return getattr(self.inner, name)
+
+        def recognize(self, image, det_side=None):
+            lines = self.inner.recognize(image, det_side)
+            return [l for l in lines if not (l.bbox[0] < tb[2] and tb[0] < l.bbox[2] and l.bbox[1] < tb[3] and tb[1] < l.bbox[3]
+                                             and truth["value"][:1] in l.text)]
+
+    pipe = Pipeline(PipelineOptions(), engine=LosesTheName(rapid_engine))
+    res = pipe.extract_bytes(cv2.imencode(".png", s.image)[1].tobytes(), "cert.png")
+    f = res.documents[0].fields["doctor"]
     assert f.value == truth["value"]
     assert "reread_beside_label" in f.checks and f.confidence < 0.9
     # its box is the name's, not the seal's beside it
-    assert f.bbox[2] < truth["bbox"][2] + 60
+    assert f.bbox[2] < tb[2] + 60
