@@ -322,12 +322,7 @@ class Pipeline:
             return False
         if _text_score(lines) >= 0.85:
             return True
-        crops = []
-        for l in sorted(lines, key=lambda l: -(l.bbox[2] - l.bbox[0]))[:8]:
-            x0, y0, x1, y1 = (int(round(v)) for v in l.bbox)
-            c = img[max(0, y0) : y1, max(0, x0) : x1]
-            if c.size:
-                crops.append(cv2.rotate(c, cv2.ROTATE_180))
+        crops = _turned_crops(img, _widest(lines, 8))
         return bool(crops) and _text_score(self.engine.recognize_lines(crops)) >= 0.85
 
     def _det_side(self, image: np.ndarray, kind: str) -> int | None:
@@ -344,15 +339,10 @@ class Pipeline:
         if score0 >= 0.93 and len(lines) >= 2:
             return lines, view
         with timer("orientation"):
-            sample = sorted(lines, key=lambda l: -(l.bbox[2] - l.bbox[0]))[:6]
+            sample = _widest(lines, 6)
             if not sample:
                 return lines, view
-            crops = []
-            for l in sample:
-                x0, y0, x1, y1 = (int(round(v)) for v in l.bbox)
-                c = view.image[max(0, y0) : y1, max(0, x0) : x1]
-                if c.size:
-                    crops.append(cv2.rotate(c, cv2.ROTATE_180))
+            crops = _turned_crops(view.image, sample)
             flipped = self.engine.recognize_lines(crops) if crops else []
             s0 = _text_score(sample)
             s180 = _text_score(flipped)
@@ -478,6 +468,21 @@ class Pipeline:
         angle = float(np.degrees(np.arctan2(b[1] - a[1], b[0] - a[0]))) % 360
         doc.rotation = int(round(angle / 90.0)) % 4 * 90  # type: ignore[attr-defined]
         return doc
+
+
+def _widest(lines: list[OcrLine], n: int) -> list[OcrLine]:
+    return sorted(lines, key=lambda l: -(l.bbox[2] - l.bbox[0]))[:n]
+
+
+def _turned_crops(image: np.ndarray, lines: list[OcrLine]) -> list[np.ndarray]:
+    """The lines' crops turned half round (does the text read better upside down?)."""
+    crops = []
+    for l in lines:
+        x0, y0, x1, y1 = (int(round(v)) for v in l.bbox)
+        c = image[max(0, y0) : y1, max(0, x0) : x1]
+        if c.size:
+            crops.append(cv2.rotate(c, cv2.ROTATE_180))
+    return crops
 
 
 def _to_characters(line: OcrLine) -> OcrLine:

@@ -114,6 +114,16 @@ def test_stages_are_timed_and_a_page_failure_is_itemised(pipeline, monkeypatch):
     assert res.documents == [] and res.errors[0].code == "page_failed" and "simulated" in res.errors[0].message
 
 
+class _Wrapped:
+    """The real engine, with one method watched or changed by a subclass."""
+
+    def __init__(self, inner):
+        self.inner = inner
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+
 def test_pages_are_detected_at_their_own_resolution_cards_at_the_engines(rapid_engine):
     """A whole page is handed to the detector at up to `page_det_side` (never enlarged);
     a card crop at the engine's default. Recorded on the real engine."""
@@ -121,13 +131,7 @@ def test_pages_are_detected_at_their_own_resolution_cards_at_the_engines(rapid_e
 
     seen: list[tuple[str, int | None, int]] = []
 
-    class Recording:
-        def __init__(self, inner):
-            self.inner = inner
-
-        def __getattr__(self, name):
-            return getattr(self.inner, name)
-
+    class Recording(_Wrapped):
         def recognize(self, image, det_side=None):
             seen.append(("recognize", det_side, max(image.shape[:2])))
             return self.inner.recognize(image, det_side)
@@ -174,13 +178,7 @@ def test_a_signature_the_detector_loses_is_read_beside_its_label_and_not_trusted
     truth = s.truth["documents"][0]["fields"]["doctor"]
     tb = truth["bbox"]
 
-    class LosesTheName:
-        def __init__(self, inner):
-            self.inner = inner
-
-        def __getattr__(self, name):
-            return getattr(self.inner, name)
-
+    class LosesTheName(_Wrapped):
         def recognize(self, image, det_side=None):
             lines = self.inner.recognize(image, det_side)
             return [l for l in lines if not (l.bbox[0] < tb[2] and tb[0] < l.bbox[2] and l.bbox[1] < tb[3] and tb[1] < l.bbox[3]
