@@ -320,11 +320,15 @@ def test_power_of_ten_read_partly_raised_or_as_a_speck():
     assert restore_lost_power(clean_unit("10·/L"), "血红蛋白") is None
 
 
-def _range_table(ranges):
+def _range_lines(ranges):
     lines = row([("项目", 60), ("结果", 400), ("参考值", 700)], 100)
     for i, (name, res, rng) in enumerate(ranges):
         lines += row([(name, 60), (res, 400), (rng, 700)], 145 + 45 * i)
-    return find_tables(lines)
+    return lines
+
+
+def _range_table(ranges):
+    return find_tables(_range_lines(ranges))
 
 
 def test_range_separator_taken_from_the_rest_of_the_table():
@@ -355,11 +359,8 @@ def test_range_separator_taken_from_the_rest_of_the_table():
         harmonize_ranges(items)
         assert items[4].value["reference_range"] == want
     # a changed cell is for a reviewer: the items field is no longer confident
-    lines = row([("项目", 60), ("结果", 400), ("参考值", 700)], 100)
-    for i, (name, res, rng) in enumerate(data):
-        lines += row([(name, 60), (res, 400), (rng, 700)], 145 + 45 * i)
     spec = load_doctypes()["lab_report"].fields["items"]
-    f = table_field(lines, spec, None)
+    f = table_field(_range_lines(data), spec, None)
     assert f.value[3]["reference_range"] == "2.11--2.52"
     assert field_confidence("lab_report", "items", f) < 0.9
 
