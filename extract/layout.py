@@ -8,6 +8,7 @@ per-character confidences and a box, so a field knows where it came from and how
 """
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -542,11 +543,41 @@ def spans_in_box(lines: list[OcrLine], box: list[float], exclude: list[Label] | 
     return Value(spans, source="template")
 
 
+def slant(line: OcrLine) -> float:
+    """The angle (degrees, -90..90) of a line's long side against the horizontal."""
+    xs = [p[0] for p in line.polygon]
+    ys = [p[1] for p in line.polygon]
+    if len(xs) < 4:
+        return 0.0
+    # the polygon's longest edge gives the reading direction
+    best, ang = -1.0, 0.0
+    for k in range(4):
+        dx, dy = xs[(k + 1) % 4] - xs[k], ys[(k + 1) % 4] - ys[k]
+        d = dx * dx + dy * dy
+        if d > best:
+            best, ang = d, math.degrees(math.atan2(dy, dx))
+    while ang > 90:
+        ang -= 180
+    while ang <= -90:
+        ang += 180
+    return ang
+
+
+def is_slanted(line: OcrLine, limit: float = 8.0) -> bool:
+    """A line running at a clear angle to a level layout: a watermark or a stamp's text printed
+    across the page ("复印无效" at 30°), not part of any block. Vertical lines are not slanted."""
+    a = abs(slant(line))
+    return limit < a < 90 - limit
+
+
 def cluster_lines(lines: list[OcrLine], gap: float = 2.5) -> list[list[int]]:
     """Group lines into blocks: two lines belong together when the space between their boxes is
-    less than `gap` line heights both ways. Separate cards on one page become separate blocks."""
+    less than `gap` line heights both ways. Separate cards on one page become separate blocks.
+    A slanted line (a watermark across the page) links nothing: its box would span both cards
+    of a copy; it stays a block of its own."""
     n = len(lines)
     parent = list(range(n))
+    slanted = [is_slanted(l) for l in lines]
 
     def find(i: int) -> int:
         while parent[i] != i:
@@ -556,7 +587,11 @@ def cluster_lines(lines: list[OcrLine], gap: float = 2.5) -> list[list[int]]:
 
     boxes = [l.bbox for l in lines]
     for i in range(n):
+        if slanted[i]:
+            continue
         for j in range(i + 1, n):
+            if slanted[j]:
+                continue
             a, b = boxes[i], boxes[j]
             h = max(8.0, a[3] - a[1], b[3] - b[1])
             dx = max(0.0, max(a[0], b[0]) - min(a[2], b[2]))
@@ -567,3 +602,23 @@ def cluster_lines(lines: list[OcrLine], gap: float = 2.5) -> list[list[int]]:
     for i in range(n):
         groups.setdefault(find(i), []).append(i)
     return sorted(groups.values(), key=lambda g: min(boxes[i][1] for i in g))
+
+
+def split_columns(lines: list[OcrLine], ids: list[int], gap: float = 2.5) -> list[list[int]]:
+    """A block cut at its wide empty vertical bands: the ids of each side-by-side part, left to
+    right (two cards laid next to each other on a copy, linked by a tall title line). A gap is
+    wide when it is more than `gap` median line heights."""
+    if len(ids) < 2:
+        return [list(ids)]
+    hs = sorted(lines[i].bbox[3] - lines[i].bbox[1] for i in ids)
+    wide = gap * max(8.0, hs[len(hs) // 2])
+    order = sorted(ids, key=lambda i: lines[i].bbox[0])
+    parts: list[list[int]] = [[order[0]]]
+    right = lines[order[0]].bbox[2]
+    for i in order[1:]:
+        b = lines[i].bbox
+        if b[0] - right > wide:
+            parts.append([])
+        parts[-1].append(i)
+        right = max(right, b[2])
+    return parts

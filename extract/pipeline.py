@@ -24,7 +24,7 @@ from extract.classify import classify_lines
 from extract.confidence import ENGINE
 from extract.fields import get_extractor
 from extract.inputs import InputLimits, Page, load_bytes
-from extract.layout import cluster_lines, reading_order
+from extract.layout import cluster_lines, is_slanted, reading_order, split_columns
 from extract.merge import PageText, merge_pages, reading_wanted
 from extract.reread import _ink_mask as ink_mask_of, ink_ratio, reread_box, unread_ink
 from extract.verify import finalize_document, link_documents
@@ -218,13 +218,15 @@ class Pipeline:
         lines, view = self._ocr_oriented(view, timer)
         rest: list[OcrLine] = []
         for group in cluster_lines(lines):
-            block = [lines[i] for i in group]
-            doc = self._card_from_text(img, view, block, page.number, warnings, timer)
-            if doc is not None:
-                docs.append(doc)
-            else:
-                rest.extend(block)
-        if rest or not docs:
+            for part in self._card_parts(view, lines, group):
+                block = [lines[i] for i in part]
+                doc = self._card_from_text(img, view, block, page.number, warnings, timer)
+                if doc is not None:
+                    docs.append(doc)
+                else:
+                    rest.extend(block)
+        # a watermark printed across a copy of cards is no document of its own
+        if not docs or any(not is_slanted(l) for l in rest):
             docs.append(self._document(view, rest, page.number, warnings, timer, allowed=None))
             keep["page"] = (docs[-1], view, rest, warnings)
         return _dedupe(docs, self.doctypes)
@@ -253,7 +255,7 @@ class Pipeline:
         background, faint copy): estimate the card from the text's own geometry, then read
         it as a card."""
         cls = classify_lines(block)
-        if cls.type not in CARD_TYPES:
+        if cls.type not in CARD_TYPES and not self._reads_turned(view.image, block):
             return None
         pts = np.array([p for l in block for p in l.polygon], dtype=np.float32)
         (cx, cy), (w, h), ang = cv2.minAreaRect(pts)
@@ -275,6 +277,31 @@ class Pipeline:
             return None
         doc.warnings.append("card_edges_not_found")
         return doc
+
+    def _card_parts(self, view: View, lines: list[OcrLine], group: list[int]) -> list[list[int]]:
+        """A block cut into side-by-side parts when at least two of them look like cards (the two
+        sides of an ID card copied next to each other, one of them perhaps upside down);
+        otherwise the block as it is."""
+        parts = split_columns(lines, group)
+        if len(parts) < 2:
+            return [group]
+        cards = 0
+        for part in parts:
+            block = [lines[i] for i in part]
+            if classify_lines(block).type in CARD_TYPES or self._reads_turned(view.image, block):
+                cards += 1
+        return parts if cards >= 2 else [group]
+
+    def _reads_turned(self, image: np.ndarray, block: list[OcrLine]) -> bool:
+        """Does a poorly read block read clearly better turned half round (one card of a copy
+        lying upside down beside an upright one)?"""
+        if len(block) < 2 or _text_score(block) >= 0.85:
+            return False
+        sample = _widest([l for l in block if not is_slanted(l)], 6)
+        crops = _turned_crops(image, sample)
+        if not crops:
+            return False
+        return _text_score(self.engine.recognize_lines(crops)) > _text_score(sample) + 0.1
 
     def _ink_outside(self, img: np.ndarray, quads: list[np.ndarray]) -> bool:
         """Is there a noticeable amount of text on the page outside the found cards?"""

@@ -256,3 +256,21 @@ def test_whole_addresses_pass_the_structure_checks(address):
     f = _field(address)
     _generic_checks(load_doctypes()["id_card_front"], {"address": f})
     assert "county_missing" not in f.checks and "house_number_missing" not in f.checks
+
+
+# ------------------------------------------------------------------ two cards, no outline found
+
+
+@pytest.mark.parametrize("index, why", [
+    (3, "front upright, back upside down beside it, no outline: one block read one way"),
+    (11, "a large slanted stamp (与原件一致) threw the page's skew estimate to 20 degrees"),
+    (13, "a watermark across both cards linked their text into one block"),
+    (14, "a slanted stamp between the cards linked them into one block"),
+])
+def test_both_sides_are_found_on_a_copy_without_outlines(pipeline, index, why):
+    pairs = _read(pipeline, "id_both_a4_copy", 101, index)
+    got = {t["type"]: p for t, p in pairs}
+    assert got["id_card_front"] is not None and got["id_card_back"] is not None, why
+    back_t = next(t for t, _ in pairs if t["type"] == "id_card_back")
+    back_p = got["id_card_back"]
+    assert norm_value(back_p["fields"]["valid_from"]["value"]) == norm_value(back_t["fields"]["valid_from"]["value"])

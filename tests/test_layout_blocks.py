@@ -1,0 +1,74 @@
+"""Blocks of text on a page: slanted watermark lines link nothing, side-by-side cards split,
+and the skew estimate is not taken over by a large slanted stamp."""
+import math
+
+import cv2
+import numpy as np
+
+from extract import pages as P
+from extract.layout import cluster_lines, is_slanted, slant, split_columns
+from ocr.base import OcrLine
+
+
+def _line(text, x0, y0, x1, y1):
+    return OcrLine(text, 0.99, [(x0, y0), (x1, y0), (x1, y1), (x0, y1)])
+
+
+def _rotated(text, cx, cy, w, h, deg):
+    pts = cv2.boxPoints(((cx, cy), (w, h), deg))
+    return OcrLine(text, 0.99, [tuple(map(float, p)) for p in pts])
+
+
+def test_slant_of_level_slanted_and_vertical_lines():
+    assert abs(slant(_line("姓名", 0, 0, 200, 40))) < 1e-6
+    assert 25 < abs(slant(_rotated("复印无效", 500, 500, 900, 120, 30))) < 35
+    assert not is_slanted(_line("姓名", 0, 0, 200, 40))
+    assert is_slanted(_rotated("复印无效", 500, 500, 900, 120, 30))
+    assert not is_slanted(_rotated("竖排", 500, 500, 600, 40, 90))
+    assert not is_slanted(_rotated("略斜", 500, 500, 600, 40, 3))
+
+
+def test_a_watermark_across_two_cards_does_not_join_them():
+    top = [_line("姓名张三", 100, 100, 400, 140), _line("住址北京市", 100, 160, 500, 200)]
+    bottom = [_line("签发机关", 100, 900, 300, 940), _line("有效期限", 100, 960, 300, 1000)]
+    mark = _rotated("再复印无效", 400, 550, 1200, 150, -40)
+    lines = top + bottom + [mark]
+    groups = cluster_lines(lines)
+    assert sorted(map(sorted, groups)) == [[0, 1], [2, 3], [4]]
+    # without the slant test its tall box would have linked everything
+    level = _line("再复印无效", *mark.bbox)
+    assert len(cluster_lines(top + bottom + [level])) == 1
+
+
+def test_side_by_side_parts_are_cut_at_a_wide_gap_only():
+    left = [_line("姓名张三", 100, 100, 400, 140), _line("公民身份号码", 100, 300, 800, 340)]
+    right = [_line("中华人民共和国", 1000, 100, 1500, 200), _line("签发机关", 1000, 300, 1300, 340)]
+    lines = left + right
+    assert split_columns(lines, [0, 1, 2, 3]) == [[0, 1], [2, 3]]
+    # a gap of two line heights is a column gap inside one layout, not two parts
+    near = left + [_line("民族汉", 880, 100, 1000, 140)]
+    assert split_columns(near, [0, 1, 2]) == [[0, 1, 2]]
+
+
+def _page_with_lines(angle: float, stamp: bool) -> np.ndarray:
+    img = np.full((1400, 1000, 3), 250, np.uint8)
+    for k in range(14):
+        y = 120 + 80 * k
+        cv2.putText(img, "ABCDEFGH IJKLMN OPQRS", (80, y), cv2.FONT_HERSHEY_SIMPLEX, 1.2, (20, 20, 20), 3)
+    if stamp:
+        big = np.full((1400, 1000, 3), 255, np.uint8)
+        cv2.putText(big, "COPY COPY", (60, 760), cv2.FONT_HERSHEY_SIMPLEX, 5.0, (0, 0, 0), 22)
+        M = cv2.getRotationMatrix2D((500, 700), 25, 1.0)
+        big = cv2.warpAffine(big, M, (1000, 1400), borderValue=(255, 255, 255))
+        img = np.minimum(img, big)
+    if angle:
+        M = cv2.getRotationMatrix2D((500, 700), angle, 1.0)
+        img = cv2.warpAffine(img, M, (1000, 1400), borderValue=(250, 250, 250))
+    return cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)
+
+
+def test_skew_of_a_turned_page_is_still_found():
+    # the level start that competes with the blobs' angle (a slanted stamp's, on a copy:
+    # tests/test_idcard_copies.py, index 11) must not hold a turned page level
+    assert math.isclose(P.estimate_skew(_page_with_lines(4.0, stamp=False)), 4.0, abs_tol=0.5)
+    assert math.isclose(P.estimate_skew(_page_with_lines(-6.0, stamp=True)), -6.0, abs_tol=0.7)
