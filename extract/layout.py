@@ -159,11 +159,17 @@ def reading_order(lines: list[OcrLine]) -> list[int]:
     return [i for row in rows for i in sorted(row, key=lambda j: lines[j].bbox[0])]
 
 
+_SPECK_DOTS = "·•‧・∙."
+
+
 def _squeeze(text: str) -> tuple[str, list[int]]:
-    """Text without spaces and half-width folded, with a map to original offsets."""
+    """Text without spaces and half-width folded, with a map to original offsets. A dot between
+    two Han characters is dropped too: a speck of toner in a spaced-out label (姓·名)."""
     out, pos = [], []
     for i, ch in enumerate(text):
         if ch.isspace() or ch == "\u3000":
+            continue
+        if ch in _SPECK_DOTS and 0 < i < len(text) - 1 and _HAN.match(text[i - 1]) and _HAN.match(text[i + 1]):
             continue
         f = fold(ch)
         out.append(f[:1] if f else ch)
@@ -563,11 +569,27 @@ def slant(line: OcrLine) -> float:
     return ang
 
 
-def is_slanted(line: OcrLine, limit: float = 8.0) -> bool:
+def is_slanted(line: OcrLine, limit: float = 8.0, ref_h: float | None = None) -> bool:
     """A line running at a clear angle to a level layout: a watermark or a stamp's text printed
     across the page ("复印无效" at 30°), not part of any block. Vertical lines are not slanted."""
     a = abs(slant(line))
-    return limit < a < 90 - limit
+    if limit < a < 90 - limit:
+        return True
+    # a level box drawn around slanted text: far taller than the page's lines (`ref_h`, their
+    # typical height) and than its characters are wide
+    x0, y0, x1, y1 = line.bbox
+    w, h = x1 - x0, y1 - y0
+    if ref_h is None or h < 2.0 * ref_h:
+        return False
+    text = "".join(line.text.split())
+    n = sum(1 for ch in text if _HAN.match(ch))  # Han characters are square: a level line of
+    # them is about n heights wide (its box a little taller than the characters)
+    return n >= 3 and n >= 0.6 * len(text) and w > h > 0 and w < 0.75 * n * h
+
+
+def typical_height(lines: list[OcrLine]) -> float | None:
+    hs = sorted(l.bbox[3] - l.bbox[1] for l in lines)
+    return hs[len(hs) // 2] if hs else None
 
 
 def cluster_lines(lines: list[OcrLine], gap: float = 2.5) -> list[list[int]]:
@@ -577,7 +599,8 @@ def cluster_lines(lines: list[OcrLine], gap: float = 2.5) -> list[list[int]]:
     of a copy; it stays a block of its own."""
     n = len(lines)
     parent = list(range(n))
-    slanted = [is_slanted(l) for l in lines]
+    ref_h = typical_height(lines)
+    slanted = [is_slanted(l, ref_h=ref_h) for l in lines]
 
     def find(i: int) -> int:
         while parent[i] != i:

@@ -365,6 +365,24 @@ def normalize_sex(s: Any) -> str | None:
 _CJK_RE = re.compile(r"^[\u3400-\u9fff\uf900-\ufaff]+$")
 
 
+# what is left of the card's labels and the sex beside it when a label is half read
+# ("民汉" for 民族 汉, "女民族汉" for 女 民族 汉)
+_ETHNIC_LABEL_CHARS = frozenset("民族性别男女")
+
+
+def _without_label_remnant(t: str) -> str:
+    """An ethnicity that is no group name but ends in one after characters of the labels
+    around it: the group name. Anything else is left as read (and fails its check)."""
+    from extract.checks import ethnicity
+
+    if ethnicity.is_known(t):
+        return t
+    for k in range(1, len(t)):
+        if set(t[:k]) <= _ETHNIC_LABEL_CHARS and ethnicity.is_known(t[k:]):
+            return t[k:]
+    return t
+
+
 def normalize_ethnicity(s: Any) -> str | None:
     """Ethnicity as printed without the trailing ``族`` (``汉族`` → ``汉``, ``蒙古族`` → ``蒙古``).
 
@@ -377,6 +395,7 @@ def normalize_ethnicity(s: Any) -> str | None:
     t = re.sub(r"^民族[:：]?", "", t).strip(":：;；,，.。")
     if len(t) > 1 and t.endswith("族"):
         t = t[:-1]
+    t = _without_label_remnant(t)
     if not t or not _CJK_RE.match(t) or t == "族":
         return None
     return t

@@ -24,7 +24,7 @@ from extract.classify import classify_lines
 from extract.confidence import ENGINE
 from extract.fields import get_extractor
 from extract.inputs import InputLimits, Page, load_bytes
-from extract.layout import cluster_lines, is_slanted, reading_order, split_columns
+from extract.layout import cluster_lines, is_slanted, reading_order, split_columns, typical_height
 from extract.merge import PageText, merge_pages, reading_wanted
 from extract.reread import _ink_mask as ink_mask_of, ink_ratio, reread_box, unread_ink
 from extract.verify import finalize_document, link_documents
@@ -226,7 +226,8 @@ class Pipeline:
                 else:
                     rest.extend(block)
         # a watermark printed across a copy of cards is no document of its own
-        if not docs or any(not is_slanted(l) for l in rest):
+        ref_h = typical_height(lines)
+        if not docs or any(not is_slanted(l, ref_h=ref_h) for l in rest):
             docs.append(self._document(view, rest, page.number, warnings, timer, allowed=None))
             keep["page"] = (docs[-1], view, rest, warnings)
         return _dedupe(docs, self.doctypes)
@@ -273,7 +274,9 @@ class Pipeline:
         cview = View(crop, np.asarray(Hm, dtype=np.float64), "card", [float(x0), float(y0), float(x1), float(y1)])
         clines, cview = self._ocr_oriented(cview, timer)
         doc = self._document(cview, clines, page_no, warnings, timer, allowed=CARD_TYPES)
-        if doc.type == "unknown":
+        # as for a card found by its edges: half its required fields, or it is a piece of one
+        # (a label whose value a stamp hid, cut off from its card's other lines)
+        if doc.type == "unknown" or _completeness(doc, self.doctypes) < 0.5:
             return None
         doc.warnings.append("card_edges_not_found")
         return doc
@@ -297,7 +300,8 @@ class Pipeline:
         lying upside down beside an upright one)?"""
         if len(block) < 2 or _text_score(block) >= 0.85:
             return False
-        sample = _widest([l for l in block if not is_slanted(l)], 6)
+        ref_h = typical_height(block)
+        sample = _widest([l for l in block if not is_slanted(l, ref_h=ref_h)], 6)
         crops = _turned_crops(image, sample)
         if not crops:
             return False

@@ -25,7 +25,10 @@ GENERIC_FAILING_CHECKS = frozenset({
     "pages_disagree",  # a document over several pages read two values of one field (extract/merge.py)
     "watermark_words",
     "county_missing", "house_number_missing",  # an address with a part of its structure lost
+    "speck_in_number",  # 五组7.7号: a speck of toner, or a digit lost beside one?
 })
+# a mark between two digits of an address's number (no address has a decimal point)
+_SPECK_IN_NUMBER = re.compile(r"[0-9][.·,:;`•˙'][0-9]")
 # words of the notes written or printed across copies (仅供办理…使用, 复印无效, 与原件一致, 再复印无效):
 # in an address or an authority they are a watermark read into the value
 _WATERMARK_WORDS = re.compile(r"使用|复印|无效|仅供|原件|一致|办理")
@@ -122,6 +125,8 @@ def _generic_checks(dt: DocType, fields: dict[str, ExtractedField]) -> None:
                     f.checks.append("county_missing")  # 成都市街道…: the district lost in the reading?
                 if _NO_NUMBER.search(f.value):
                     f.checks.append("house_number_missing")  # 金大街号: the number before 号 lost?
+                if _SPECK_IN_NUMBER.search(f.value):
+                    f.checks.append("speck_in_number")
         if spec.type == "address" or name in ("issuing_authority", "birthplace"):
             if _STRAY_END.search(f.value):
                 f.checks.append("stray_mark")  # a dot or dash of noise at either end

@@ -231,6 +231,7 @@ def test_darkest_ink_whitens_a_paler_overprint():
     ("四川省成都市街道桥民大道288号楼1门1049号", "county_missing"),  # 郫都区西园 lost
     ("黑龙江省齐齐哈尔市区种畜场街道金大街号", "house_number_missing"),  # 103 lost before 号
     ("北京市建国路1号", "county_missing"),  # a municipality needs its district too
+    ("山东省临沂市沂水县沙沟镇张西峪村五组7.7号", "speck_in_number"),  # a speck read inside 77
 ])
 def test_an_address_with_a_part_missing_is_not_trusted(address, check):
     from extract.verify import _generic_checks
@@ -256,6 +257,7 @@ def test_whole_addresses_pass_the_structure_checks(address):
     f = _field(address)
     _generic_checks(load_doctypes()["id_card_front"], {"address": f})
     assert "county_missing" not in f.checks and "house_number_missing" not in f.checks
+    assert "speck_in_number" not in f.checks
 
 
 # ------------------------------------------------------------------ two cards, no outline found

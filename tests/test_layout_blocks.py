@@ -35,8 +35,8 @@ def test_a_watermark_across_two_cards_does_not_join_them():
     lines = top + bottom + [mark]
     groups = cluster_lines(lines)
     assert sorted(map(sorted, groups)) == [[0, 1], [2, 3], [4]]
-    # without the slant test its tall box would have linked everything
-    level = _line("再复印无效", *mark.bbox)
+    # a level line between them in the same gap links them
+    level = _line("中华人民共和国", 100, 400, 1500, 600)
     assert len(cluster_lines(top + bottom + [level])) == 1
 
 
@@ -72,3 +72,24 @@ def test_skew_of_a_turned_page_is_still_found():
     # tests/test_idcard_copies.py, index 11) must not hold a turned page level
     assert math.isclose(P.estimate_skew(_page_with_lines(4.0, stamp=False)), 4.0, abs_tol=0.5)
     assert math.isclose(P.estimate_skew(_page_with_lines(-6.0, stamp=True)), -6.0, abs_tol=0.7)
+
+
+def test_a_speck_inside_a_spaced_out_label_still_makes_it_a_label():
+    from extract.layout import find_labels
+
+    lines = [_line("姓·名罗桂芳", 0, 0, 300, 40), _line("买买提·艾力", 0, 60, 300, 100)]
+    labs = find_labels(lines, {"name": ["姓名"]})
+    assert [(l.line, l.start, l.end) for l in labs] == [(0, 0, 3)]
+
+
+def test_a_level_box_around_slanted_text_is_slanted():
+    # the detector drew an axis-aligned box around 复印无效 printed at 25 degrees
+    assert is_slanted(_line("复即无效", 374, 1007, 1224, 1393), ref_h=47)
+    # only against the page's typical line height: alone, a level box is level
+    assert not is_slanted(_line("复即无效", 374, 1007, 1224, 1393))
+    # a level title in large print is not, nor a condensed address line, nor digits
+    assert not is_slanted(_line("中华人民共和国", 943, 1530, 1510, 1608), ref_h=47)
+    assert not is_slanted(_line("天津市河北区鸿顺里街道", 321, 906, 717, 959), ref_h=47)
+    assert not is_slanted(_line("2019.04.07-2029.04.07", 926, 1965, 1315, 2017), ref_h=47)
+    # a column of vertical text is not either (a page not yet turned)
+    assert not is_slanted(_line("中华人民共和国", 100, 100, 160, 520), ref_h=47)
