@@ -368,6 +368,7 @@ _CJK_RE = re.compile(r"^[\u3400-\u9fff\uf900-\ufaff]+$")
 # what is left of the card's labels and the sex beside it when a label is half read
 # ("民汉" for 民族 汉, "女民族汉" for 女 民族 汉)
 _ETHNIC_LABEL_CHARS = frozenset("民族性别男女")
+_MISREAD_LABEL = re.compile(r"[男女]?民.")
 
 
 def _without_label_remnant(t: str) -> str:
@@ -378,7 +379,9 @@ def _without_label_remnant(t: str) -> str:
     if ethnicity.is_known(t):
         return t
     for k in range(1, len(t)):
-        if set(t[:k]) <= _ETHNIC_LABEL_CHARS and ethnicity.is_known(t[k:]):
+        head = t[:k]
+        # the label's characters, or 民 and one more: the label with its 族 misread (民旅汉)
+        if (set(head) <= _ETHNIC_LABEL_CHARS or _MISREAD_LABEL.fullmatch(head)) and ethnicity.is_known(t[k:]):
             return t[k:]
     return t
 
