@@ -37,6 +37,10 @@ log = logging.getLogger("matex.pipeline")
 
 CARD_TYPES = ["id_card_front", "id_card_back", "social_security_card", "bank_card"]
 CARD_WIDTH = 1012  # card crops are warped to this width (ID-1 at ~300 dpi)
+# a card crop read as fewer lines than this is detected again at BLURRED_CARD_SIDE (every card
+# type prints at least four lines)
+BLURRED_CARD_LINES = 4
+BLURRED_CARD_SIDE = 480
 
 
 @dataclass
@@ -365,7 +369,14 @@ class Pipeline:
         """OCR a view; if it reads better upside down, turn it and OCR again."""
         side = self._det_side(view.image, view.kind)
         with timer("ocr"):
-            lines = self.engine.recognize(seals.remove_seals(view.image), side)
+            clean = seals.remove_seals(view.image)
+            lines = self.engine.recognize(clean, side)
+            if view.kind == "card" and len(lines) < BLURRED_CARD_LINES:
+                # a blurred or low-resolution card: its strokes run together at the detector's
+                # size; seen smaller, its lines stand apart
+                small = self.engine.recognize(clean, BLURRED_CARD_SIDE)
+                if _text_mass(small) > 1.3 * _text_mass(lines):
+                    lines, side = small, BLURRED_CARD_SIDE
         score0 = _text_score(lines)
         if score0 >= 0.93 and len(lines) >= 2:
             return lines, view
@@ -659,6 +670,10 @@ def _extract_fields(extractor, dt, lines, size, image):
 
 def _round(b) -> list[float]:
     return [round(float(v), 1) for v in b]
+
+
+def _text_mass(lines) -> float:
+    return sum(l.confidence * len(l.text) for l in lines)
 
 
 def _text_score(lines) -> float:
