@@ -396,6 +396,9 @@ def normalize_ethnicity(s: Any) -> str | None:
     if not t:
         return None
     t = re.sub(r"^民族[:：]?", "", t).strip(":：;；,，.。")
+    # a group name is Han characters only: Latin letters or digits at either end are specks
+    # or a watermark's remnants (汉A)
+    t = re.sub(r"^[0-9A-Za-z]+|[0-9A-Za-z]+$", "", t)
     if len(t) > 1 and t.endswith("族"):
         t = t[:-1]
     t = _without_label_remnant(t)

@@ -395,10 +395,11 @@ class Pipeline:
                 lines = self.engine.recognize(seals.remove_seals(view.image), side)
         return lines, view
 
-    def _beside_labels(self, view: View, dt, lines: list[OcrLine], fields: dict) -> dict:
-        """A page's label read on its own with its value missing (a signature over a seal, a
-        value the detector lost in a stamp): recognise the ink right of the label directly.
-        What is found so is never sure (`reread_beside_label` weighs against it)."""
+    def _beside_labels(self, view: View, dt, lines: list[OcrLine], fields: dict, cut: bool = True) -> dict:
+        """A label read on its own with its value missing (a signature over a seal, a value the
+        detector lost in a stamp or a watermark): recognise the ink right of the label directly.
+        What is found so is never sure (`reread_beside_label` weighs against it). `cut`: flag
+        one-line values that run on into unread ink (pages)."""
         h, w = view.image.shape[:2]
         extra: list[OcrLine] = []
         for fname, spec in dt.fields.items():
@@ -409,11 +410,17 @@ class Pipeline:
                 if _bare(l.text) not in names:
                     continue
                 lh = l.bbox[3] - l.bbox[1]
-                box = [l.bbox[2], l.bbox[1] - 0.4 * lh, min(w, l.bbox[2] + 10 * lh), l.bbox[3] + 0.4 * lh]
-                extra += [_to_characters(x) for x in reread_box(self.engine, view.image, box, lines + extra)]
+                # a card's values are short, and a photo may lie beside them
+                reach = 10 * lh if cut else 6 * lh
+                box = [l.bbox[2], l.bbox[1] - 0.4 * lh, min(w, l.bbox[2] + reach), l.bbox[3] + 0.4 * lh]
+                image = view.image
+                if dt.printed_ink == "black":  # a red watermark or seal across the value: without it
+                    image = seals.suppress_colored_ink(image, [box])
+                extra += [_to_characters(x) for x in reread_box(self.engine, image, box, lines + extra)]
                 break
         if not extra:
-            _cut_off(view.image, lines, fields)
+            if cut:
+                _cut_off(view.image, lines, fields)
             return fields
         fields2 = _extract_fields(self.extractor, dt, lines + extra, (w, h), view.image)
         if any(n not in fields2 for n in fields):  # a field lost to the new lines: keep the first reading
@@ -421,7 +428,8 @@ class Pipeline:
         for f in fields2.values():
             if f.bbox and any(_intersect(l.bbox, f.bbox) for l in extra):
                 f.checks.append("reread_beside_label")
-        _cut_off(view.image, lines + extra, fields2)
+        if cut:
+            _cut_off(view.image, lines + extra, fields2)
         return fields2
 
     def _second_look(self, view: View, dt, lines: list[OcrLine], fields: dict) -> dict:
@@ -500,6 +508,8 @@ class Pipeline:
         if dt.layout == "card":
             with timer("reread"):
                 fields = self._second_look(view, dt, lines, fields)
+                if any(n not in fields for n, spec in dt.fields.items() if spec.required and spec.labels):
+                    fields = self._beside_labels(view, dt, lines, fields, cut=False)
         else:
             with timer("reread"):
                 fields = self._beside_labels(view, dt, lines, fields)

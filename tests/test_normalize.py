@@ -120,7 +120,7 @@ def test_normalize_sex(raw, expected):
     [("汉族", "汉"), ("汉", "汉"), ("蒙古族", "蒙古"), ("维吾尔族", "维吾尔"), ("僮族", "僮"),
      ("民族：回族", "回"), (" 土家族 ", "土家"), ("族", None), ("", None), ("Han", None), (None, None),
      # a half-read label (and the sex beside it) before the group name
-     ("民汉", "汉"), ("民土家", "土家"), ("女民族汉", "汉"), ("族回族", "回"), ("民旅汉", "汉"),
+     ("民汉", "汉"), ("民土家", "土家"), ("女民族汉", "汉"), ("族回族", "回"), ("民旅汉", "汉"), ("汉A", "汉"), ("1回", "回"),
      # not a label's characters: left as read, to fail the ethnicity check
      ("例", "例"), ("大汉", "大汉")],
 )
