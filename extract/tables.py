@@ -18,6 +18,14 @@
    flag comes from its own column or glued to the result (`2.11低`, `14 H`) and is normalised
    to `↑`, `↓` or ``. The ranges of a page share one separator: a range read with another one
    (`-` for `--`, a dot, none) takes the page's, at a low confidence (:func:`harmonize_ranges`).
+5. Misreadings of a degraded copy, mended only where one answer fits, always at a confidence
+   below the review threshold (a reviewer confirms; see :func:`snap_names`): an item name
+   snapped to the vocabulary of test names (`extract/data/lab_test_names.tsv`) when the match
+   is close and unique, with the row's unit and reference interval as supporting evidence
+   (`extract/data/lab_reference_ranges.tsv`: a name not read at all, 钾 or 氯, is given by
+   them alone when exactly one usual interval fits); a row number or a code column read into
+   the names taken off; a unit or abbreviation one character off the test's usual one; a unit
+   read without its last letter (`U/`); `阴性(一)` for `阴性(-)`; a faint lone `-` result.
 
 Ruling lines are found with OpenCV (morphological opening of the binarised view with long
 thin kernels) when an image is given.
@@ -28,6 +36,8 @@ import re
 import statistics
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 
@@ -110,8 +120,44 @@ def clean_name(t: str) -> str:
 
 
 def clean_range(t: str) -> str:
-    """As printed; an ASCII ~ between numbers is the full-width ～ of Chinese reports."""
-    return re.sub(r"(?<=\d)~(?=\d)", "～", _fold_cell(t))
+    """As printed; an ASCII ~ between numbers is the full-width ～ of Chinese reports. A range
+    of two numbers does not end in a dot (a speck read after it: `4.30-5.80.`) nor holds a
+    colon (a dot read as one: `20:0-50.0`)."""
+    t = fix_qualitative(re.sub(r"(?<=\d)~(?=\d)", "～", _fold_cell(t)))
+    u = re.sub(r"(?<=\d)[:：](?=\d)", ".", t.rstrip(".,"))
+    return u if u != t and _RANGE_SEP.match(u) else t
+
+
+def clean_number(t: str) -> str:
+    """A numeric result read with a speck after it (`3.7.`): the number."""
+    return t[:-1] if re.fullmatch(r"[<>≤≥]?\d+(?:\.\d+)?[.,]", t) else t
+
+
+# qualitative results and references as printed (the sign agrees with the word)
+QUALITATIVE = ("阴性", "阳性", "弱阳性", "阴性(-)", "阳性(+)", "弱阳性(±)", "阳性(++)", "阳性(+++)", "阳性(++++)")
+QUALITATIVE_EN = ("Neg", "Pos", "Negative", "Positive")
+
+
+def snap_qualitative(t: str) -> str | None:
+    """A qualitative word with one character misread (`明性(-)`) -> the one word it is one edit
+    from (`阴性(-)`), or None (as read, not qualitative, or two as near: `明性`)."""
+    if not t or t in QUALITATIVE or t in QUALITATIVE_EN:
+        return None
+    if re.fullmatch(r"[A-Za-z]{3,8}", t):
+        # Neg read as Nog or Nieg: the same first letter, one edit
+        en = [q for q in QUALITATIVE_EN if q[0] == t[0] and _edit_distance(t, q, 1) <= 1]
+        return en[0] if len(en) == 1 else None
+    if "性" not in t:
+        return None
+    near = [q for q in QUALITATIVE if _edit_distance(t, q, 1) <= 1]
+    return near[0] if len(near) == 1 and len(t) >= 3 else None
+
+
+def fix_qualitative(t: str) -> str:
+    """The sign in brackets of a qualitative result or reference: `阴性(一)` is `阴性(-)` (the
+    dash read as the character 一, or as a long dash), `阳性(十)` is `阳性(+)`."""
+    t = re.sub(r"\((?:一|—|－|–|_)\)", "(-)", t)
+    return re.sub(r"\(十\)", "(+)", t)
 
 
 # units whose letter case the OCR may miss (p/P, f/F look alike): read case-insensitively
@@ -119,6 +165,14 @@ _UNITS = ["pg", "fL", "g/L", "g/dL", "mg/L", "mg/dL", "μg/L", "ng/mL", "pg/mL",
           "pmol/L", "U/L", "IU/L", "mIU/L", "μIU/mL", "mIU/mL", "U/mL", "KU/L", "mm/h", "mmHg", "s", "%", "L/L",
           "mL/min", "mL/min/1.73m2", "mOsm/kg", "cells/μL", "/HP", "/LP", "/μL"]
 _UNIT_CASE = {u.lower(): u for u in _UNITS}
+# units a cell may be read as that say which tests the row can be (the vocabulary's units)
+_KNOWN_UNITS = set(_UNITS) | {"10⁹/L", "10¹²/L", "10⁶/L"}
+
+
+@lru_cache(maxsize=1)
+def known_units() -> frozenset[str]:
+    """The units above and every unit of the vocabulary of test names."""
+    return frozenset(_KNOWN_UNITS | {u for us in lab_names().values() for u in us})
 # a slash the OCR lost (gL for g/L): only where no other unit reads the same without it
 _NO_SLASH: dict[str, str] = {}
 for _u in _UNITS:
@@ -134,12 +188,16 @@ _FLAT_POWER = re.compile(r"^(?P<p>[×xX]?)10(?P<e>3|6|9|12)/(?P<t>L|mL|μL|l|ml|
 # an exponent with raised and flat digits mixed: 10¹2/L, 101²/L
 _MIXED_POWER = re.compile(r"10((?=[0-9⁰¹²³⁴⁵⁶⁷⁸⁹]*[⁰¹²³⁴⁵⁶⁷⁸⁹])(?=[0-9⁰¹²³⁴⁵⁶⁷⁸⁹]*[0-9])[0-9⁰¹²³⁴⁵⁶⁷⁸⁹]{2})/")
 # the superscript not read at all (10/L), or read as a speck (10·/L, 10'/L)
-_LOST_POWER = re.compile(r"^(?P<p>[×xX]?)10[·.'`°˙‧∙•,]?/(?P<t>L)$")
+_LOST_POWER = re.compile(r"^(?P<p>[×xX]?)10[·.'`°˙‧∙•,0oO]?/(?P<t>L)$")  # 100/L: the raised 9 read as 0
 
 
 def clean_unit(t: str) -> str:
     t = _fold_cell(t).rstrip(".,，。、")
     t = re.sub(r"μ+", "μ", t)
+    # the micro sign read as a Latin u (umol/L, /uL)
+    mu = re.sub(r"(?:^|(?<=/))u(?=[a-zA-Z])", "μ", t)
+    if mu != t and mu.lower() in _UNIT_CASE:
+        return _UNIT_CASE[mu.lower()]
     # an exponent read partly raised, partly on the line (10¹2/L): one superscript exponent
     t = _MIXED_POWER.sub(lambda m: "10" + m.group(1).translate(_SUPERSCRIPT) + "/", t)
     t = re.sub(r"(?<=[A-Za-zμ])1(?=[/A-Za-z]|$)", "l", t)
@@ -157,6 +215,29 @@ def clean_unit(t: str) -> str:
     if re.search(r"[μmnpk]$", t) and (t + "L").lower() in _UNIT_CASE:
         return _UNIT_CASE[(t + "L").lower()]  # a unit cannot end in a prefix: /μ is /μL
     return _NO_SLASH.get(t.lower()) or t
+
+
+# how sure a unit is that was completed or corrected rather than read as printed
+UNIT_GUESS_CONF = 0.6
+
+
+def guess_unit(t: str) -> str | None:
+    """A unit read with a character lost or misread where only one known unit fits: `U/`
+    (the L lost at the cell's edge) -> `U/L`, `mmol/t` -> `mmol/L`, `×10~9/L` -> `×10^9/L`.
+    None for a known unit, an empty one, or one that no rule completes."""
+    if not t or t in known_units():
+        return None
+    if t.endswith("/") and (t + "L").lower() in _UNIT_CASE:
+        return _UNIT_CASE[(t + "L").lower()]
+    if len(t) > 2 and t[0] in "il1|I" and ("/" + t[1:]).lower() in _UNIT_CASE:
+        return _UNIT_CASE[("/" + t[1:]).lower()]  # iμL: the slash read as a letter
+    m = re.fullmatch(r"(.+/)[tI|l1]", t)
+    if m and (m.group(1) + "L").lower() in _UNIT_CASE:
+        return _UNIT_CASE[(m.group(1) + "L").lower()]
+    m = re.fullmatch(r"([×xX]?)10[~\-ˆ＾]([0-9]{1,2})/(L|mL|μL)", t)
+    if m:
+        return f"{m.group(1).replace('x', '×').replace('X', '×')}10^{m.group(2)}/{m.group(3)}"
+    return None
 
 
 # blood cell counts per litre: the red cells in 10¹²/L, white cells, their kinds and the
@@ -680,6 +761,7 @@ class Item:
     # a row of which only the name was read (`keep_bare`): an item only if its cells turn out
     # to hold something (a lone "-" the OCR missed), else a section title
     bare: bool = False
+    snapped_from: str = ""  # the name as read, when it was snapped to the vocabulary
 
 
 def _code(t: str) -> str:
@@ -692,7 +774,7 @@ def _code(t: str) -> str:
     return "Cl" if t == "C1" else t  # chloride: l read as 1
 
 
-def table_items(tb: Table, derive_flags: bool = True, keep_bare: bool = False) -> list[Item]:
+def table_items(tb: Table, derive_flags: bool = True, keep_bare: bool = False, snap: bool = True) -> list[Item]:
     """The rows of a table as items.
 
     A row without a result is a section title or a wrapped name (appended to the row above
@@ -702,7 +784,8 @@ def table_items(tb: Table, derive_flags: bool = True, keep_bare: bool = False) -
     cells (see :func:`drop_bare`). When no flag mark was read and the result lies outside
     its reference (a numeric range; a negative reference for a qualitative result), the flag
     is the one the reference implies (`flag_source` "derived"): OCR often misses a small
-    arrow."""
+    arrow. With `snap`, misread names are snapped to the vocabulary of test names once the
+    rows are whole (:func:`snap_names`)."""
     from extract.checks.records import expected_flag
 
     has_code = "code" in tb.keys
@@ -748,11 +831,26 @@ def table_items(tb: Table, derive_flags: bool = True, keep_bare: bool = False) -
                 flag, unit_txt = uflag, clean_unit(rest)
             elif normalize_flag(unit_txt) and not flag:
                 flag, unit_txt = normalize_flag(unit_txt), ""
+        guessed = guess_unit(unit_txt)
+        if guessed:
+            unit_txt = guessed
+            uconf = uconf + [UNIT_GUESS_CONF]
+        res = clean_number(fix_qualitative(res))
+        q = snap_qualitative(res)
+        if q:
+            res, rconf = q, rconf + [UNIT_GUESS_CONF]
+        if len(res) > 1 and res[-1] in "←→" and not glued:
+            # a flag arrow read sideways: no result ends in one; the flag is the reference's
+            res = res[:-1].rstrip()
+            rconf = rconf + [UNIT_GUESS_CONF]
         restored = restore_lost_power(unit_txt, clean_name(name))
         if restored:
             unit_txt = restored
             uconf = uconf + [0.6]  # the power is inferred, not read
         range_txt = clean_range(rng)
+        q = snap_qualitative(range_txt)
+        if q:
+            range_txt, gconf = q, gconf + [UNIT_GUESS_CONF]
         source = "printed" if flag else "none"
         if not flag and derive_flags:
             exp = expected_flag(res, range_txt)
@@ -774,7 +872,343 @@ def table_items(tb: Table, derive_flags: bool = True, keep_bare: bool = False) -
         cb = {k: _cell(cells.get(k))[2] for k in ("result", "unit", "reference_range", "flag", "code") if cells.get(k)}
         items.append(Item(v, cc, [min(b[0] for b in boxes), top, max(b[2] for b in boxes), bottom], source, cb))
         last_bottom = bottom
+    if snap:
+        if not has_code:
+            split_glued_codes(items)
+        snap_names(items)
+        for it in items:
+            if it.snapped_from and (restored := restore_lost_power(it.value.get("unit", ""), it.value["name"])):
+                it.value["unit"] = restored
+                it.cell_confs["unit"] = it.cell_confs.get("unit", []) + [0.6]
     return items
+
+
+# ------------------------------------------------------------------------------- item names
+LAB_NAMES_FILE = Path(__file__).resolve().parent / "data" / "lab_test_names.tsv"
+# how sure a name is that was snapped to the vocabulary, by edits: a cell score this low keeps
+# the items field below 0.9 after calibration even with its checks passing (the characters
+# read were not these: a reviewer confirms the snap)
+SNAP_CONF = {1: 0.6, 2: 0.5, 3: 0.4}
+# a snap that the row's reference interval had to settle (two names as near, or a short name)
+SNAP_RANGE_CONF = 0.5
+# a name whose every character the recogniser was this sure of is left as read (a printed
+# name not in the vocabulary, one character from a name in it, is not snapped)
+SNAP_MAX_READ_CONF = 0.97
+
+
+@lru_cache(maxsize=1)
+def _lab_vocabulary() -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
+    out: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+    if not LAB_NAMES_FILE.is_file():
+        return out
+    for raw in LAB_NAMES_FILE.read_text(encoding="utf-8").splitlines():
+        if not raw.strip() or raw.lstrip().startswith("#"):
+            continue
+        name, units, codes = (raw.split("\t") + ["", ""])[:3]
+        name = clean_name(name.strip())
+        if name:
+            out[name] = (tuple(u.strip() for u in units.split(",") if u.strip()),
+                         tuple(_fold_cell(c.strip()) for c in codes.split(",") if c.strip()))
+    return out
+
+
+@lru_cache(maxsize=1)
+def lab_names() -> dict[str, tuple[str, ...]]:
+    """The vocabulary of laboratory test names: name -> the units it is usually reported in."""
+    return {k: v[0] for k, v in _lab_vocabulary().items()}
+
+
+@lru_cache(maxsize=1)
+def lab_codes() -> dict[str, tuple[str, ...]]:
+    """name -> its usual abbreviations (`低密度脂蛋白胆固醇` -> (`LDL-C`, `LDL`))."""
+    return {k: v[1] for k, v in _lab_vocabulary().items()}
+
+
+def _edit_distance(a: str, b: str, limit: int) -> int:
+    """Levenshtein distance of two short strings, `limit + 1` once it is known to exceed `limit`
+    (rapidfuzz's, with its cutoff)."""
+    from rapidfuzz.distance import Levenshtein
+
+    return Levenshtein.distance(a, b, score_cutoff=limit)
+
+
+def _allowed_edits(n: int) -> int:
+    """Edits a misread name of a vocabulary name `n` characters long may carry and still be
+    recognised: one up to five characters, two up to nine, three beyond."""
+    return 1 if n <= 5 else 2 if n <= 9 else 3
+
+
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+LAB_RANGES_FILE = Path(__file__).resolve().parent / "data" / "lab_reference_ranges.tsv"
+# how sure a name is that only the row's unit and reference range gave (no character read)
+RANGE_NAME_CONF = 0.4
+
+
+@lru_cache(maxsize=1)
+def lab_ranges() -> list[tuple[str, str, tuple[float, float], tuple[float, float]]]:
+    """Usual reference intervals: (name, unit or "", (lower bound from, to), (upper from, to))."""
+    out = []
+    if not LAB_RANGES_FILE.is_file():
+        return out
+    for raw in LAB_RANGES_FILE.read_text(encoding="utf-8").splitlines():
+        if not raw.strip() or raw.lstrip().startswith("#"):
+            continue
+        name, unit, lo, hi = raw.split("\t")
+        a, b = (float(x) for x in lo.split(".."))
+        c, d = (float(x) for x in hi.split(".."))
+        out.append((clean_name(name), "" if unit == "-" else unit, (a, b), (c, d)))
+    return out
+
+
+def _unit_fits(read: str, unit: str) -> bool:
+    """The unit read is `unit`, or a misreading of it (one character off, and not itself another
+    known unit)."""
+    if read == unit:
+        return True
+    if not read or not unit or read in known_units():
+        return False
+    return len(read) >= 2 and _edit_distance(read, unit, 1) <= 1
+
+
+def range_candidates(unit: str, reference_range: str) -> list[str]:
+    """The names (from :func:`lab_ranges`) whose usual reference interval and unit the row's
+    fit: `mmol/L` and `3.50-5.30` -> [`钾`]. Empty when the range is not `lo SEP hi`."""
+    m = _RANGE_SEP.match(reference_range or "")
+    if not m:
+        return []
+    lo, hi = float(m.group("lo")), float(m.group("hi"))
+    return [
+        name for name, u, (a, b), (c, d) in lab_ranges()
+        if a <= lo <= b and c <= hi <= d and _unit_fits(unit, u)
+    ]
+
+
+@dataclass
+class Snap:
+    name: str  # the vocabulary name
+    distance: int  # edits from the name read
+    confidence: float  # how sure the snapped name is (never above SNAP_CONF[distance])
+
+
+def snap_name(read: str, unit: str = "", vocab: dict[str, tuple[str, ...]] | None = None,
+              reference_range: str = "") -> Snap | None:
+    """The vocabulary name a misread item name stands for, or None.
+
+    Only a close and unique match is taken: the nearest names within the edits allowed for
+    their length (:func:`_allowed_edits`); at least two characters read as printed, and more
+    characters right than wrong; when several names are as near, the row's unit (read and
+    known) decides when exactly one of them is reported in it, else nothing is snapped. A
+    name already in the vocabulary, or without a Chinese character, is left alone; a unit
+    read that none of a candidate's usual units is refuses it."""
+    vocab = lab_names() if vocab is None else vocab
+    t = clean_name(read)
+    if t in vocab:
+        return None
+    by_range = range_candidates(unit, reference_range) if reference_range else []
+    if not _CJK.search(t) or (len(t) == 1 and t not in vocab):
+        # no name read (a one-character name the detector missed), or a mark or one wrong
+        # character: only the unit and the reference interval can say which test it is
+        if len(by_range) == 1:
+            return Snap(by_range[0], max(len(t), len(by_range[0])), RANGE_NAME_CONF)
+        return None
+    near = _nearest(t, vocab, by_range, unit)
+    if near is not None:
+        return near
+    if by_range:
+        # the reference interval names the test: one edit more than the name alone allows,
+        # among the tests whose interval it is
+        near = _nearest(t, {v: vocab.get(v, ()) for v in by_range}, by_range, unit, slack=1)
+        if near is not None:
+            right = max(len(t), len(near.name)) - near.distance
+            rivals = any(_edit_distance(t, v, near.distance) <= near.distance for v in vocab if v != near.name)
+            if right >= 2 and right > near.distance and not rivals:
+                return Snap(near.name, near.distance, min(near.confidence, RANGE_NAME_CONF))
+    return None
+
+
+def _nearest(t: str, vocab: dict[str, tuple[str, ...]], by_range: list[str], unit: str = "",
+             slack: int = 0) -> Snap | None:
+    best: list[tuple[int, str]] = []
+    bd = 99
+    for v in vocab:
+        lim = _allowed_edits(len(v)) + slack
+        d = _edit_distance(t, v, min(lim, bd))
+        if d > lim or d > bd:
+            continue
+        if d < bd:
+            bd, best = d, []
+        best.append((d, v))
+    if not best:
+        return None
+    unit_known = bool(unit) and unit in known_units()
+    conf = SNAP_CONF.get(bd, min(SNAP_CONF.values()))
+    ranged = False
+    if unit_known:
+        # the row's unit is not one the test is reported in: not that test
+        best = [(d, v) for d, v in best if not vocab[v] or unit in vocab[v]]
+    if len(best) > 1 and unit_known:
+        with_unit = [(d, v) for d, v in best if unit in vocab[v]]
+        if len(with_unit) == 1:
+            best = with_unit
+    if len(best) > 1 and by_range:
+        # as near as each other: the reference interval printed decides
+        in_range = [(d, v) for d, v in best if v in by_range]
+        if len(in_range) == 1:
+            best, ranged = in_range, True
+    if len(best) != 1:
+        return None
+    name = best[0][1]
+    if len(t) >= 2 and t in name:
+        # a part of a longer name as read (上皮细胞 of 尿上皮细胞): a shorter name printed, more
+        # likely than characters lost whole
+        return None
+    # characters right: the longer length less the edits; at least two, and most of the name,
+    # unless the reference interval names the test too
+    right = max(len(t), len(name)) - bd
+    if right < 2 or right <= bd:
+        if name not in by_range or right < 1:
+            return None
+        ranged = True
+    return Snap(name, bd, min(conf, SNAP_RANGE_CONF) if ranged else conf)
+
+
+def snap_names(items: list[Item], vocab: dict[str, tuple[str, ...]] | None = None) -> None:
+    """Item names misread (`满性磷酸酶`) snapped to the vocabulary (`碱性磷酸酶`) where the
+    match is close and unique (:func:`snap_name`) and the recogniser was not sure of the name
+    as read; the snapped name's confidence is at most :data:`SNAP_CONF` of its distance (the
+    characters read are kept in the confidences: a snap never makes a row surer than it was)."""
+    vocab = lab_names() if vocab is None else vocab
+    for it in items:
+        if it.bare:
+            continue
+        read = it.value.get("name", "")
+        confs = it.cell_confs.get("name") or []
+        m = _SEQ_GLUED.match(read)
+        if m and clean_name(read) not in vocab:
+            rest = read[m.end():]
+            if clean_name(rest) in vocab or snap_name(rest, it.value.get("unit", ""), vocab,
+                                                     it.value.get("reference_range", "")):
+                # the row's number read into its name (the number column was not found)
+                it.value["name"] = read = clean_name(rest)
+                confs = list(confs) + [SEQ_STRIP_CONF]
+                it.cell_confs["name"] = confs
+                it.snapped_from = m.group(0) + rest
+        if len(read) > 1 and confs and min(confs) >= SNAP_MAX_READ_CONF:
+            continue
+        s = snap_name(read, it.value.get("unit", ""), vocab, it.value.get("reference_range", ""))
+        if s is not None:
+            it.value["name"] = s.name
+            it.cell_confs["name"] = list(confs) + [s.confidence]
+            it.snapped_from = read
+    for it in items:
+        # a unit misread (`UA`, `bg`, `mimol/L`) of a test whose usual unit is near it
+        uc = it.cell_confs.get("unit") or []
+        if uc and min(uc) >= SNAP_MAX_READ_CONF:
+            continue
+        u = usual_unit(it.value.get("name", ""), it.value.get("unit", ""), vocab)
+        if u is not None and not it.bare:
+            it.value["unit"] = u
+            it.cell_confs["unit"] = it.cell_confs.get("unit", []) + [USUAL_UNIT_CONF]
+    codes = lab_codes()
+    for it in items:
+        # an abbreviation misread (`LDL-`, `HOL-C`, `AIG`) of the test's usual one
+        if it.bare or "code" not in it.value:
+            continue
+        cc = it.cell_confs.get("code") or []
+        if cc and min(cc) >= SNAP_MAX_READ_CONF and not it.value["code"].endswith("-"):
+            continue  # (an abbreviation does not end in a hyphen: its end was lost, however sure)
+        c = usual_code(it.value.get("name", ""), it.value["code"], codes)
+        if c is not None:
+            it.value["code"] = c
+            it.cell_confs["code"] = list(cc) + [USUAL_CODE_CONF]
+
+
+_SEQ_GLUED = re.compile(r"^\d{1,3}(?=[\u4e00-\u9fff])")
+# how sure a name is from which a row number read into it was taken off
+SEQ_STRIP_CONF = 0.8
+# how sure an abbreviation is that was taken from the test's usual ones
+USUAL_CODE_CONF = 0.6
+
+
+@lru_cache(maxsize=1)
+def known_codes() -> frozenset[str]:
+    return frozenset(c for cs in lab_codes().values() for c in cs)
+
+
+def usual_code(name: str, read: str, codes: dict[str, tuple[str, ...]] | None = None) -> str | None:
+    """The usual abbreviation of the test `name` that the code `read` is one character off
+    (`LDL-` -> `LDL-C`, `AIG` -> `A/G`), or None: an abbreviation that is some test's as read is
+    left alone, and two as near refuse."""
+    codes = lab_codes() if codes is None else codes
+    usual = codes.get(name) or ()
+    if not read or not usual or read in usual or read in known_codes():
+        return None
+    for a, b in (("ll", "H"), ("II", "H"), ("l1", "H"), ("0", "O")):
+        # H read as two strokes (pll for pH), O as 0
+        if a in read and read.replace(a, b) in usual:
+            return read.replace(a, b)
+    scored = sorted((_edit_distance(read, c, 1), c) for c in usual)
+    d, c = scored[0]
+    if read.endswith("-"):
+        # the end lost (`LDL-`): the usual abbreviations that go on from it
+        cont = [x for x in usual if x.startswith(read) and len(x) == len(read) + 1]
+        if len(cont) == 1:
+            return cont[0]
+    if d > 1 or len(c) < 2 or (len(scored) > 1 and scored[1][0] == d):
+        return None
+    return c
+
+
+_CODE_GLUED = re.compile(r"^(?P<n>.*[\u4e00-\u9fff)）])(?P<c>[A-Za-z][A-Za-z0-9#%/+\-]*)$")
+
+
+def split_glued_codes(items: list[Item]) -> bool:
+    """A code column the header did not show and the OCR read into the names (`总蛋白TP`):
+    when most rows' names end in an abbreviation of the vocabulary (and are no test name as
+    read), every row gets a `code` (`""` where none was glued). True when split."""
+    vocab, known = lab_names(), known_codes()
+    rows = [it for it in items if not it.bare]
+    splits = {}
+    for k, it in enumerate(rows):
+        name = it.value.get("name", "")
+        m = _CODE_GLUED.match(name)
+        if m and clean_name(name) not in vocab:
+            n, c = m.group("n"), _code(m.group("c"))
+            if c in known or (clean_name(n) in vocab and usual_code(clean_name(n), c)):
+                splits[k] = (n, c)
+    if len(rows) < 3 or len(splits) < 0.6 * len(rows):
+        return False
+    for k, it in enumerate(rows):
+        name, code = splits.get(k, (it.value.get("name", ""), ""))
+        v = {"name": name, "code": code}
+        v.update({kk: vv for kk, vv in it.value.items() if kk not in ("name", "code")})
+        it.value = v
+        if k in splits:
+            it.cell_confs["code"] = [USUAL_CODE_CONF]
+    return True
+
+
+# how sure a unit is that was taken from the test's usual units (the characters read were others)
+USUAL_UNIT_CONF = 0.5
+
+
+def usual_unit(name: str, read: str, vocab: dict[str, tuple[str, ...]] | None = None) -> str | None:
+    """The usual unit of the test `name` (:func:`lab_names`) that the unit `read` is a misreading
+    of, or None: `read` is no known unit and holds no power of ten, one usual unit is nearest,
+    one edit away, or two when it is at least three characters long and `read` begins alike."""
+    vocab = lab_names() if vocab is None else vocab
+    units = vocab.get(name) or ()
+    if not read or not units or read in known_units() or read in units or re.search(r"10|\^", read):
+        return None
+    scored = sorted((_edit_distance(read, u, 2), u) for u in units)
+    d, u = scored[0]
+    if len(scored) > 1 and scored[1][0] == d:
+        return None
+    if d <= 1 and len(u) >= 2 or d == 2 and len(u) >= 3 and read[0] == u[0]:
+        return u
+    return None
 
 
 def drop_bare(items: list[Item]) -> list[Item]:
@@ -862,8 +1296,9 @@ def derive_missing_flags(items: list[Item]) -> None:
                 it.value["flag"], it.flag_source = exp, "derived"
 
 
-def _dash_in(gray: np.ndarray, x0: float, y0: float, x1: float, y1: float) -> bool:
-    """Is the only mark in this box a short horizontal stroke (a printed "-")?"""
+def _dash_in(gray: np.ndarray, x0: float, y0: float, x1: float, y1: float, faint: bool = False) -> bool:
+    """Is the only mark in this box a short horizontal stroke (a printed "-")? With `faint`, ink
+    half as dark as the box's darkest mark counts (a pale copy on a tinted paper)."""
     import cv2
 
     H, W = gray.shape
@@ -872,7 +1307,12 @@ def _dash_in(gray: np.ndarray, x0: float, y0: float, x1: float, y1: float) -> bo
         return False
     roi = gray[b:d, a:c].astype(np.float32)
     paper = float(np.percentile(roi, 90))
-    crop = (roi < paper - 60).astype(np.uint8)
+    delta = 60.0
+    if faint:
+        delta = max(25.0, 0.5 * (paper - float(roi.min())))
+        if delta >= 60.0:
+            return False  # not faint: the plain look has decided
+    crop = (roi < paper - delta).astype(np.uint8)
     n, _, st, _ = cv2.connectedComponentsWithStats(crop, 8)
     ch, cw = crop.shape
     # specks aside, ruling lines crossing the cell, and strokes cut by its top or bottom edge
@@ -897,8 +1337,14 @@ def _blobs(gray: np.ndarray, x0: float, y0: float, x1: float, y1: float) -> list
         return []
     roi = gray[b:d, a:c].astype(np.float32)
     crop = (roi < float(np.percentile(roi, 90)) - 60).astype(np.uint8)
-    n, _, st, _ = cv2.connectedComponentsWithStats(crop, 8)
     ch, cw = crop.shape
+    # a ruling line that print touches (g/L on the row's top rule) would join the print into one
+    # component as wide as the cell: the lines' pixels go first
+    hk = cv2.getStructuringElement(cv2.MORPH_RECT, (max(8, int(0.8 * cw)), 1))
+    vk = cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(8, int(0.9 * ch))))
+    rules = cv2.morphologyEx(crop, cv2.MORPH_OPEN, hk) | cv2.morphologyEx(crop, cv2.MORPH_OPEN, vk)
+    crop = crop & (1 - rules)
+    n, _, st, _ = cv2.connectedComponentsWithStats(crop, 8)
     return [
         (a + st[i][0], b + st[i][1], a + st[i][0] + st[i][2], b + st[i][1] + st[i][3])
         for i in range(1, n)
@@ -906,7 +1352,10 @@ def _blobs(gray: np.ndarray, x0: float, y0: float, x1: float, y1: float) -> list
     ]
 
 
-CHECKED_CELLS = ("result", "flag", "unit", "reference_range", "code")
+# how sure a "-" is that was found as a faint stroke only
+FAINT_DASH_CONF = 0.6
+# the name too: a one-character name (钾, 氯) that the detector missed leaves its cell empty
+CHECKED_CELLS = ("result", "flag", "unit", "reference_range", "code", "name")
 
 
 def check_cells(tb: Table, items: list[Item], image: np.ndarray | None) -> None:
@@ -934,8 +1383,18 @@ def check_cells(tb: Table, items: list[Item], image: np.ndarray | None) -> None:
                 if key in ("result", "reference_range") and _dash_in(gray, x0 - lead, y0 - pad, x1 - 3, y1 + pad):
                     it.value[key] = "-"
                     it.cell_confs[key] = [0.85]
+                elif key == "result" and _dash_in(gray, x0 - lead, y0 - pad, x1 - 3, y1 + pad, faint=True):
+                    # a result is never empty: a faint lone stroke in its cell is the "-" printed
+                    it.value[key] = "-"
+                    it.cell_confs[key] = [FAINT_DASH_CONF]
                 elif _blobs(gray, x0 + 3, y0, x1 - 3, y1):
                     it.cell_confs[key] = [0.3]  # something is printed there that was not read
+                    units = lab_names().get(it.value.get("name", "")) or ()
+                    numeric = re.fullmatch(r"[<>≤≥]?\d+(?:\.\d+)?", it.value.get("result", "")) and \
+                        re.search(r"\d", it.value.get("reference_range", ""))
+                    if key == "unit" and len(units) == 1 and numeric:
+                        # the unit printed and not read: the one this test is reported in
+                        it.value["unit"] = units[0]
                 continue
             box = it.cell_boxes.get(key)
             if box is None:

@@ -1,0 +1,273 @@
+"""Degraded lab reports: misread item names snapped to the vocabulary of test names
+(extract/data/lab_test_names.tsv) only where the match is close and unique, names that were not
+read at all given by the row's unit and reference interval, misread units and abbreviations of
+a known test, all at a confidence below the review threshold; and on the real pipeline (real
+OCR on generated reports with known truth), no clean row made wrong and degraded rows made
+right."""
+from __future__ import annotations
+
+import pytest
+
+from extract.tables import (
+    SNAP_CONF,
+    clean_range,
+    clean_unit,
+    find_tables,
+    guess_unit,
+    lab_codes,
+    lab_names,
+    range_candidates,
+    snap_name,
+    split_glued_codes,
+    table_items,
+    usual_code,
+    usual_unit,
+)
+from tests.synthlines import L, row
+
+# ------------------------------------------------------------------------ the vocabulary
+
+
+def test_vocabulary_is_sizeable_and_covers_the_common_panels():
+    names = lab_names()
+    assert len(names) >= 400
+    for n in ["白细胞计数", "血红蛋白", "尿蛋白", "丙氨酸氨基转移酶", "总胆红素", "肌酐", "胱抑素C", "总胆固醇",
+              "低密度脂蛋白胆固醇", "钾", "氯", "凝血酶原时间", "促甲状腺激素", "甲胎蛋白", "糖类抗原19-9",
+              "γ-谷氨酰转肽酶", "估算肾小球滤过率"]:
+        assert n in names, n
+    assert "g/L" in names["白蛋白"] and "LDL-C" in lab_codes()["低密度脂蛋白胆固醇"]
+
+
+# ------------------------------------------------------------------------ snapping names
+
+
+@pytest.mark.parametrize("read, unit, truth", [
+    ("脱抑素C", "mg/L", "胱抑素C"),                   # one character misread
+    ("估算育小球滤过率", "mL/min/1.73m2", "估算肾小球滤过率"),
+    ("甘油三瓶", "mmol/L", "甘油三酯"),
+    ("高密度脂蛋白群国醇", "mmol/L", "高密度脂蛋白胆固醇"),  # two of nine
+    ("丙氨层氨基转移酶", "U/L", "丙氨酸氨基转移酶"),
+])
+def test_close_unique_misreading_is_snapped(read, unit, truth):
+    s = snap_name(read, unit)
+    assert s is not None and s.name == truth
+    assert s.confidence <= SNAP_CONF[s.distance] < 0.9
+
+
+@pytest.mark.parametrize("read, unit", [
+    ("总删红工家", "μmol/L"),   # three of five characters wrong: too far
+    ("网接导红术", "μmol/L"),   # as near to 间接胆红素 as to 直接胆红素
+    ("自断白", "g/L"),          # 白蛋白, 球蛋白, 总蛋白: two of three wrong each
+    ("尿", "μmol/L"),           # one character, no reference interval
+    ("OMAN", "g/L"),            # no Chinese character
+])
+def test_far_or_ambiguous_misreading_is_refused(read, unit):
+    assert snap_name(read, unit) is None
+
+
+def test_tie_between_two_names_is_refused_unless_the_reference_interval_decides():
+    # 满性磷酸酶 is one character from both 碱性磷酸酶 and 酸性磷酸酶 (both in U/L)
+    assert snap_name("满性磷酸酶", "U/L") is None
+    s = snap_name("满性磷酸酶", "U/L", reference_range="45-125")
+    assert s is not None and s.name == "碱性磷酸酶" and s.confidence <= 0.6
+
+
+def test_a_unit_the_test_is_never_reported_in_refuses_the_snap():
+    assert snap_name("脱抑素C", "mg/L").name == "胱抑素C"
+    assert snap_name("脱抑素C", "mmol/L") is None
+
+
+def test_a_part_of_a_longer_name_is_not_completed():
+    # 上皮细胞 is printed on urinalysis reports as well as 尿上皮细胞: a shorter name as read
+    # is not taken for the longer one with characters lost
+    vocab = {"尿上皮细胞": ("/μL",), "白蛋白": ("g/L",)}
+    assert snap_name("上皮细胞", "/μL", vocab) is None
+    assert snap_name("尿上皮细跑", "/μL", vocab).name == "尿上皮细胞"
+
+
+def test_names_in_the_vocabulary_are_never_changed():
+    for n in ["尿酸", "尿素", "钾", "总蛋白", "胱抑素C"]:
+        assert snap_name(n, "mmol/L", reference_range="3.50-5.30") is None
+
+
+def test_name_not_read_is_given_by_unit_and_reference_interval_only_when_unique():
+    assert range_candidates("mmol/L", "3.50-5.30") == ["钾"]
+    s = snap_name("", "mmol/L", reference_range="99.0--110.0")
+    assert s is not None and s.name == "氯" and s.confidence <= 0.5
+    assert snap_name("纳", "mmol/L", reference_range="137.0-147.0").name == "钠"
+    # an interval no usual one fits, or another unit: nothing
+    assert snap_name("", "mmol/L", reference_range="10.0-20.0") is None
+    assert snap_name("", "U/L", reference_range="3.50-5.30") is None
+    # an interval that fits two tests (ALT 9-50 and GGT 10-60 overlap): nothing
+    assert len(range_candidates("U/L", "9-50")) > 1
+    assert snap_name("", "U/L", reference_range="9-50") is None
+
+
+# ------------------------------------------------------------------------ units, codes, ranges
+
+
+def test_unit_misreadings():
+    assert clean_unit("umol/L") == "μmol/L" and clean_unit("/uL") == "/μL"
+    assert guess_unit("U/") == "U/L" and guess_unit("mmol/t") == "mmol/L"
+    assert guess_unit("×10~9/L") == "×10^9/L"
+    assert guess_unit("mmol/L") is None and guess_unit("g/dL") is None
+    assert usual_unit("平均红细胞血红蛋白含量", "bg") == "pg"
+    assert usual_unit("球蛋白", "B/L") == "g/L"
+    assert usual_unit("球蛋白", "mg/L") is None  # a real unit read as printed is left alone
+    assert usual_unit("总胆固醇", "WL") is None  # too far from mmol/L
+
+
+def test_code_misreadings():
+    assert usual_code("低密度脂蛋白胆固醇", "LDL-") == "LDL-C"
+    assert usual_code("高密度脂蛋白胆固醇", "HOL-C") == "HDL-C"
+    assert usual_code("白球比", "AIG") == "A/G"
+    assert usual_code("低密度脂蛋白胆固醇", "LDL") is None  # a usual one as read
+    assert usual_code("总蛋白", "ALB") is None  # another test's: not this one's misreading
+
+
+def test_qualitative_sign_read_as_the_character_one():
+    assert clean_range("阴性(一)") == "阴性(-)" and clean_range("阴性（一）") == "阴性(-)"
+    assert clean_range("3.5-5.3") == "3.5-5.3"
+
+
+# ------------------------------------------------------------------------ in the table
+
+COLS = {"seq": 60, "name": 120, "code": 420, "result": 560, "unit": 740, "range": 900}
+HEADER = [("序号", 60), ("项目名称", 120), ("缩写", 420), ("结果", 560), ("单位", 740), ("参考范围", 900)]
+
+
+def _lines(data, confs=0.6, header=HEADER, keys=("seq", "name", "code", "result", "unit", "range")):
+    lines = row(header, 200)
+    for i, rec in enumerate(data):
+        y = 200 + (i + 1) * 45
+        for k, txt in zip(keys, rec):
+            if not txt:
+                continue
+            c = confs if k == "name" else 0.99
+            lines.append(L(txt, COLS[k], y, confs=[c] * len(txt)))
+    return lines
+
+
+DATA = [
+    ("1", "脱抑素C", "CysC", "0.98", "mg/L", "0.59-1.03"),
+    ("2", "", "K", "4.90", "mmol/L", "3.50-5.30"),
+    ("3", "满性磷酸酶", "ALP", "90", "U/L", "45-125"),
+    ("4", "网接导红术", "IBIL", "11.8", "μmol/L", "1.7-13.7"),
+    ("5", "低密度脂蛋白胆固醇", "LDL-", "2.74", "mmol/L", "<3.37"),
+]
+
+
+def _items(lines, snap=True):
+    return [it for tb in find_tables(lines) for it in table_items(tb, snap=snap)]
+
+
+def test_rows_snapped_in_the_table_and_confidence_capped():
+    items = _items(_lines(DATA))
+    names = [it.value["name"] for it in items]
+    assert names == ["胱抑素C", "钾", "碱性磷酸酶", "网接导红术", "低密度脂蛋白胆固醇"]
+    assert items[4].value["code"] == "LDL-C"
+    for it in items[:3]:
+        assert it.snapped_from != it.value["name"]
+        assert min(it.cell_confs["name"]) < 0.9  # never surer than a snap allows
+    assert items[3].snapped_from == ""  # ambiguous: left as read
+    assert [it.value["name"] for it in _items(_lines(DATA), snap=False)][:3] == ["脱抑素C", "", "满性磷酸酶"]
+
+
+def test_names_read_surely_are_not_snapped():
+    # a printed name outside the vocabulary, read with sure characters, stays as printed
+    data = [("1", "胶抑素C", "CysC", "0.98", "mg/L", "0.59-1.03"), ("2", "尿素", "UREA", "5.1", "mmol/L", "3.1-8.0"),
+            ("3", "肌酐", "CREA", "70", "μmol/L", "57-111")]
+    items = _items(_lines(data, confs=0.995))
+    assert items[0].value["name"] == "胶抑素C"
+    items = _items(_lines(data, confs=0.6))
+    assert items[0].value["name"] == "胱抑素C"
+
+
+def test_row_number_read_into_the_name_is_taken_off():
+    header = [("项目名称", 120), ("缩写", 420), ("结果", 560), ("单位", 740), ("参考范围", 900)]
+    data = [("12总胆固醇", "TC", "6.60", "mmol/L", "<5.18"), ("13甘油三酯", "TG", "1.21", "mmol/L", "<1.70"),
+            ("14高密度脂蛋白胆固醇", "HDL-C", "1.59", "mmol/L", ">1.04")]
+    items = _items(_lines(data, header=header, keys=("name", "code", "result", "unit", "range")))
+    assert [it.value["name"] for it in items] == ["总胆固醇", "甘油三酯", "高密度脂蛋白胆固醇"]
+
+
+def test_codes_glued_to_names_become_a_code_column():
+    header = [("项目名称", 120), ("结果", 560), ("单位", 740), ("参考范围", 900)]
+    data = [("总蛋白TP", "75.4", "g/L", "65.0-85.0"), ("白蛋白ALB", "50.1", "g/L", "40.0-55.0"),
+            ("球蛋白GLB", "25.3", "g/L", "20.0-40.0"), ("胱抑素C", "0.9", "mg/L", "0.59-1.03")]
+    items = _items(_lines(data, header=header, keys=("name", "result", "unit", "range")))
+    assert [(it.value["name"], it.value["code"]) for it in items] == [
+        ("总蛋白", "TP"), ("白蛋白", "ALB"), ("球蛋白", "GLB"), ("胱抑素C", "")]
+    assert list(items[0].value) == ["name", "code", "result", "unit", "reference_range", "flag"]
+
+
+def test_names_ending_in_latin_letters_are_not_split():
+    # 免疫球蛋白G, 补体C3: test names, not a glued code column
+    header = [("项目名称", 120), ("结果", 560), ("单位", 740), ("参考范围", 900)]
+    data = [("免疫球蛋白G", "12", "g/L", "7.0-16.0"), ("免疫球蛋白A", "2", "g/L", "0.7-4.0"),
+            ("补体C3", "1.1", "g/L", "0.9-1.8"), ("补体C4", "0.2", "g/L", "0.1-0.4")]
+    tbs = find_tables(_lines(data, header=header, keys=("name", "result", "unit", "range")))
+    items = [it for tb in tbs for it in table_items(tb)]
+    assert not split_glued_codes(items)
+    assert [it.value["name"] for it in items] == ["免疫球蛋白G", "免疫球蛋白A", "补体C3", "补体C4"]
+    assert "code" not in items[0].value
+
+
+# ------------------------------------------------------------------------ real pipeline, real OCR
+
+
+def _run_and_capture(pipeline, kind, seed, idx, monkeypatch):
+    """Run the real pipeline on a generated report; keep what the table stage was given."""
+    import extract.fields.rules as R
+    from samples.generate import encode, generate
+
+    seen = {}
+    orig = R.table_field
+
+    def wrap(lines, spec, image):
+        seen["args"] = (lines, spec, image)
+        return orig(lines, spec, image)
+
+    monkeypatch.setattr(R, "table_field", wrap)
+    s = generate(kind, seed, idx)
+    data, ext = encode(s)
+    result = pipeline.extract_bytes(data, "x" + ext)
+    truth = s.truth["documents"][0]["fields"]["items"]["value"]
+    return result, seen["args"], truth
+
+
+def _rows_right(got, truth):
+    keys = ("name", "result", "unit", "reference_range", "flag")
+    return [all(g.get(k, "") == t.get(k, "") for k in keys) for g, t in zip(got, truth)]
+
+
+@pytest.mark.slow
+def test_pipeline_clean_lab_report_stays_exact(pipeline, monkeypatch):
+    result, _, truth = _run_and_capture(pipeline, "lab_report_clean", 101, 1, monkeypatch)
+    doc = result.documents[0] if hasattr(result, "documents") else result["documents"][0]
+    items = doc.fields["items"] if hasattr(doc, "fields") else doc["fields"]["items"]
+    got = items.value if hasattr(items, "value") else items["value"]
+    assert got == truth
+
+
+@pytest.mark.slow
+def test_pipeline_degraded_lab_report_names_snapped_never_made_wrong(pipeline, monkeypatch):
+    import extract.fields.rules as R
+
+    _, (lines, spec, image), truth = _run_and_capture(pipeline, "lab_report_degraded", 131, 2, monkeypatch)
+    tables = find_tables(lines, spec.columns, image=image, end=spec.end)
+    plain = [it.value for tb in tables for it in table_items(tb, snap=False)]
+    snapped = [it for tb in tables for it in table_items(tb, snap=True)]
+    assert len(plain) == len(snapped) == len(truth)
+    before, after = _rows_right(plain, truth), _rows_right([it.value for it in snapped], truth)
+    # no row that was right is made wrong, and the misread names of this report are mended
+    assert all(a for b, a in zip(before, after) if b)
+    assert sum(after) > sum(before)
+    for it, t in zip(snapped, truth):
+        if it.snapped_from:
+            assert it.value["name"] == t["name"], (it.snapped_from, it.value["name"], t["name"])
+            assert min(it.cell_confs["name"]) < 0.9
+    f = R.table_field(lines, spec, image)
+    from extract.confidence import field_confidence
+
+    assert f is not None and field_confidence("lab_report", "items", f) < 0.9
