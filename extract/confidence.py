@@ -47,6 +47,8 @@ PENALISING = {
     "reread": 2.0,
     # a page's value the detector did not find, recognised right of its label
     "reread_beside_label": 4.0,
+    # a person's name whose first character is no surname (extract/fields/values.py)
+    "surname_unknown": 3.0,
 }
 # a failing check caps the confidence at this value
 FAILING_CAP = 0.5

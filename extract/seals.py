@@ -22,7 +22,7 @@ import numpy as np
 
 from ocr.base import OcrLine
 
-SEAL_WORDS = re.compile(r"专用章|公章|印章|财务章|合同章|业务章|用章$|^[\u4e00-\u9fff]{0,4}章$")
+SEAL_WORDS = re.compile(r"专用章|公章|印章|财务章|合同章|业务章|用章$|专用.?$|^[\u4e00-\u9fff]{0,4}章$")
 MAX_SEAL_TEXT = 12  # a longer line that mentions a seal is a note ("需加盖…专用章方有效")
 MAX_ANGLE = 12.0
 RED_SHARE = 0.7
@@ -207,33 +207,80 @@ def seal_regions(image: np.ndarray) -> list[tuple[float, float, float, float]]:
     if max(H, W) > 1400:
         scale = 1400.0 / max(H, W)
         img = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-    raw = red_mask(img)
-    m = raw.astype(np.uint8) * 255
-    if not m.any():
-        return []
-    k = max(3, int(round(min(img.shape[:2]) * 0.008)))
-    m = cv2.morphologyEx(m, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)), iterations=2)
-    n, _, stats, _ = cv2.connectedComponentsWithStats(m, 8)
-    out = []
     lo = 0.06 * min(img.shape[:2])
     hi = 0.5 * min(img.shape[:2])
-    for i in range(1, n):
-        x, y, w, h, area = stats[i]
-        if w < lo or h < lo or max(w, h) > hi or not (0.55 <= w / max(1, h) <= 1.8):
+    k = max(3, int(round(min(img.shape[:2]) * 0.008)))
+    out: list[tuple[int, int, int, int]] = []
+    # clearly red ink first; then, where no seal was found so, red ink against the paper's own
+    # tint (a faded or blurred stamp whose ring breaks into pieces when only clear red counts)
+    for raw in (red_mask(img), None):
+        if raw is None:
+            if out:
+                break
+            raw = faint_red_mask(img)
+        m = raw.astype(np.uint8) * 255
+        if not m.any():
             continue
-        # a ring with text and a star: neither a few stray pixels nor a filled red area
-        # (a red bank card, a red header band)
-        if not 0.04 * w * h <= area <= 0.5 * w * h:
-            continue
-        cover, thick = ring_profile(raw, (x, y, w, h))
-        ring = thick <= (MAX_RING_THICKNESS if cover >= CLOSED_RIM else MAX_ARC_THICKNESS)
-        # not a seal's thin ring (a logo's thick ring or filled mark, 招商银行's), or a glyph of
-        # a red name printed in a row (行 of 中国银行): whitened only when it lies over black
-        # print (the glyphs of a 复印无效 stamp over an ID number), which the OCR then reads
-        if (not ring or _in_red_text_row(stats, i)) and _dark_share(img, raw, (x, y, w, h)) < MIN_DARK_UNDER:
-            continue
-        out.append((x / scale, y / scale, (x + w) / scale, (y + h) / scale))
-    return out
+        m = cv2.morphologyEx(m, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)), iterations=2)
+        n, _, stats, _ = cv2.connectedComponentsWithStats(m, 8)
+        for i in range(1, n):
+            x, y, w, h, area = stats[i]
+            if w < lo or h < lo or max(w, h) > hi or not (0.55 <= w / max(1, h) <= 1.8):
+                continue
+            # a ring with text and a star: neither a few stray pixels nor a filled red area
+            # (a red bank card, a red header band)
+            if not 0.04 * w * h <= area <= 0.5 * w * h:
+                continue
+            cover, thick = ring_profile(raw, (x, y, w, h))
+            ring = thick <= (MAX_RING_THICKNESS if cover >= CLOSED_RIM else MAX_ARC_THICKNESS)
+            # not a seal's thin ring (a logo's thick ring or filled mark, 招商银行's), or a glyph of
+            # a red name printed in a row (行 of 中国银行): whitened only when it lies over black
+            # print (the glyphs of a 复印无效 stamp over an ID number), which the OCR then reads
+            if (not ring or _in_red_text_row(stats, i)) and _dark_share(img, raw, (x, y, w, h)) < MIN_DARK_UNDER:
+                continue
+            out.append(_grown(img, (x, y, w, h), hi))
+    return [(x / scale, y / scale, (x + w) / scale, (y + h) / scale) for x, y, w, h in out]
+
+
+def faint_red_mask(image: np.ndarray) -> np.ndarray:
+    """Pixels of red ink however faint, against the paper's own tint (a photo's paper is grey,
+    pink or yellow): red above green and blue by :data:`FAINT_RED` once the paper is white."""
+    n = image.astype(np.float32) * (255.0 / _paper_tint(image[::4, ::4]))
+    return ((n[..., 2] - np.maximum(n[..., 0], n[..., 1])) > FAINT_RED + 10) & (n[..., 2] > 120)
+
+
+FAINT_RED = 20  # red over green and blue by this much: a seal's faint or worn ink
+
+
+def _grown(img: np.ndarray, box, hi: float) -> tuple[int, int, int, int]:
+    """The seal's box (x, y, w, h) grown over its fainter ink: a worn or pale stamp shows
+    only part of its ring as clearly red, and the rest of it (and the star, the arc of text)
+    stays over the print unless the whole round blob is taken. The blob of faint red ink
+    around the clearly red part, if it is about as round and not larger than a seal."""
+    import cv2
+
+    x, y, w, h = (int(v) for v in box)
+    H, W = img.shape[:2]
+    pad = int(0.6 * max(w, h))
+    a, b, c, d = max(0, x - pad), max(0, y - pad), min(W, x + w + pad), min(H, y + h + pad)
+    crop = img[b:d, a:c]
+    roi = crop.astype(np.float32) * (255.0 / _paper_tint(crop))  # against the paper's tint
+    faint = ((roi[..., 2] - np.maximum(roi[..., 0], roi[..., 1])) > FAINT_RED).astype(np.uint8) * 255
+    k = max(3, int(round(min(H, W) * 0.008)))
+    faint = cv2.morphologyEx(faint, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)), iterations=2)
+    n, lab, stats, _ = cv2.connectedComponentsWithStats(faint, 8)
+    core = lab[y - b : y - b + h, x - a : x - a + w]
+    ids = [i for i in np.unique(core) if i > 0 and stats[i, cv2.CC_STAT_AREA] > 0.02 * w * h]
+    if not ids:
+        return x, y, w, h
+    gx0 = min([x - a] + [int(stats[i, 0]) for i in ids])
+    gy0 = min([y - b] + [int(stats[i, 1]) for i in ids])
+    gx1 = max([x - a + w] + [int(stats[i, 0] + stats[i, 2]) for i in ids])
+    gy1 = max([y - b + h] + [int(stats[i, 1] + stats[i, 3]) for i in ids])
+    gw, gh = gx1 - gx0, gy1 - gy0
+    if max(gw, gh) > hi or not (0.75 <= gw / max(1, gh) <= 1.33) or gw * gh > 2.5 * w * h:
+        return x, y, w, h
+    return a + gx0, b + gy0, gw, gh
 
 
 def red_share(image: np.ndarray, bbox: list[float]) -> float:
@@ -257,6 +304,7 @@ def seal_lines(lines: list[OcrLine], image: np.ndarray | None = None) -> set[int
     if image is not None and image.ndim == 3 and len(lines):
         regions = seal_regions(image)
         if regions:
+            clean, paper = None, 255.0
             for i, l in enumerate(lines):
                 if i in out:
                     continue
@@ -264,8 +312,29 @@ def seal_lines(lines: list[OcrLine], image: np.ndarray | None = None) -> set[int
                 cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
                 inside = any(r[0] <= cx <= r[2] and r[1] <= cy <= r[3] for r in regions)
                 if inside and red_share(image, l.bbox) >= RED_SHARE:
-                    out.add(i)
+                    if clean is None:
+                        clean = remove_seals(image, regions)
+                        paper = float(np.percentile(clean[::4, ::4].mean(axis=2), 90))
+                    # pale print under a seal looks red too: what stays once the seal's ink is
+                    # whitened is print, and the line is that print's
+                    if _print_share(clean, l.bbox, paper) < PRINT_UNDER_SEAL:
+                        out.add(i)
     return out
+
+
+PRINT_UNDER_SEAL = 0.04  # share of a line's box in grey ink once the seal's red is whitened
+
+
+def _print_share(image: np.ndarray, bbox: list[float], paper: float) -> float:
+    H, W = image.shape[:2]
+    x0, y0, x1, y1 = (int(round(v)) for v in bbox)
+    x0, y0, x1, y1 = max(0, x0), max(0, y0), min(W, x1), min(H, y1)
+    if x1 - x0 < 2 or y1 - y0 < 2:
+        return 0.0
+    crop = image[y0:y1, x0:x1]
+    gray = crop.astype(np.float32).mean(axis=2)
+    grey = (crop.max(axis=2).astype(np.int16) - crop.min(axis=2).astype(np.int16)) < 40
+    return float(((gray < 0.75 * paper) & grey).mean())
 
 
 def without_seals(lines: list[OcrLine], image: np.ndarray | None = None) -> list[OcrLine]:
@@ -274,6 +343,34 @@ def without_seals(lines: list[OcrLine], image: np.ndarray | None = None) -> list
 
 
 RIM_EXCESS = 12  # red over green and blue by this much, next to red ink: the seal's rim
+
+
+# Under red ink the red channel shows what lies beneath (red ink passes red light): the seal's
+# own ink is about as bright as the paper in it, print under the seal stays dark. Red-channel
+# values below UNDER_DARK x paper are print (kept as they are); above UNDER_PALE x paper, the
+# seal's ink (whitened to the paper); between, a ramp (the blended edges of print under ink).
+UNDER_DARK = 0.78
+UNDER_PALE = 0.92
+
+
+DENSE_RED = (0.4, 0.5)  # red above green and blue by these shares of the paper: surely seal ink
+
+
+def _paper_tint(roi: np.ndarray) -> np.ndarray:
+    """The paper's colour (B, G, R) in a crop: the median of its brighter part (the paper, not
+    the ink), per channel."""
+    f = roi.reshape(-1, roi.shape[-1]).astype(np.float32)
+    lum = f.mean(axis=1)
+    bright = f[lum >= np.percentile(lum, 30)] if len(f) > 16 else f
+    return np.maximum(1.0, np.median(bright, axis=0))[:3]
+
+
+def _under_red(r: np.ndarray, paper: float) -> np.ndarray:
+    """The grey of what lies under red ink, from the red channel `r` (int16) of its pixels."""
+    lo, hi = UNDER_DARK * paper, UNDER_PALE * paper
+    rf = r.astype(np.float32)
+    t = np.clip((rf - lo) / max(1.0, hi - lo), 0.0, 1.0)
+    return np.clip(rf + t * (paper - rf), 0, 255).astype(np.uint8)
 
 
 def remove_seals(image: np.ndarray, regions: list[tuple[float, float, float, float]] | None = None) -> np.ndarray:
@@ -294,15 +391,28 @@ def remove_seals(image: np.ndarray, regions: list[tuple[float, float, float, flo
         a, b = int(max(0, x0 - pad)), int(max(0, y0 - pad))
         c, d = int(min(W, x1 + pad)), int(min(H, y1 + pad))
         roi = out[b:d, a:c]
+        if not roi.size:
+            continue
         # the red channel of red ink is as bright as the paper; dark ink stays dark in it
-        r = roi[..., 2].astype(np.int16)
         m = red_mask(roi)
-        # and the seal's pale rim (ink blended with the paper at the strokes' edges), which the
-        # detector otherwise still sees as strokes next to the text
-        gb = np.maximum(roi[..., 0], roi[..., 1]).astype(np.int16)
-        rim = ((r - gb) > RIM_EXCESS) & (np.minimum(roi[..., 0], roi[..., 1]) > 110)  # pale: no print under it
-        m |= rim & (cv2.dilate(m.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0)
-        paper = np.percentile(r, 90) if r.size else 255
-        val = np.clip(np.maximum(r, paper - 10), 0, 255).astype(np.uint8)
-        roi[m] = np.stack([val[m]] * 3, axis=-1)
+        # colours as seen against the paper's own tint (a photo's paper is grey, pink or
+        # yellow): the seal's pale rim and worn ink (blended with the paper), which the detector
+        # otherwise still sees as strokes next to the text. Inside a seal's blob any reddish
+        # pixel is its ink: what lies under it is kept by _under_red, which whitens only what
+        # is as bright as the paper in the red channel.
+        tint = _paper_tint(roi)
+        n = roi.astype(np.float32) * (255.0 / tint)
+        r = n[..., 2]
+        strong = m.copy()
+        m |= (r - np.maximum(n[..., 0], n[..., 1])) > RIM_EXCESS
+        # how much red light the seal's ink itself lets through (a photo's red ink is darker
+        # than the paper even in the red channel): the red channel divided by it is what lies
+        # under the ink
+        through = float(np.clip(np.median(r[strong]) / 255.0, 0.5, 1.0)) if strong.sum() > 20 else 1.0
+        u = _under_red(np.minimum(255.0, r / through), 255.0).astype(np.float32) / 255.0
+        # dense seal ink (strokes printed over each other) is darker in the red channel too,
+        # but it stays strongly red; print under ink loses its redness with its brightness
+        sat = (r - np.maximum(n[..., 0], n[..., 1])) / 255.0
+        u = np.maximum(u, np.clip((sat - DENSE_RED[0]) / (DENSE_RED[1] - DENSE_RED[0]), 0.0, 1.0))
+        roi[m] = np.clip(u[m][:, None] * tint[None, :], 0, 255).astype(np.uint8)
     return out

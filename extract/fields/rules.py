@@ -265,6 +265,191 @@ def _merge_parts(parts: list[ExtractedField]) -> ExtractedField:
     )
 
 
+# a share of the label column's box in dark ink (not a coloured seal or pen) that shows an
+# unread label (or a signature written over one) beside a line
+LABEL_COLUMN_INK = 0.04
+# a continuation line of a multi-line value is as tall as the line above it, within this factor
+CONTINUATION_HEIGHT = 1.35
+
+
+def _dark_ink(image: np.ndarray, box: list[float], paper: float) -> float:
+    """Share of `box` (view pixels) in dark, unsaturated ink (print or a black pen)."""
+    H, W = image.shape[:2]
+    x0, y0, x1, y1 = (int(round(c)) for c in box)
+    x0, y0, x1, y1 = max(0, x0), max(0, y0), min(W, x1), min(H, y1)
+    if x1 - x0 < 4 or y1 - y0 < 4:
+        return 0.0
+    crop = image[y0:y1, x0:x1]
+    if crop.ndim == 3:
+        gray = crop.astype(np.float32).mean(axis=2)
+        grey = (crop.max(axis=2).astype(np.int16) - crop.min(axis=2).astype(np.int16)) < 50
+    else:
+        gray, grey = crop.astype(np.float32), np.ones(crop.shape, bool)
+    return float(((gray < 0.6 * paper) & grey).mean())
+
+
+def _paper(image: np.ndarray) -> float:
+    g = image.mean(axis=2) if image.ndim == 3 else image
+    return float(np.percentile(g[:: 4, :: 4], 90)) if g.size else 255.0
+
+
+def _own_label(v: Value, labels: list[Label], fname: str) -> Label | None:
+    """The label of `fname` that the value was paired with: the nearest one left of or above
+    the value's first line."""
+    b0 = v.spans[0].bbox
+    best, bestd = None, 1e18
+    for lab in labels:
+        if lab.field != fname:
+            continue
+        lb = lab.bbox
+        if lb[0] > b0[0] + 1 or lb[1] > b0[3]:
+            continue
+        d = abs((lb[1] + lb[3]) - (b0[1] + b0[3])) / 2 + max(0.0, b0[0] - lb[2]) * 0.1
+        if d < bestd:
+            best, bestd = lab, d
+    return best
+
+
+def _edges_at(line: OcrLine, x: float) -> tuple[float, float]:
+    """The top and bottom of a line's text at `x` (view pixels), along its polygon: a line of a
+    photo slants, and its upright box is taller than its text."""
+    p = line.polygon
+    if len(p) != 4:
+        return line.bbox[1], line.bbox[3]
+    (x0, y0), (x1, y1), (x2, y2), (x3, y3) = p
+
+    def at(ax, ay, bx, by):
+        if abs(bx - ax) < 1e-6:
+            return (ay + by) / 2
+        t = min(1.0, max(0.0, (x - ax) / (bx - ax)))
+        return ay + t * (by - ay)
+
+    top, bottom = at(x0, y0, x1, y1), at(x3, y3, x2, y2)
+    return (top, bottom) if bottom > top else (line.bbox[1], line.bbox[3])
+
+
+def _continued_rows(lines: list[OcrLine], v: Value, limit: int, gap: float, busy: set[int],
+                    labels: list[Label], lab: Label | None) -> Value:
+    """A multi-line value with the lines that continue it below, measured along the lines'
+    slant (on a photo a line's upright box overlaps the line under it, and the layout's own
+    search, by upright boxes, stops short): the next line down starting at the value's left
+    edge, as tall as its line, within `gap` line heights, neither a label's line nor another
+    value's, nor on a row that a label left of it starts."""
+    spans = list(v.spans)
+    taken = {sp.line for sp in spans} | busy | {l.line for l in labels}
+    while len(spans) < limit:
+        last = spans[-1]
+        x = last.bbox[0]
+        t, b = _edges_at(lines[last.line], x)
+        h = max(1.0, b - t)
+        best, best_top = None, 1e18
+        for li, line in enumerate(lines):
+            if li in taken or not line.text.strip():
+                continue
+            lb = line.bbox
+            if abs(lb[0] - x) > 1.5 * h:
+                continue
+            ct, cb = _edges_at(line, lb[0])
+            lt, lbm = _edges_at(lines[last.line], lb[0])
+            if ct < lt + 0.5 * h or ct - lbm > gap * h or ct - lbm < -0.3 * h:
+                continue
+            if not (1 / CONTINUATION_HEIGHT <= (cb - ct) / h <= CONTINUATION_HEIGHT):
+                continue
+            if ct < best_top:
+                best, best_top = li, ct
+        if best is None:
+            break
+        nb = lines[best].bbox
+        left = lab.bbox[0] - 1.5 * h if lab is not None else -1e18
+        if any(left <= l.bbox[2] <= nb[0] + 0.5 * h and min(l.bbox[3], nb[3]) - max(l.bbox[1], nb[1]) > 0.5 * h
+               for l in labels):
+            break  # a label left of it: the next row of the form
+        sp = span_of(lines, best, 0, len(lines[best].text))
+        if sp is None or not sp.text.strip():
+            break
+        spans.append(sp)
+        taken.add(best)
+    return v if len(spans) == len(v.spans) else Value(spans, source=v.source)
+
+
+def _own_rows(lines: list[OcrLine], v: Value, lab: Label | None, image: np.ndarray | None,
+                          paper: float | None) -> Value:
+    """A multi-line value without its continuation lines that stand beside ink in the label
+    column: a continuation line has blank paper left of it, under the field's label; ink there
+    is another row's label the OCR did not read (a signature scrawled over it, a stamp, a
+    fold), and the line beside it is that row's value, not more of this one."""
+    if len(v.spans) < 2:
+        return v
+    for k in range(1, len(v.spans)):
+        sp, prev = v.spans[k], v.spans[k - 1]
+        if sp.line == prev.line:
+            continue
+        b = sp.bbox
+        # the lines of one value are printed alike, one under the other: a line of another
+        # size, or one overlapping the line above it (an arc of a seal's text, a signature),
+        # is something else (heights and overlap along the lines' slant, at the line's left)
+        ct, cb = _edges_at(lines[sp.line], b[0])
+        pt, pb = _edges_at(lines[prev.line], b[0])
+        h, ph = cb - ct, pb - pt
+        if not (1 / CONTINUATION_HEIGHT <= h / max(1.0, ph) <= CONTINUATION_HEIGHT) or (
+            min(cb, pb) - max(ct, pt) > 0.3 * min(h, ph)
+        ):
+            return Value(v.spans[:k], source=v.source)
+    if image is None or lab is None or paper is None:
+        return v
+    lb = lab.bbox
+    lh = max(1.0, lb[3] - lb[1])
+    for k in range(1, len(v.spans)):
+        sp = v.spans[k]
+        b = sp.bbox
+        if sp.line == v.spans[k - 1].line:
+            continue
+        right = min(lb[2], b[0] - 0.5 * lh)
+        if right - lb[0] < 1.5 * lh:  # the line wraps under the label: no column to look at
+            continue
+        if _dark_ink(image, [lb[0], b[1] + 0.15 * (b[3] - b[1]), right, b[3] - 0.15 * (b[3] - b[1])], paper) > LABEL_COLUMN_INK:
+            return Value(v.spans[:k], source=v.source)
+    return v
+
+
+# a value followed on its row by ink that no line of the text's size read: characters the
+# detector lost under a watermark or a stamp crossing the row (休息|一周。): the share of the
+# columns just right of the value, within the row's middle, that hold dark ink
+UNREAD_AFTER = 0.3
+
+
+def _unread_after(image: np.ndarray, lines: list[OcrLine], v: Value, paper: float) -> bool:
+    """Whether dark ink that no line of about the text's height covers stands right after the
+    value's last character, in the middle of its row (a watermark read as one big line across
+    the page does not cover it: its ink over lost characters is what the detector saw)."""
+    sp = v.spans[-1]
+    b = sp.bbox
+    lh = b[3] - b[1]
+    if lh <= 4:
+        return False
+    H, W = image.shape[:2]
+    a, e = int(b[2] + 0.15 * lh), int(min(W, b[2] + 2.2 * lh))
+    c, d = int(max(0, b[1] + 0.2 * lh)), int(min(H, b[3] - 0.2 * lh))
+    if e - a < 0.6 * lh or d - c < 3:
+        return False
+    crop = image[c:d, a:e]
+    gray = crop.astype(np.float32).mean(axis=2) if crop.ndim == 3 else crop.astype(np.float32)
+    grey = (crop.max(axis=2).astype(np.int16) - crop.min(axis=2).astype(np.int16)) < 50 if crop.ndim == 3 else True
+    m = (gray < 0.6 * paper) & grey
+    for l in lines:
+        lb = l.bbox
+        if lb[3] - lb[1] > 2.0 * lh:
+            continue
+        x0, y0, x1, y1 = int(lb[0]) - a, int(lb[1]) - c, int(np.ceil(lb[2])) - a, int(np.ceil(lb[3])) - c
+        if x1 <= 0 or y1 <= 0 or x0 >= m.shape[1] or y0 >= m.shape[0]:
+            continue
+        m[max(0, y0):max(0, y1), max(0, x0):max(0, x1)] = False
+    cols = m.any(axis=0)
+    # the first character's width right after the value must hold ink (not a speck further on)
+    first = cols[: max(1, int(0.9 * lh))]
+    return bool(first.mean() > UNREAD_AFTER and cols.mean() > UNREAD_AFTER)
+
+
 @register_extractor("rules")
 class RuleExtractor:
     name = "rules"
@@ -307,6 +492,16 @@ class RuleExtractor:
         values = pair_values(
             lines, renamed, multiline=per_field("multiline"), below=per_field("below"), line_gap=per_field("line_gap")
         )
+        paper = _paper(image) if image is not None else None
+        clean = seals.remove_seals(image) if image is not None and image.ndim == 3 else None
+        for fname, v in list(values.items()):
+            spec = doctype.fields.get(fname.split("#")[0])
+            if spec is not None and spec.multiline > 1 and v.spans:
+                lab = _own_label(v, renamed, fname)
+                if v.source in ("label", "right") and len(v.spans) < spec.multiline:
+                    busy = {sp.line for f2, v2 in values.items() if f2 != fname for sp in v2.spans}
+                    v = _continued_rows(lines, v, spec.multiline, spec.line_gap or 0.9, busy, renamed, lab)
+                values[fname] = _own_rows(lines, v, lab, image, paper)
         values.update(sentence_values(lines, doctype))
         out: dict[str, ExtractedField] = {}
         for fname, spec in doctype.fields.items():
@@ -350,5 +545,8 @@ class RuleExtractor:
                 continue
             f = to_field(spec.type, v)
             if f.value is not None:
+                if (clean is not None and doctype.layout == "page" and v.source in ("label", "right", "below")
+                        and isinstance(f.value, str) and _unread_after(clean, lines, v, paper)):
+                    f.checks.append("value_may_be_incomplete")
                 out[fname] = f
         return out

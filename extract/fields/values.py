@@ -259,6 +259,39 @@ def conv_relationship(v: Value) -> str | None:
     return t or None
 
 
+# Single-character Chinese surnames in common use (the 百家姓 and the national surname
+# statistics, about 450 of them: together nearly everyone), and the compound ones. A person's
+# name read with a first character that is no surname is a misreading (a signature, a seal's
+# ring across it) more often than a rare surname.
+SURNAMES = frozenset(
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖萧田董袁潘于蒋蔡余杜叶程苏魏吕丁任"
+    "沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付傅方白邹孟熊秦邱丘江尹薛闫阎段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴"
+    "莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童"
+    "凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦"
+    "麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明"
+    "佘池查麻苑迟邝官封谈匡鞠惠荆乐冀郁胥南班储原栗燕楚鄢劳谌奚皮粟冼蔺楼盘满闻位厉伊仝区郜海阚花权强帅屠"
+    "豆朴盖练廉禹井祖漆巴丰支卿国狄平计索宣晋相初门云容敬来扈晁芮都普阙浦戈伏鹿薄邸雍辜羊阿乌母裘亓修邰赫"
+    "杭况那宿鲜印逯隆茹诸战慕危玉银亢嵇公哈湛宾戎勾茅利於呼居揭干但尉冶斯元束檀衣信展阴昝智幸奉植衡富尧闭"
+    "由郗衣黎雒宋汝渠鄂融聂郦逄钭寿弓庾蓬牧隗山谷车侯宓蓬全郗班仰秋仲伊宫宁仇栾暴甘钭厉戎祖武符刘景詹束龙"
+    "叶幸司韶郜黎蓟薄印宿白怀蒲邰从鄂索咸籍赖卓蔺屠蒙池乔阴郁胥能苍双闻莘党翟谭贡劳逄姬申扶堵冉宰郦雍却璩"
+    "桑桂濮牛寿通边扈燕冀郏浦尚农温别庄晏柴瞿阎充慕连茹习宦艾鱼容向古易慎戈廖庾终暨居衡步都耿满弘匡国文寇"
+    "广禄阙东殴殳沃利蔚越夔隆师巩厍聂晁勾敖融冷訾辛阚那简饶空曾毋沙乜养鞠须丰巢关蒯相查后荆红游竺权逯盖益"
+    "桓公綦付禤"
+)
+COMPOUND_SURNAMES = frozenset(
+    "欧阳 司马 诸葛 上官 东方 皇甫 尉迟 公孙 慕容 令狐 长孙 宇文 夏侯 轩辕 端木 司徒 司空 独孤 南宫 西门 百里 "
+    "呼延 万俟 闻人 澹台 公冶 太叔 申屠 钟离 宗政 濮阳 淳于 单于 赫连 第五 拓跋 完颜 爱新觉罗".split()
+)
+
+
+def surname_known(name: str) -> bool | None:
+    """Whether a Han name starts with a surname; None when the name is not a plain Han name
+    of 2-4 characters (a minority name with ·, a Latin name: not for this check)."""
+    if not name or not re.fullmatch(r"[\u4e00-\u9fff]{2,4}", name):
+        return None
+    return name[0] in SURNAMES or any(name.startswith(c) for c in COMPOUND_SURNAMES)
+
+
 CONVERTERS: dict[str, Callable[[Value], object]] = {
     "text": conv_text,
     "text_block": conv_text_block,
@@ -330,12 +363,16 @@ def to_field(kind: str, v: Value) -> ExtractedField:
         rep = repair_days(v.text)
         if rep is not None:
             notes["repair"] = rep[1]
+    checks = []
+    if kind == "name" and isinstance(value, str) and surname_known(value) is False:
+        checks.append("surname_unknown")  # weighs against the value (extract/confidence.py)
     return ExtractedField(
         value=value,
         raw=v.text,
         bbox=v.bbox,
         char_confs=_scored_confs(kind, v),
         source=v.source,
+        checks=checks,
         alts=v.alts,
         notes=notes,
     )

@@ -1,0 +1,247 @@
+"""Degraded certificates: seals stamped over the print, signatures and seal text beside
+multi-line values, photos whose lines slant. Image-processing tests on drawn images (no OCR),
+geometry tests on synthetic lines, and end-to-end tests with real OCR on generated pages of
+development seeds (101, 131; never the evaluation seeds >= 1000) compared with their truth.
+
+The rule for every field: right, or not confident (a wrong value at confidence >= 0.9 is the
+worst output there is)."""
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from evaluation.metrics import CONFIDENT, norm_value
+from extract import seals
+from extract.fields.rules import RuleExtractor, _continued_rows, _own_rows
+from extract.fields.values import surname_known
+from extract.layout import Label, Value, span_of
+from samples.generate import generate
+from schemas.doctypes import load_doctypes
+
+from tests.synthlines import L
+
+PAPER = (236, 240, 242)  # BGR: a slightly warm paper
+RED = (40, 40, 215)
+
+
+def _page(h: int = 420, w: int = 600, paper=PAPER) -> np.ndarray:
+    img = np.zeros((h, w, 3), np.uint8)
+    img[:] = paper
+    return img
+
+
+def _multiply(img: np.ndarray, ink: np.ndarray, colour) -> np.ndarray:
+    """Stamp `colour` where `ink` (bool) is set, as ink does: multiplying the paper and print."""
+    out = img.astype(np.float32)
+    f = np.array(colour, np.float32) / 255.0
+    out[ink] = out[ink] * f
+    return out.astype(np.uint8)
+
+
+def _seal_ink(shape, centre, radius, faint_half: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """A seal's ring and a filled star-like blob in the middle; with `faint_half` the upper half
+    of the ring is returned separately (to be stamped paler)."""
+    ring = np.zeros(shape[:2], np.uint8)
+    cv2.circle(ring, centre, radius, 255, max(2, radius // 18))
+    star = np.zeros(shape[:2], np.uint8)
+    cv2.circle(star, centre, radius // 4, 255, -1)
+    ring = ring > 0
+    if faint_half:
+        upper = ring.copy()
+        upper[centre[1]:, :] = False
+        return ring & ~upper, upper | (star > 0)
+    return ring | (star > 0), np.zeros(shape[:2], bool)
+
+
+def test_print_under_a_seals_ink_stays_and_the_seal_goes():
+    """The red channel shows what lies under red ink: grey print under the seal's filled star
+    stays dark once the seal is removed (whitening every red pixel to the paper cut the date's
+    digits under the star: dev seed 101 medical_certificate_degraded #4), and the seal's own
+    ink becomes paper."""
+    img = _page()
+    cv2.putText(img, "2026-08-16", (90, 160), cv2.FONT_HERSHEY_SIMPLEX, 1.2, (130, 130, 130), 3, cv2.LINE_AA)
+    print_mask = img.mean(axis=2) < 170
+    ink, _ = _seal_ink(img.shape, (200, 150), 90)
+    stamped = _multiply(img, ink, RED)
+    out = seals.remove_seals(stamped)
+    gray = out.astype(np.float32).mean(axis=2)
+    under = print_mask & ink
+    assert under.sum() > 200
+    assert np.mean(gray[under] < 170) > 0.8  # the print under the seal is still print
+    seal_only = ink & ~cv2.dilate(print_mask.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
+    assert np.mean(gray[seal_only] > 200) > 0.9  # the seal's ink is gone
+    assert not seals.red_mask(out).any()
+
+
+def test_a_faded_seal_is_removed_as_a_whole():
+    """A worn seal shows only part of its ring as clear red; the rest (here the upper half and
+    the star) is pale. The seal's box takes the pale part too, and nothing reddish stays over
+    the print (dev seed 101 medical_certificate_degraded #3, where the date under the star
+    was read 2026q7.13)."""
+    img = _page(480, 480)
+    strong, pale = _seal_ink(img.shape, (160, 160), 110, faint_half=True)
+    stamped = _multiply(img, strong, RED)
+    stamped = _multiply(stamped, pale, (200, 195, 240))  # pale pink: not clearly red
+    regions = seals.seal_regions(stamped)
+    assert len(regions) == 1
+    x0, y0, x1, y1 = regions[0]
+    assert y0 < 70 and y1 > 260, regions  # the pale upper half is inside the box
+    out = seals.remove_seals(stamped).astype(np.int16)
+    redness = out[..., 2] - np.maximum(out[..., 0], out[..., 1])
+    assert (redness[pale | strong] > 20).mean() < 0.05
+
+
+def test_a_photos_tinted_paper_is_not_taken_for_seal_ink():
+    """On a photo the paper itself is pinkish: against its own tint it is no ink, and removing
+    the seal leaves the paper round it as it was (no white box round the seal)."""
+    img = _page(420, 420, paper=(168, 176, 205))  # a pink-grey photo of paper
+    ink, _ = _seal_ink(img.shape, (150, 150), 90)
+    stamped = _multiply(img, ink, RED)
+    out = seals.remove_seals(stamped)
+    clear = ~cv2.dilate(ink.astype(np.uint8), np.ones((9, 9), np.uint8)).astype(bool)
+    diff = np.abs(out.astype(np.int16) - stamped.astype(np.int16))[clear]
+    assert diff.max() <= 8
+
+
+def test_a_line_printed_under_a_seal_is_not_seal_text():
+    """Pale print under a seal has mostly reddish pixels, but once the red is whitened it is
+    still there: the line is print and a value (dev seed 131 medical_certificate_degraded #2
+    lost its 日期：2025-11-29 line so)."""
+    img = _page()
+    cv2.putText(img, "2025-11-29", (125, 160), cv2.FONT_HERSHEY_SIMPLEX, 0.9, (120, 120, 120), 2, cv2.LINE_AA)
+    ink, _ = _seal_ink(img.shape, (200, 150), 100)
+    ink[128:170, 118:284] = True  # a broad stroke of red ink across the print (a stamp's band)
+    stamped = _multiply(img, ink, RED)
+    assert seals.seal_regions(stamped)
+    date = L("2025-11-29", 122, 130, h=36)
+    date.polygon = [(122, 130), (282, 130), (282, 168), (122, 168)]
+    assert seals.red_share(stamped, date.bbox) >= seals.RED_SHARE  # it does look red
+    assert seals.seal_lines([date], stamped) == set()
+
+
+def _label(field, line_idx, lines, text):
+    ln = lines[line_idx]
+    return Label(field, text, line_idx, 0, len(text), list(ln.bbox), strength=2)
+
+
+def test_a_signature_over_the_next_rows_label_ends_the_address():
+    """Dev seed 101 disability_certificate_degraded #7: the guardian's label (监护人) is hidden
+    under a scrawled signature, and its value 马爱 was read as a third line of the address.
+    A continuation line has blank paper left of it, under the field's label; ink there is
+    another row's label."""
+    lines = [
+        L("户籍地址：", 40, 100, h=40),
+        L("辽宁省锦州市太和区松山街道民复", 240, 100, h=40),
+        L("巷249号", 240, 145, h=40),
+        L("马爱", 240, 198, h=40),
+    ]
+    img = _page(300, 900, paper=(245, 245, 245))
+    # the scrawl over the unread label, left of 马爱
+    cv2.line(img, (50, 205), (180, 232), (20, 20, 20), 9)
+    cv2.line(img, (60, 235), (170, 200), (20, 20, 20), 9)
+    lab = _label("address", 0, lines, "户籍地址")
+    v = Value([span_of(lines, i, 0, len(lines[i].text)) for i in (1, 2, 3)], source="right")
+    got = _own_rows(lines, v, lab, img, 245.0)
+    assert got.text == "辽宁省锦州市太和区松山街道民复巷249号"
+    # without the scrawl the third line would be taken as the address's (nothing says otherwise)
+    clean = _page(300, 900, paper=(245, 245, 245))
+    assert _own_rows(lines, v, lab, clean, 245.0).text.endswith("马爱")
+
+
+def test_a_seals_arc_overlapping_the_line_above_is_no_continuation():
+    """Dev seed 131 disability_certificate_degraded #4 (a grey copy: the seal is not red): the
+    seal's arc text 平区残疾 is read as a line that overlaps the address's last line and is
+    taller than it; the lines of one value stand one under the other, alike."""
+    lines = [
+        L("地址：", 40, 1324, h=45),
+        L("山东省烟台市牟平区水道镇张下营村", 190, 1324, h=45),
+        L("民组8号", 190, 1370, h=45),
+        L("平区残疾", 245, 1398, h=60, angle=3),
+    ]
+    lab = _label("address", 0, lines, "地址")
+    v = Value([span_of(lines, i, 0, len(lines[i].text)) for i in (1, 2, 3)], source="right")
+    assert _own_rows(lines, v, lab, None, None).text == "山东省烟台市牟平区水道镇张下营村民组8号"
+
+
+def test_a_slanting_photo_line_continues_the_address():
+    """Dev seed 131 disability_certificate_photo #7: the card lies a few degrees askew; the
+    upright box of the address's first line reaches down over its second line, and the
+    layout's search by upright boxes stopped short (新疆…天津路, confident and wrong). Along
+    the lines' slant the second line starts right under the first."""
+    lines = [
+        L("住址", 533, 458, h=40, angle=4),
+        L("新疆维吾尔自治区乌鲁木齐市新市区天津路", 680, 473, h=40, angle=4),
+        L("街道朝富路337号", 678, 513, h=40, angle=4),
+        L("发证日期2023年1月14日", 526, 575, h=40, angle=4),
+    ]
+    labels = [_label("address", 0, lines, "住址"), Label("issue_date", "发证日期", 3, 0, 4, list(lines[3].bbox), 1)]
+    v = Value([span_of(lines, 1, 0, len(lines[1].text))], source="right")
+    got = _continued_rows(lines, v, 3, 0.9, set(), labels, labels[0])
+    assert got.text == "新疆维吾尔自治区乌鲁木齐市新市区天津路街道朝富路337号"
+
+
+def test_a_name_without_a_surname_is_not_sure():
+    assert surname_known("杨琼薇") and surname_known("欧阳娜娜") and surname_known("禤小明")
+    assert surname_known("神卫") is False  # a signature misread (dev seed 131 medical #6)
+    assert surname_known("买买提·艾力") is None  # not a plain Han name: not checked
+    dt = load_doctypes()["medical_certificate"]
+    lines = [L("患者姓名：神卫", 40, 40), L("医师签名：马政", 40, 100)]
+    out = RuleExtractor().extract(dt, lines, (800, 600))
+    assert out["patient_name"].value == "神卫" and "surname_unknown" in out["patient_name"].checks
+    assert out["doctor"].value == "马政" and "surname_unknown" not in out["doctor"].checks
+    from extract.confidence import field_confidence
+
+    import dataclasses
+
+    # read fairly well (a signature's strokes), but no surname: not confident
+    f = dataclasses.replace(out["patient_name"], char_confs=[0.95, 0.95])
+    assert field_confidence("medical_certificate", "patient_name", f) < 0.9
+    plain = dataclasses.replace(f, checks=[])
+    assert field_confidence("medical_certificate", "patient_name", plain) > field_confidence(
+        "medical_certificate", "patient_name", f)
+
+
+# --------------------------------------------------------------- end to end, real OCR
+
+CASES = [
+    # (kind, dev seed, index, fields that must now be read right)
+    ("medical_certificate_degraded", 101, 3, ["issue_date", "doctor"]),  # date under a faded seal's star
+    ("medical_certificate_degraded", 101, 4, ["issue_date"]),  # date digits under the red star
+    ("medical_certificate_degraded", 131, 2, ["issue_date"]),  # pale date line inside a seal's blob
+    ("disability_certificate_degraded", 101, 7, ["address"]),  # signature over the next label
+    ("disability_certificate_degraded", 131, 4, ["address"]),  # grey seal's arc under the address
+    ("disability_certificate_photo", 131, 7, ["address"]),  # slanting photo: second address line
+]
+
+
+def _run(pipeline, kind, seed, index):
+    s = generate(kind, seed, index)
+    res = pipeline.extract_bytes(cv2.imencode(".png", s.image)[1].tobytes(), f"{s.name}.png").to_json_dict()
+    doctype = kind.rsplit("_", 1)[0]
+    truth = next(d for d in s.truth["documents"] if d["type"] == doctype)
+    docs = [d for d in res["documents"] if d["type"] == doctype]
+    assert docs, (s.name, [d["type"] for d in res["documents"]])
+    return docs[0], truth["fields"]
+
+
+@pytest.mark.parametrize("kind,seed,index,fields", CASES, ids=[f"{c[0]}-{c[1]}-{c[2]}" for c in CASES])
+def test_degraded_certificate_fields(pipeline, kind, seed, index, fields):
+    doc, truth = _run(pipeline, kind, seed, index)
+    for name in fields:
+        got = doc["fields"].get(name, {}).get("value")
+        assert norm_value(got) == norm_value(truth[name]["value"]), (name, got, truth[name]["value"])
+    # and no field of the page is wrong and confident
+    for name, tf in truth.items():
+        pf = doc["fields"].get(name)
+        if pf is not None and norm_value(pf["value"]) != norm_value(tf["value"]):
+            assert pf["confidence"] < CONFIDENT, (name, pf["value"], tf["value"], pf["confidence"])
+
+
+def test_a_misread_signature_is_not_confident(pipeline):
+    """Dev seed 131 medical_certificate_degraded #6: the handwritten 马政 under a grey seal's
+    ring reads 神卫 with high character scores; 神 is no surname, so the name is not sure."""
+    doc, truth = _run(pipeline, "medical_certificate_degraded", 131, 6)
+    f = doc["fields"].get("doctor")
+    if f is not None and f["value"] != truth["doctor"]["value"]:
+        assert f["confidence"] < CONFIDENT, f
