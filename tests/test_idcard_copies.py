@@ -232,6 +232,8 @@ def test_darkest_ink_whitens_a_paler_overprint():
     ("黑龙江省齐齐哈尔市区种畜场街道金大街号", "house_number_missing"),  # 103 lost before 号
     ("北京市建国路1号", "county_missing"),  # a municipality needs its district too
     ("山东省临沂市沂水县沙沟镇张西峪村五组7.7号", "speck_in_number"),  # a speck read inside 77
+    ("河南省信阳市潢川县孜镇北大头村委会周洼39号", "township_unknown"),  # 踅 of 踅孜镇 lost
+    ("广东省梅州市平远县差镇李庄集村委会王峪38号", "township_unknown"),  # 干 of 差干镇 lost
 ])
 def test_an_address_with_a_part_missing_is_not_trusted(address, check):
     from extract.verify import _generic_checks
@@ -245,6 +247,7 @@ def test_an_address_with_a_part_missing_is_not_trusted(address, check):
 
 
 @pytest.mark.parametrize("address", [
+    "河南省信阳市潢川县踅孜镇北大头村委会周洼39号",
     "四川省成都市郫都区西园街道桥民大道288号院6号楼1门1049号",
     "内蒙古自治区包头市固阳县银号镇南寨村276号",  # 号 inside a township's name
     "广东省东莞市虎门镇大道5号",  # a city without counties
@@ -257,7 +260,7 @@ def test_whole_addresses_pass_the_structure_checks(address):
     f = _field(address)
     _generic_checks(load_doctypes()["id_card_front"], {"address": f})
     assert "county_missing" not in f.checks and "house_number_missing" not in f.checks
-    assert "speck_in_number" not in f.checks
+    assert "speck_in_number" not in f.checks and "township_unknown" not in f.checks
 
 
 # ------------------------------------------------------------------ two cards, no outline found

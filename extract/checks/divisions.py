@@ -486,7 +486,14 @@ def township_status(text: str) -> str | None:
     head = rp.text[rp.end : rp.end + 12]
     # every prefix that ends like a township: 青山镇街道 is one name, 连镇镇 another
     stems = [_TOWN_SUFFIX.sub("", head[:k]) for k in range(2, len(head) + 1) if _TOWN_SUFFIX.search(head[:k])]
-    # a one-character stem is more often a road (新乡路) than a township
+    # a one-character stem is more often a road (新乡路) than a township; but one that is a part
+    # of one of the county's two-character townships (孜镇 of 踅孜镇, 差镇 of 差干镇) is that
+    # township with a character lost
+    one = re.match(r"([\u4e00-\u9fff])(?:镇|乡)(?![路街道巷弄])", head)
+    if one and one.group(1) not in towns and any(
+        len(t) == 2 and one.group(1) in t for t in towns
+    ):
+        return "unknown"
     stems = [st for st in stems if len(st) >= 2 and re.fullmatch(r"[\u4e00-\u9fff]+", st)]
     if not stems:
         return None
