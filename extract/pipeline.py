@@ -291,13 +291,37 @@ class Pipeline:
         otherwise the block as it is."""
         parts = split_columns(lines, group)
         if len(parts) < 2:
-            return [group]
+            return self._split_turned(view, lines, group)
         cards = 0
         for part in parts:
             block = [lines[i] for i in part]
             if classify_lines(block).type in CARD_TYPES or self._reads_turned(view.image, block):
                 cards += 1
         return parts if cards >= 2 else [group]
+
+    def _split_turned(self, view: View, lines: list[OcrLine], group: list[int]) -> list[list[int]]:
+        """A card's block holding lines that read better turned half round beside lines that
+        read well as they lie (the two sides of an ID card copied one above the other, one
+        upside down): the two sets of lines, each its own part. Otherwise the block whole."""
+        block = [lines[i] for i in group]
+        if classify_lines(block).type not in CARD_TYPES:
+            return [group]
+        ref_h = typical_height(block)
+        low = [i for i in group if lines[i].confidence < 0.9 and not is_slanted(lines[i], ref_h=ref_h)]
+        if len(low) < 3:
+            return [group]
+        turned: list[int] = []
+        for i in low:
+            crops = _turned_crops(view.image, [lines[i]])
+            if not crops:
+                continue
+            read = self.engine.recognize_lines(crops)
+            if read and read[0].confidence > lines[i].confidence + 0.1:
+                turned.append(i)
+        upright = [i for i in group if i not in turned]
+        if len(turned) < 3 or len(upright) < 3:
+            return [group]
+        return [upright, turned]
 
     def _reads_turned(self, image: np.ndarray, block: list[OcrLine]) -> bool:
         """Does a poorly read block read clearly better turned half round (one card of a copy
