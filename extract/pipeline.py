@@ -203,14 +203,23 @@ class Pipeline:
             with timer("regions"):
                 regions = P.find_card_regions(img)
             for reg in regions:
+                quad = np.asarray(reg.quad, dtype=np.float32).reshape(4, 2)
                 with timer("regions"):
-                    crop, Hm, _ = P.warp_quad(img, reg.quad, out_width=CARD_WIDTH)
+                    crop, Hm, _ = P.warp_quad(img, quad, out_width=CARD_WIDTH)
                     view = View(crop, np.asarray(Hm, dtype=np.float64), "card", [float(v) for v in reg.bbox])
                 lines, view = self._ocr_oriented(view, timer)
+                if _cut_at_sides(lines, view.image.shape[1]):
+                    # the outline found runs through the text (a rule or the photo's edge taken
+                    # for the card's): the card reaches further; widen the crop and read again
+                    quad = _widened(quad, CUT_GROW)
+                    with timer("regions"):
+                        crop, Hm, _ = P.warp_quad(img, quad, out_width=CARD_WIDTH)
+                        view = View(crop, np.asarray(Hm, dtype=np.float64), "card", [float(v) for v in reg.bbox])
+                    lines, view = self._ocr_oriented(view, timer)
                 doc = self._document(view, lines, page.number, warnings, timer, allowed=CARD_TYPES)
                 if doc.type != "unknown" and _completeness(doc, self.doctypes) >= 0.5:
                     docs.append(doc)
-                    card_masks.append(np.asarray(reg.quad, dtype=np.float32))
+                    card_masks.append(quad)
         if docs and not self._ink_outside(img, card_masks):
             return docs
         # the rest of the page (cards masked out), read as a page
@@ -544,6 +553,29 @@ class Pipeline:
         angle = float(np.degrees(np.arctan2(b[1] - a[1], b[0] - a[0]))) % 360
         doc.rotation = int(round(angle / 90.0)) % 4 * 90  # type: ignore[attr-defined]
         return doc
+
+
+CUT_GROW = 0.08  # a card crop cut through its text is widened by this share of its width each side
+
+
+def _cut_at_sides(lines: list[OcrLine], width: int) -> bool:
+    """Do two or more lines start (or end) right at the crop's left (or right) edge, as text cut
+    off by a crop does? A card's print keeps a margin."""
+    m = 0.025 * width
+    left = sum(1 for l in lines if l.bbox[0] <= m and len(l.text) >= 2)
+    right = sum(1 for l in lines if l.bbox[2] >= width - m and len(l.text) >= 2)
+    return left >= 2 or right >= 2
+
+
+def _widened(quad: np.ndarray, k: float) -> np.ndarray:
+    """The quad (TL, TR, BR, BL) longer by `k` of its length at each end of its long sides."""
+    q = np.asarray(quad, dtype=np.float32).reshape(4, 2).copy()
+    top, bottom = q[1] - q[0], q[2] - q[3]
+    q[0] -= k * top
+    q[1] += k * top
+    q[3] -= k * bottom
+    q[2] += k * bottom
+    return q
 
 
 def _widest(lines: list[OcrLine], n: int) -> list[OcrLine]:

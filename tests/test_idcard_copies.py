@@ -141,6 +141,8 @@ def _read(pipeline, kind, seed, index):
     ("id_both_a4_copy", 201, 2, ["id_number"]),
     # the address's last line re-read whole next to its own reading (636号636号.)
     ("id_both_a4_upside_down", 201, 1, ["address"]),
+    # the outline found ran through the labels (名徐兰英): the crop is widened
+    ("id_both_a4_copy", 171, 5, ["name", "address"]),
 ])
 def test_copies_read_right(pipeline, kind, seed, index, names):
     pairs = _read(pipeline, kind, seed, index)
