@@ -25,6 +25,7 @@ GENERIC_FAILING_CHECKS = frozenset({
     "pages_disagree",  # a document over several pages read two values of one field (extract/merge.py)
     "watermark_words",
     "county_missing", "house_number_missing",  # an address with a part of its structure lost
+    "place_prefix_missing",  # a place that begins below its province (extract/checks/divisions.py)
     "speck_in_number",  # 五组7.7号: a speck of toner, or a digit lost beside one?
 })
 # a mark between two digits of an address's number (no address has a decimal point)
@@ -119,10 +120,13 @@ def _generic_checks(dt: DocType, fields: dict[str, ExtractedField]) -> None:
                     f.checks.append(f"township_{ts}")
                 if _DOUBLED.search(f.value):
                     f.checks.append("repeated_character")  # 3号号: a character read twice at a seam?
-                from extract.checks.divisions import county_missing
+                from extract.checks.divisions import county_missing, prefix_missing
 
                 if county_missing(f.value):
                     f.checks.append("county_missing")  # 成都市街道…: the district lost in the reading?
+                if prefix_missing(f.value, county_only=True):
+                    # 土默特左旗塔布赛乡…: an address may begin at the city, hardly at the county
+                    f.checks.append("place_prefix_missing")
                 if _NO_NUMBER.search(f.value):
                     f.checks.append("house_number_missing")  # 金大街号: the number before 号 lost?
                 if _SPECK_IN_NUMBER.search(f.value):

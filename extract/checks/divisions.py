@@ -20,7 +20,10 @@ Shape of the data, and how it is handled:
   metadata for the prefixes 71 (GB/T 2260) and 83 (residence permits).
 
 Public API: :func:`lookup`, :func:`resolve`, :func:`province_of`, :func:`parse_region`,
-:func:`match_address`, :class:`DivisionPath`, :class:`RegionParse`.
+:func:`match_address`, :class:`DivisionPath`, :class:`RegionParse`; for place values read
+incompletely or with misread names: :func:`leading_level`, :func:`prefix_missing`,
+:func:`restore_prefix`, :func:`restore_from_code`, :func:`repair_division_names` (rapidfuzz),
+:func:`tail_cut`, :func:`complete_tail`.
 """
 
 from __future__ import annotations
@@ -46,6 +49,14 @@ __all__ = [
     "province_of",
     "parse_region",
     "match_address",
+    "leading_level",
+    "prefix_missing",
+    "restore_prefix",
+    "restore_from_code",
+    "repair_division_names",
+    "tail_cut",
+    "complete_tail",
+    "NameRepair",
     "MATCH",
     "PROVINCE_MATCH",
     "MISMATCH",
@@ -489,15 +500,15 @@ def township_status(text: str) -> str | None:
     # a one-character stem is more often a road (新乡路) than a township; but one that is a part
     # of one of the county's two-character townships (孜镇 of 踅孜镇, 差镇 of 差干镇) is that
     # township with a character lost
-    one = re.match(r"([\u4e00-\u9fff])(?:镇|乡)(?![路街道巷弄])", head)
-    if one and one.group(1) not in towns and any(
-        len(t) == 2 and one.group(1) in t for t in towns
-    ):
-        return "unknown"
     stems = [st for st in stems if len(st) >= 2 and re.fullmatch(r"[\u4e00-\u9fff]+", st)]
+    if any(st in towns for st in stems):
+        return "known"  # 湖镇镇 is 湖镇, not 湖 and a 镇 too many
+    one = re.match(r"([\u4e00-\u9fff])(?:镇|乡)(?![路街道巷弄])", head)
+    if one and one.group(1) not in towns and any(len(t) == 2 and one.group(1) in t for t in towns):
+        return "unknown"
     if not stems:
         return None
-    return "known" if any(st in towns for st in stems) else "unknown"
+    return "unknown"
 
 
 def county_missing(text: str) -> bool:
@@ -552,3 +563,294 @@ def match_address(code6: str, address: str) -> str:
     else:
         ok = True
     return MATCH if ok else PROVINCE_MATCH
+
+
+
+# --------------------------------------------------------------------------- incomplete / misread place names
+# Check names the document checkers put on a place value (birthplace, address):
+#   ``place_prefix_missing`` – the value begins with a city or county name without the province
+#       above it: its beginning was probably lost in the reading (:func:`leading_level`);
+#   ``place_prefix_restored`` – such a value completed with the names above it, where the
+#       official list makes them unique and they agree with the ID number's division code
+#       (:func:`restore_prefix`);
+#   ``place_repaired`` – misread characters of the leading province / city / county names
+#       replaced by the nearest names of the official list (:func:`repair_division_names`);
+#   ``place_name_cut`` – the value ends inside a division's name (新疆维吾尔自治区乌鲁木 for
+#       …乌鲁木齐市: its last line lost); ``place_name_completed`` – that name completed where
+#       only one division below begins so, agreeing with the ID number's code (:func:`complete_tail`).
+# All of them mean "a reviewer looks": such a value is never given with high confidence.
+
+
+def _code_path(code6: str | None) -> DivisionPath | None:
+    """The place of a division code, exact; a code no longer in the list (650101, the old
+    市辖区 of 乌鲁木齐市) gives its city where the city is."""
+    if not code6:
+        return None
+    path = lookup(code6)
+    if path is None and _code6(code6):
+        path = lookup(_code6(code6)[:4] + "00")
+        if path is not None and path.city_code is None:
+            return None  # only the province: says too little
+    return path
+
+
+@lru_cache(maxsize=8192)
+def _short_names(code: str) -> tuple[str, ...]:
+    div = _index().by_code.get(code)
+    if div is None:
+        return ()
+    return tuple(sorted(_short_forms(div, _ethnic_suffixes()), key=len, reverse=True))
+
+
+def _leading(text: str) -> tuple[RegionParse, list[tuple[RegionCandidate, Division]]]:
+    """The parse of the value, and for each reading the division whose name (full or short) the
+    cleaned value begins with."""
+    rp = parse_region(text) if isinstance(text, str) else RegionParse()
+    out = []
+    for c in rp.candidates:
+        for d in (c.province, c.city, c.county):
+            if d is not None and (rp.text.startswith(d.name) or any(rp.text.startswith(f) for f in _short_names(d.code))):
+                out.append((c, d))
+                break
+    return rp, out
+
+
+def leading_level(text: str) -> int | None:
+    """Level of the first division name a value begins with: 1 a province (or municipality),
+    2 a city, 3 a county (a municipality's district, a county-level city). ``None`` when the
+    value does not begin with a recognised name."""
+    _, lead = _leading(text)
+    return min(d.level for _, d in lead) if lead else None
+
+
+def prefix_missing(text: str, county_only: bool = False) -> bool:
+    """The value begins with a city or county name without the province above it (with
+    ``county_only``: only a county name counts; an address may legitimately begin at the city,
+    深圳市南山区…, but hardly at the county)."""
+    lvl = leading_level(text)
+    return lvl is not None and (lvl == 3 if county_only else lvl > 1)
+
+
+def restore_prefix(text: str, code6: str | None = None) -> str | None:
+    """``土默特左旗`` → ``内蒙古自治区呼和浩特市土默特左旗``: a value that begins with the full name
+    of a city or county without the names above it, completed with them — only where exactly
+    one division of the official list reads so and, when a division code is given (the ID
+    number's first six digits), that division is the code's own (its county, or its city for
+    a value that names no county). ``None`` when the completion is not unique and consistent."""
+    rp, lead = _leading(text)
+    if not lead or any(d.level == 1 for _, d in lead):
+        return None
+    t = rp.text
+    keep = [(c, d) for c, d in lead if t.startswith(d.name)]  # full names only
+    if code6 is not None:
+        path = _code_path(code6)
+        if path is None:
+            return None
+        keep = [
+            (c, d) for c, d in keep
+            if (c.county is not None and c.county.code == path.county_code)
+            or (path.county_code is None and c.city is not None and c.city.code == path.city_code)
+        ]
+    if len({c.deepest.code for c, _ in keep}) != 1:
+        return None
+    c, d = keep[0]
+    above = [c.province.name] + ([c.city.name] if d.level == 3 and c.city is not None else [])
+    return "".join(above) + t
+
+
+@lru_cache(maxsize=1)
+def _chains() -> tuple[tuple[str, str, tuple[str, ...]], ...]:
+    """Every official chain of names a place value can begin with: (text, deepest code,
+    codes of the chain): 云南省, 云南省红河哈尼族彝族自治州, 云南省红河哈尼族彝族自治州开远市,
+    北京市顺义区 (a municipality's district), 湖北省仙桃市 (a county-level city under the province),
+    and from the city down (红河哈尼族彝族自治州开远市: an address may begin at the city)."""
+    idx = _index()
+    out = []
+    for level in (1, 2, 3):
+        for d in get_dataset().by_level[level]:
+            if d.name in _PLACEHOLDER_CITY_NAMES:
+                continue
+            prov, city, county = idx.path_divisions(d)
+            names = [x for x in (prov, city, county) if x is not None]
+            if names[-1].code != d.code:
+                continue
+            out.append(("".join(x.name for x in names), d.code, tuple(x.code for x in names)))
+            if city is not None and county is not None:  # an address may begin at the city
+                out.append((city.name + county.name, d.code, (city.code, county.code)))
+    return tuple(out)
+
+
+def _names_from(c: RegionCandidate, first: Division) -> str:
+    """The full names of a reading from the division the value begins with down."""
+    names = [d for d in (c.province, c.city, c.county) if d is not None]
+    return "".join(d.name for d in names[[d.code for d in names].index(first.code):])
+
+
+def _edits_spread(chain: str, codes: tuple[str, ...], read: str, bonus: bool = False) -> bool:
+    """No name of the chain has more misread characters than its length allows: one, two in a
+    name of ten characters or more (红河哈尼族彝族自治州), one more for the ID number's own place.
+    Two edits in 凤凰县 would make any county of three characters out of 风凤县."""
+    from rapidfuzz.distance import Levenshtein
+
+    by_code = _index().by_code
+    bounds, pos = [], 0
+    for c in codes:
+        pos += len(by_code[c].name)
+        bounds.append(pos)
+    counts = [0] * len(bounds)
+    for op in Levenshtein.editops(chain, read):
+        seg = next((i for i, b in enumerate(bounds) if op.src_pos < b), len(bounds) - 1)
+        counts[seg] += 1
+    for n_edits, c in zip(counts, codes):
+        if n_edits > (2 if len(by_code[c].name) >= 10 else 1) + (1 if bonus else 0):
+            return False
+    return True
+
+
+def _max_edits(length: int) -> int:
+    # one misread character in a short chain, two in a long one (内蒙古自治区呼和浩特市…)
+    return 1 if length < 10 else 2
+
+
+@dataclass(frozen=True)
+class NameRepair:
+    value: str
+    chain: str
+    read: str
+    edits: int
+
+
+def repair_division_names(text: str, code6: str | None = None) -> NameRepair | None:
+    """Misread characters in the leading province / city / county names of a place value
+    (``云南省红河哈尼族排族自治州开远市…`` → ``…哈尼族彝族自治州…``), replaced by the nearest chain of
+    names of the official list.
+
+    Tried only where the exact reading does not begin with the full names of a chain down to a
+    county (or a city without counties): 景宁亩族自治县 is read as the short form 景宁 and junk;
+    the repair must name more than the exact reading did, read as many characters as the
+    chain has (an abbreviation is not a misreading), be within one edit (two in a chain
+    of ten characters or more), and be the only nearest chain (chains above it excepted; of
+    several as near, the one that reads more of the text as names).
+    With a division code (the ID number's), a tie is decided for the code's own chain, and a
+    second edit in a short chain is accepted for it. ``None`` when nothing is repaired."""
+    if not isinstance(text, str) or len(text) < 3:
+        return None
+    from rapidfuzz.distance import Levenshtein
+
+    rp, lead = _leading(text)
+    if lead and all(
+        (c.county is not None or (c.city is not None and not any(k.level == 3 for k in _index().children.get(c.city.code, []))))
+        and rp.text.startswith(_names_from(c, d))
+        for c, d in lead
+    ):
+        return None  # the value begins with the full names of a complete chain
+    t = text
+    # what the exact reading recognises (short forms too: 广东深圳市): a repair must go further
+    exact = max((len(ch) for ch, _, _ in _chains() if t.startswith(ch)), default=0)
+    if lead and rp.text == t:
+        exact = max(exact, rp.end)
+    own = _code_path(code6)
+    own_code = own.deepest_code if own is not None else None
+    best: list[tuple[int, str, str, tuple[str, ...], int]] = []  # (edits, chain, code, codes, length read)
+    for ch, code, codes in _chains():
+        n = len(ch)
+        if n <= exact:
+            continue
+        limit = _max_edits(n) + (1 if code == own_code and n < 10 else 0)
+        # read as long as the chain: misread characters, not a dropped suffix (广东深圳市 is
+        # an abbreviation as printed, not 广东省深圳市 misread)
+        if n > len(t):
+            continue
+        dist = Levenshtein.distance(ch, t[:n], score_cutoff=limit)
+        if dist <= limit and _edits_spread(ch, codes, t[:n], bonus=code == own_code):
+            best.append((dist, ch, code, codes, n))
+    if not best:
+        return None
+    # per chain, its best alignment (fewest edits, then the read length equal to the chain's)
+    per: dict[str, tuple[int, str, str, tuple[str, ...], int]] = {}
+    for b in sorted(best, key=lambda b: (b[0], abs(b[4] - len(b[1])))):
+        per.setdefault(b[2], b)
+    m = min(b[0] for b in per.values())
+    if m == 0:
+        return None
+    top = [b for b in per.values() if b[0] == m]
+    # chains above another of the tied ones are not rivals (云南省红河… is above …开远市)
+    deepest = [b for b in top if not any(b[2] != o[2] and b[2] in o[3] for o in top)]
+    if len(deepest) > 1:
+        # as near, and more of the text read as names: 湖北省荊州市洪湖市 is 荆州市洪湖市 (鄂州市 and
+        # 随州市 are one edit from 荊州市 too, but have no 洪湖市 after them)
+        longest = max(len(b[1]) for b in deepest)
+        if sum(len(b[1]) == longest for b in deepest) == 1:
+            deepest = [b for b in deepest if len(b[1]) == longest]
+    if len(deepest) > 1 and own_code is not None:
+        deepest = [b for b in deepest if b[2] == own_code]
+    if len(deepest) != 1:
+        return None
+    dist, ch, code, codes, k = deepest[0]
+    if dist > _max_edits(len(ch)) and code != own_code:
+        return None
+    return NameRepair(value=ch + t[k:], chain=ch, read=t[:k], edits=dist)
+
+
+def _below(c: RegionCandidate) -> list[Division]:
+    """The divisions right below a reading's deepest one (a municipality's districts too)."""
+    idx = _index()
+    d = c.deepest
+    kids = [k for k in idx.children.get(d.code, []) if k.level <= 3]
+    out = []
+    for k in kids:
+        if k.name in _PLACEHOLDER_CITY_NAMES:  # a municipality's 市辖区 / 县: its districts
+            out += [x for x in idx.children.get(k.code, []) if x.level == 3]
+        else:
+            out.append(k)
+    return out
+
+
+def tail_cut(text: str) -> list[str]:
+    """The value begins with recognised names and ends with the beginning of a name of a
+    division right below the deepest one (``新疆维吾尔自治区乌鲁木`` → [``乌鲁木齐市``]): the end of
+    the value was lost. The names it may have been; [] when the value does not end so."""
+    rp, lead = _leading(text)
+    if not lead:
+        return []
+    rest = rp.text[rp.end:]
+    if not rest:
+        return []
+    out = []
+    for c, _ in lead:
+        out += [k.name for k in _below(c) if k.name.startswith(rest) and k.name != rest]
+    return list(dict.fromkeys(out))
+
+
+def complete_tail(text: str, code6: str | None = None) -> str | None:
+    """:func:`tail_cut` completed where one name fits (and it is on the ID number's division
+    code's path, when a code is given) and at least two of its characters were read."""
+    names = tail_cut(text)
+    rp = parse_region(text)
+    rest = rp.text[rp.end:]
+    if len(names) != 1 or len(rest) < 2 or not text.endswith(rest):
+        return None
+    if code6 is not None:
+        path = _code_path(code6)
+        if path is None or names[0] not in (path.city, path.county):
+            return None
+    return text + names[0][len(rest):]
+
+
+def restore_from_code(text: str, code6: str | None) -> str | None:
+    """A value no name is recognised in that is the end of the ID number's place
+    (``前旗`` with code 150823: 内蒙古自治区巴彦淖尔市乌拉特前旗, broken inside the county's name
+    and its first line lost): that place, from the province down to the name the value ends
+    (the county, or the city). At least two characters; ``None`` otherwise."""
+    if not isinstance(text, str) or code6 is None or parse_region(text).candidates:
+        return None
+    t = _clean_address(text)
+    path = _code_path(code6)
+    if path is None or len(t) < 2:
+        return None
+    names = path.names()
+    for k in range(len(names), 1, -1):
+        chain = "".join(names[:k])
+        if chain.endswith(t) and len(t) < len(chain):
+            return chain
+    return None

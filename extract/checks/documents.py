@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as _dt
 
-from extract.checks import idcard, records
+from extract.checks import divisions, ethnicity, idcard, records
 from extract.checks.idnumber import validate
 from extract.checks.repair import repair_id_number
 from extract.fields.base import ExtractedField
@@ -19,6 +19,8 @@ FAILING_CHECKS: frozenset[str] = (
     frozenset(idcard.FAILING_CHECKS)
     | frozenset(records.FAILING_CHECKS)
     | frozenset({"repair_ambiguous", "luhn_failed", "certificate_mismatch_id", "pattern_mismatch"})
+    | frozenset({"place_prefix_missing", "place_prefix_restored", "place_repaired", "place_name_cut",
+                 "place_name_completed", "ethnicity_repaired"})
 )
 SOFT_CHECKS: frozenset[str] = frozenset(idcard.SOFT_CHECKS)
 
@@ -53,6 +55,95 @@ def repair_id_field(f: ExtractedField, printed_birth_date=None, printed_sex=None
         f.notes["repair_candidates"] = rep.candidates
 
 
+# ------------------------------------------------------------------ place values
+def _id_code(fields: dict[str, ExtractedField], id_field: str = "id_number") -> str | None:
+    """The division code of a structurally valid ID number on the same page, else None."""
+    f = fields.get(id_field)
+    if f is None or not isinstance(f.value, str) or not validate(f.value).ok:
+        return None
+    return f.value[:6]
+
+
+def _replace_value(f: ExtractedField, value: str, check: str, edits: list[list] | None = None) -> None:
+    f.notes["repair"] = {"from": f.value, "edits": edits or [], "reason": check}
+    f.value = value
+    f.checks.append(check)
+
+
+def place_repairs(fields: dict[str, ExtractedField], names: tuple[str, ...] = ("birthplace", "address"),
+                  code6: str | None = None) -> None:
+    """Place values against the official division list:
+
+    - a value that begins below the province (``土默特左旗`` for 内蒙古自治区呼和浩特市土默特左旗:
+      its first line lost) gets ``place_prefix_missing``; a birthplace must begin with its
+      province, an address may begin at the city (深圳市南山区…) but not at the county. Where
+      the names above are unique and agree with the ID number's division code, they are
+      restored (``place_prefix_restored``); so is a birthplace in which no name is recognised
+      that is the end of the ID number's place (``前旗`` with the code of 乌拉特前旗);
+    - misread division names at the start (云南省红河哈尼族排族自治州… → …彝族自治州…) are
+      repaired to the only nearest official chain (``place_repaired``);
+    - a value that ends inside a division's name (…乌鲁木 for …乌鲁木齐市: its last line lost)
+      gets ``place_name_cut``, and the name is completed where unique and in agreement with the
+      ID number's code (``place_name_completed``).
+
+    Every such value fails review (confidence capped): the repair is a proposal."""
+    from rapidfuzz.distance import Levenshtein
+
+    for name in names:
+        f = fields.get(name)
+        if f is None or f.source == "derived" or not isinstance(f.value, str) or not f.value:
+            continue
+        if name == "birthplace" and (full := divisions.restore_from_code(f.value, code6)) is not None:
+            f.checks.append("place_prefix_missing")
+            _replace_value(f, full, "place_prefix_restored")
+            continue
+        if divisions.prefix_missing(f.value, county_only=name != "birthplace"):
+            f.checks.append("place_prefix_missing")
+            full = divisions.restore_prefix(f.value, code6)
+            if full is not None:
+                _replace_value(f, full, "place_prefix_restored")
+            continue
+        rep = divisions.repair_division_names(f.value, code6)
+        if rep is not None:
+            edits = [[i, rep.read[i], rep.chain[j]] for op, i, j in Levenshtein.editops(rep.read, rep.chain) if op == "replace"]
+            _replace_value(f, rep.value, "place_repaired", edits)
+        if divisions.tail_cut(f.value):
+            f.checks.append("place_name_cut")
+            full = divisions.complete_tail(f.value, code6)
+            if full is not None:
+                _replace_value(f, full, "place_name_completed")
+
+
+def ethnicity_repair(f: ExtractedField | None) -> None:
+    """An ethnicity that is none of the 56 (``例`` for 侗): where the recogniser's alternatives
+    for its characters give exactly one group's name, that name (``ethnicity_repaired``, a
+    proposal for review)."""
+    if f is None or not isinstance(f.value, str) or ethnicity.is_known(f.value) or ethnicity.is_other(f.value):
+        return
+    if not f.alts or len(f.value) > 3:
+        return
+    from extract.normalize import normalize_ethnicity
+
+    raw = f.raw or ""
+    # per character of the raw text, the recogniser's alternatives (the read character first)
+    options: list[list[str]] = []
+    for i, ch in enumerate(raw):
+        alts = f.alts[i] if i < len(f.alts) and f.alts[i] else []
+        options.append(list(dict.fromkeys([ch] + [a for a, _ in alts])))
+    found: set[str] = set()
+    stack = [""]
+    for opts in options[:6]:
+        stack = [s + o for s in stack for o in opts[:4]][:256]
+    for s in stack:
+        n = normalize_ethnicity(s)
+        if n is not None and ethnicity.is_known(n, historical=False):
+            found.add(n)
+    if len(found) == 1:
+        f.notes["repair"] = {"from": f.value, "edits": [], "reason": "ethnicity_repaired"}
+        f.value = found.pop()
+        f.checks.append("ethnicity_repaired")
+
+
 @register_checker("id_card_front")
 def check_id_front(fields: dict[str, ExtractedField]) -> None:
     idf = fields.get("id_number")
@@ -60,6 +151,7 @@ def check_id_front(fields: dict[str, ExtractedField]) -> None:
     sx = fields.get("sex")
     if idf is not None:
         repair_id_field(idf, bd.value if bd else None, sx.value if sx else None)
+    place_repairs(fields, ("address",), _id_code(fields))
     _apply(fields, idcard.check_front(_values(fields)))
     # birth date and sex printed but unreadable: fill them from a number that checks out
     if idf is not None and "checksum_ok" in idf.checks:
@@ -110,6 +202,7 @@ def _person_checks(fields: dict[str, ExtractedField], id_field: str = "id_number
     sx = fields.get("sex")
     if idf is not None:
         repair_id_field(idf, bd.value if bd else None, sx.value if sx else None)
+    place_repairs(fields, ("birthplace", "address"), _id_code(fields, id_field))
     vals = _values(fields)
     if id_field != "id_number":
         vals.pop("id_number", None)
@@ -181,7 +274,14 @@ def check_death_certificate(fields: dict[str, ExtractedField]) -> None:
 
 @register_checker("household_register")
 def check_household_register(fields: dict[str, ExtractedField]) -> None:
+    ethnicity_repair(fields.get("ethnicity"))
     _person_checks(fields, doc_type="household_register")
+    rel = fields.get("relationship")
+    if rel is not None:
+        _apply(fields, {"relationship": records.check_relationship(rel.value)})
+    eth = fields.get("ethnicity")
+    if eth is not None and "ethnicity_repaired" in eth.checks:
+        eth.checks = [c for c in eth.checks if c != "ethnicity_known"]  # not evidence: chosen for being known
 
 
 @register_checker("disability_certificate")

@@ -23,6 +23,9 @@ dates
     ``issued_after_death`` / ``issued_before_death`` (on ``issue_date`` of a death certificate);
     ``discharge_after_admission`` / ``discharge_before_admission`` (on ``discharge_date``);
     ``issued_after_birth`` / ``issued_before_birth`` (disability certificate ``issue_date``).
+``relationship`` (household register)
+    ``relationship_known`` – a term of GB/T 4761 or its usual short form (户主, 妻, 长子, 之子…);
+    ``relationship_unknown`` – anything else (宁主 for 户主: a misreading).
 ``items`` (lab report)
     ``flags_match_ranges`` – every numeric result with a numeric reference range carries the
     flag the range implies; ``flag_mismatch_range`` – some item does not (a misread result,
@@ -62,6 +65,7 @@ FAILING_CHECKS: frozenset[str] = frozenset({
     "issued_before_birth",
     "flag_mismatch_range",
     "item_result_missing",
+    "relationship_unknown",
 })
 SUPPORTING_CHECKS: frozenset[str] = frozenset({
     "certificate_matches_id",
@@ -143,6 +147,33 @@ def category_from_number(certificate_number: str) -> str | None:
 def level_from_number(certificate_number: str) -> str | None:
     t = normalize_id_number(certificate_number) or ""
     return DISABILITY_LEVELS.get(int(t[19])) if len(t) == 20 and t[19].isdigit() else None
+
+
+# --------------------------------------------------------------------------- relationship
+# 与户主关系 as household registers print it: the terms of GB/T 4761 (家庭关系代码) and their
+# usual short forms (父, 母, 姐, 之子…). A value outside them is a misreading (宁主 for 户主).
+_RELATIONS_BASE = (
+    "户主 本人 配偶 夫 妻 子 独生子 长子 次子 三子 四子 五子 养子 继子 女婿 其他儿子 女 独生女 长女 次女 三女 四女 五女 "
+    "养女 继女 儿媳 其他女儿 孙子 孙女 外孙子 外孙女 孙媳妇 外孙媳妇 孙女婿 外孙女婿 曾孙子 外曾孙子 曾孙女 外曾孙女 "
+    "父母 父亲 母亲 父 母 公公 婆婆 岳父 岳母 继父 养父 继母 养母 祖父 祖母 外祖父 外祖母 兄弟姐妹 兄 哥 哥哥 嫂 嫂子 "
+    "弟 弟弟 弟媳 姐 姐姐 姐夫 妹 妹妹 妹夫 伯父 伯母 叔父 婶母 舅父 舅母 姨父 姨母 姑父 姑母 堂兄弟 堂姐妹 表兄弟 "
+    "表姐妹 侄子 侄女 外甥 外甥女 孙 外孙 儿子 女儿 其他 其他亲属 非亲属 保姆 亲属 非亲属关系 集体户 集体户口"
+).split()
+RELATIONSHIPS: frozenset[str] = frozenset(
+    _RELATIONS_BASE
+    + [f"{a}或{b}" for a, b in (("养子", "继子"), ("养女", "继女"), ("孙媳妇", "外孙媳妇"), ("孙女婿", "外孙女婿"),
+                                ("曾孙子", "外曾孙子"), ("曾孙女", "外曾孙女"), ("继父", "养父"), ("继母", "养母"))]
+    # 户主之子, 之妻: the relation said through the head of household
+    + [p + r for p in ("之", "户主之", "户主的") for r in _RELATIONS_BASE if len(r) <= 2 and r not in ("户主", "本人")]
+)
+
+
+def check_relationship(value: Any) -> list[str]:
+    """``relationship_known`` / ``relationship_unknown`` for a 与户主关系 value."""
+    if not isinstance(value, str) or not value:
+        return []
+    t = re.sub(r"[\s:：,，、]", "", value)
+    return ["relationship_known" if t in RELATIONSHIPS else "relationship_unknown"]
 
 
 # --------------------------------------------------------------------------- dates
