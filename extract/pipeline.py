@@ -217,7 +217,7 @@ class Pipeline:
                         view = View(crop, np.asarray(Hm, dtype=np.float64), "card", [float(v) for v in reg.bbox])
                     lines, view = self._ocr_oriented(view, timer)
                 doc = self._document(view, lines, page.number, warnings, timer, allowed=CARD_TYPES)
-                if doc.type != "unknown" and _completeness(doc, self.doctypes) >= 0.5:
+                if doc.type != "unknown" and _completeness(doc, self.doctypes) >= 0.5 and _reads_as_card(doc, self.doctypes):
                     docs.append(doc)
                     card_masks.append(quad)
         if docs and not self._ink_outside(img, card_masks):
@@ -289,7 +289,7 @@ class Pipeline:
         doc = self._document(cview, clines, page_no, warnings, timer, allowed=CARD_TYPES)
         # as for a card found by its edges: half its required fields, or it is a piece of one
         # (a label whose value a stamp hid, cut off from its card's other lines)
-        if doc.type == "unknown" or _completeness(doc, self.doctypes) < 0.5:
+        if doc.type == "unknown" or _completeness(doc, self.doctypes) < 0.5 or not _reads_as_card(doc, self.doctypes):
             return None
         doc.warnings.append("card_edges_not_found")
         return doc
@@ -661,6 +661,23 @@ def _cut_off(image: np.ndarray, lines: list[OcrLine], fields: dict) -> None:
 
 def _intersect(a, b) -> bool:
     return min(a[2], b[2]) > max(a[0], b[0]) and min(a[3], b[3]) > max(a[1], b[1])
+
+
+# checks that say a value is not the kind of thing its field holds (another cell's text), as
+# opposed to checks that catch a misread character (a check digit, a validity length)
+ALIEN_CHECKS = frozenset({"name_length_unusual", "ethnicity_unknown", "place_unrecognised", "date_invalid",
+                          "pattern_mismatch", "watermark_words"})
+
+
+def _reads_as_card(doc: DocumentResult, doctypes) -> bool:
+    """Does what was read hold a card's kind of values? A card-shaped part of a form's grid (the
+    lower half of a household register) is classified as a card by the number it holds, but
+    its "name", "ethnicity" and "address" are other cells' text: two or more of its own
+    required values (not those filled from the number), and half of them, of the wrong kind."""
+    req = doctypes[doc.type].required_fields() if doc.type in doctypes else []
+    own = [doc.fields[r] for r in req if r in doc.fields and "derived_from_id_number" not in doc.fields[r].checks]
+    alien = sum(1 for f in own if ALIEN_CHECKS.intersection(f.checks))
+    return not (alien >= 2 and alien >= 0.5 * len(own))
 
 
 def _completeness(doc: DocumentResult, doctypes) -> float:

@@ -216,3 +216,19 @@ def test_degraded_page_birthplace_first_line_lost(pipeline):
     if bp.get("raw") != bp["value"]:  # restored, not read whole: a proposal for review
         assert "place_prefix_restored" in bp["checks"] and bp["confidence"] < CONFIDENT
         assert docs[0]["needs_review"]
+
+
+def test_a_card_shaped_part_of_a_registers_grid_is_no_id_card(pipeline):
+    """The lower half of a photographed register's grid has a card's shape and holds the ID
+    number: it was read as an `id_card_front` whose name, ethnicity and address were other
+    cells' text, and the register lost its number."""
+    import cv2
+
+    from samples.generate import generate
+
+    s = generate("household_register_photo", 131, 0)
+    res = pipeline.extract_bytes(cv2.imencode(".jpg", s.image)[1].tobytes(), "hr.jpg").to_json_dict()
+    types = [d["type"] for d in res["documents"]]
+    assert "id_card_front" not in types
+    reg = next(d for d in res["documents"] if d["type"] == "household_register")
+    assert reg["fields"]["id_number"]["value"] == s.truth["documents"][0]["fields"]["id_number"]["value"]
