@@ -245,3 +245,16 @@ def test_a_misread_signature_is_not_confident(pipeline):
     f = doc["fields"].get("doctor")
     if f is not None and f["value"] != truth["doctor"]["value"]:
         assert f["confidence"] < CONFIDENT, f
+
+
+def test_a_certificates_right_page_is_not_read_as_an_id_card(pipeline):
+    """The right page of a 残疾人证 booklet (姓名 性别 民族 … 身份证号码) read apart from its
+    left page was classified as an `id_card_front`, and the certificate lost its fields: the
+    card never prints 出生日期, 身份证号码, 证号, 类别 or 等级."""
+    s = generate("disability_certificate_degraded", 141, 3)
+    res = pipeline.extract_bytes(cv2.imencode(".png", s.image)[1].tobytes(), "d.png").to_json_dict()
+    assert [d["type"] for d in res["documents"]] == ["disability_certificate"]
+    f = res["documents"][0]["fields"]
+    truth = s.truth["documents"][0]["fields"]
+    for name in ("name", "id_number", "disability_category", "disability_level"):
+        assert f[name]["value"] == truth[name]["value"], name
