@@ -306,3 +306,19 @@ def test_a_blurred_low_resolution_card_is_still_read_as_an_id_card(pipeline):
     for name, f in front["fields"].items():  # nothing wrong looks certain
         if norm_value(f["value"]) != norm_value(truth[name]["value"]):
             assert f["confidence"] < CONFIDENT, (name, f)
+
+
+def test_a_speck_after_an_addresss_last_unit_is_no_part_of_it():
+    from extract.fields.rules import RuleExtractor
+    from ocr.base import OcrLine
+    from schemas.doctypes import load_doctypes
+
+    def line(text, y):
+        return OcrLine(text, 0.99, [(40, y), (40 + 30 * len(text), y), (40 + 30 * len(text), y + 30), (40, y + 30)])
+
+    dt = load_doctypes()["id_card_front"]
+    out = RuleExtractor().extract(dt, [line("住址湖北省咸宁市通城县北港镇赵寨村民组5号·", 300)], (1012, 638))
+    assert out["address"].value == "湖北省咸宁市通城县北港镇赵寨村民组5号"
+    # inside the address a dot stays (and is judged by the address checks)
+    out = RuleExtractor().extract(dt, [line("住址湖北省咸宁市通城县北港镇赵寨村民组5.5号", 300)], (1012, 638))
+    assert out["address"].value.endswith("5.5号")

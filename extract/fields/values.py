@@ -59,8 +59,13 @@ def conv_date(v: Value) -> str | None:
     return N.normalize_date(v.text)
 
 
+# a speck of toner read after an address's last unit (…5号·): no part of it
+_ADDRESS_TAIL_SPECK = re.compile(r"(?<=[号室组村庄屯栋幢楼户])[·.。,，、'`˙•]+$")
+
+
 def conv_address(v: Value) -> str | None:
     t = "".join(_clean(s.text) for s in v.spans)
+    t = _ADDRESS_TAIL_SPECK.sub("", t)
     return t or None
 
 
