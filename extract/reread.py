@@ -39,6 +39,37 @@ def ink_bands(gray: np.ndarray, min_h: int = 8) -> list[tuple[int, int, int, int
     return bands
 
 
+def _split_tall(bands: list[tuple[int, int, int, int]], gray: np.ndarray, line_h: float) -> list[tuple[int, int, int, int]]:
+    """Bands taller than two lines' worth of print (two lines of an address joined by a
+    watermark's strokes between them) cut into strips of about one line each, at the rows of
+    least ink near the even cuts. `line_h`: the view's typical line box height (0: no cut); a
+    line's ink is about 0.6 of its box."""
+    if line_h <= 0:
+        return bands
+    m = _ink_mask(gray) if bands else None
+    ink_h = 0.6 * line_h
+    out = []
+    for x0, y0, x1, y1 in bands:
+        n = int(round((y1 - y0) / (1.3 * ink_h)))
+        if (y1 - y0) < 1.8 * ink_h or n < 2:
+            out.append((x0, y0, x1, y1))
+            continue
+        rows = m[y0:y1, x0:x1].sum(axis=1)
+        cuts = [y0]
+        step = (y1 - y0) / n
+        for k in range(1, n):
+            c = int(round(k * step))
+            lo, hi = max(1, c - int(0.3 * step)), min(len(rows) - 1, c + int(0.3 * step))
+            cuts.append(y0 + lo + int(np.argmin(rows[lo:hi + 1])))
+        # only where the rows between are nearly empty: a tall handwritten name has no such gap
+        if any(rows[c - y0] > 0.4 * np.median(rows) for c in cuts[1:]):
+            out.append((x0, y0, x1, y1))
+            continue
+        cuts.append(y1)
+        out += [(x0, a, x1, b) for a, b in zip(cuts, cuts[1:]) if b - a >= 8]
+    return out
+
+
 def ink_ratio(view: np.ndarray, box: list[float]) -> float:
     x0, y0, x1, y1 = (int(round(v)) for v in box)
     h, w = view.shape[:2]
@@ -99,7 +130,7 @@ def reread_box(engine: OcrEngine, view: np.ndarray, box: list[float], existing: 
     gray = cv2.cvtColor(view[y0:y1, x0:x1], cv2.COLOR_BGR2GRAY)
     crops, boxes = [], []
     med_h = float(np.median([l.bbox[3] - l.bbox[1] for l in existing])) if existing else 0.0
-    for bx0, by0, bx1, by1 in ink_bands(gray):
+    for bx0, by0, bx1, by1 in _split_tall(ink_bands(gray), gray, med_h):
         pad = max(2, (by1 - by0) // 4)
         band = [x0 + bx0 - pad, y0 + by0 - pad, x0 + bx1 + pad, y0 + by1 + pad]
         band = [max(0, band[0]), max(0, band[1]), min(w, band[2]), min(h, band[3])]

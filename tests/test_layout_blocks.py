@@ -93,3 +93,22 @@ def test_a_level_box_around_slanted_text_is_slanted():
     assert not is_slanted(_line("2019.04.07-2029.04.07", 926, 1965, 1315, 2017), ref_h=47)
     # a column of vertical text is not either (a page not yet turned)
     assert not is_slanted(_line("中华人民共和国", 100, 100, 160, 520), ref_h=47)
+
+
+def test_a_band_of_two_lines_joined_by_a_watermark_is_cut_but_a_tall_signature_is_not():
+    from extract.reread import _split_tall, ink_bands
+
+    img = np.full((140, 500), 235, np.uint8)
+    for y in (50, 88):  # two lines of print about 24 px high, 14 px apart
+        cv2.putText(img, "HBEMHBEMHBEMHB", (20, y), cv2.FONT_HERSHEY_SIMPLEX, 1.0, 30, 3)
+    for x in range(60, 300, 24):  # a watermark's strokes across the gap
+        cv2.line(img, (x, 48), (x + 10, 68), 60, 3)
+    bands = ink_bands(img)
+    assert len(bands) == 1  # the stroke joins them
+    strips = _split_tall(bands, img, line_h=40.0)
+    assert len(strips) == 2 and strips[0][3] <= 62 and strips[1][1] >= 50
+    # one tall line of handwriting (no empty rows inside): left whole
+    sig = np.full((140, 500), 235, np.uint8)
+    cv2.putText(sig, "Hlbkdh Hhlk", (30, 100), cv2.FONT_HERSHEY_SCRIPT_SIMPLEX, 2.6, 30, 4)
+    b = ink_bands(sig)
+    assert _split_tall(b, sig, line_h=40.0) == b
