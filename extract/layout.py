@@ -228,6 +228,62 @@ def _inside_running_text(text: str, lab: Label, chosen: list[Label]) -> bool:
     return True
 
 
+# a label of SHORT_FUZZY_MIN..4 characters read with one wrong character (姓书, 出生维, 户超地址)
+SHORT_FUZZY_MIN = 2
+# ... whose wrong character the recogniser was unsure of: below this confidence, or the
+# label's character among its alternatives
+SHORT_FUZZY_CONF = 0.6
+
+
+def _alt_has(line: OcrLine, ci: int, ch: str) -> bool:
+    """Whether the recogniser gave `ch` as an alternative reading of character `ci` of `line`."""
+    alts = (line.char_alternatives[ci] if line.char_alternatives and len(line.char_alternatives) == len(line.text)
+            else None) or []
+    return any(fold(a)[:1] == ch for a, _ in alts)
+
+
+def _short_fuzzy(line: OcrLine, sq: str, pos: list[int], lab: str, all_labels: list[str]) -> bool:
+    """Whether a short label (two to four characters) was read with one wrong character at the
+    start of `line` (`sq`: its squeezed text, `pos`: the offsets). Four-character labels are
+    alike (出院日期 / 出具日期), so only when everything points at this label:
+
+    - the line is the label alone (a colon may follow; for labels of three or four characters
+      a space and a value may follow too): a label cell of a form, not running text;
+    - the wrong character is a Han character the recogniser was unsure of (confidence below
+      :data:`SHORT_FUZZY_CONF`, or the label's character among its alternatives);
+    - no other declared label of the document type is one character from what was read, and
+      what was read is not part of a declared label (出生日 of 出生日期: a label cut short)."""
+    n = len(lab)
+    if len(sq) < n:
+        return False
+    win = sq[:n]
+    diff = [k for k, (a, b) in enumerate(zip(win, lab)) if a != b]
+    if len(diff) != 1 or not _HAN.match(win[diff[0]]) or not _HAN.match(lab[diff[0]]):
+        return False
+    rest = sq[n:]
+    if rest and rest[0] not in ":：":
+        if n < 3:
+            return False
+        k = pos[n - 1] + 1  # a space after the label in the original text, then a value
+        if k >= len(line.text) or not (line.text[k].isspace() or line.text[k] == "\u3000"):
+            return False
+    elif len(rest) > 1 and n < 3:
+        return False
+    ci = pos[diff[0]]
+    conf = (line.char_confidences[ci] if line.char_confidences and len(line.char_confidences) == len(line.text)
+            else line.confidence)
+    if conf >= SHORT_FUZZY_CONF and not _alt_has(line, ci, lab[diff[0]]):
+        return False
+    for other in all_labels:
+        if other == lab:
+            continue
+        if win in other:
+            return False
+        if len(other) == n and sum(a != b for a, b in zip(win, other)) <= 1:
+            return False
+    return True
+
+
 def find_labels(
     lines: list[OcrLine], labels: dict[str, list[str]], fuzzy: bool = True, ignore: list[str] | None = None
 ) -> list[Label]:
@@ -240,6 +296,7 @@ def find_labels(
     :data:`OTHER` of two characters or fewer count only when they stand as labels."""
     cands: list[tuple[int, int, int, Label]] = []
     ignore_sq = [_squeeze(w)[0] for w in (ignore or []) if w]
+    all_sq = sorted({_squeeze(w)[0] for labs in labels.values() for w in labs if w})
     for li, line in enumerate(lines):
         sq, pos = _squeeze(line.text)
         blocked = [False] * len(sq)
@@ -258,9 +315,17 @@ def find_labels(
                     for s in range(0, max(0, len(sq) - n) + 1):
                         diff = [k for k, (a, b) in enumerate(zip(sq[s : s + n], lab)) if a != b]
                         # a colon written into a label (医疗卫生机构：) is part of its meaning
-                        if len(diff) == 1 and lab[diff[0]] not in ":：":
+                        if any(lab[k] in ":：" for k in diff):
+                            continue
+                        # one wrong character; in a label of eight or more, a second one whose
+                        # right reading the recogniser gave as an alternative (户主维与产主关系)
+                        if len(diff) == 1 or (
+                            len(diff) <= n // 4 and sum(not _alt_has(line, pos[s + k], lab[k]) for k in diff) <= 1
+                        ):
                             hits.append((s, True))
                             break
+                if not hits and fuzzy and SHORT_FUZZY_MIN <= n < 5 and _short_fuzzy(line, sq, pos, lab, all_sq):
+                    hits.append((0, True))
                 for s, fz in hits:
                     if any(blocked[s : s + n]):
                         continue
@@ -277,6 +342,13 @@ def find_labels(
             continue
         chosen.append(lab)
     chosen = [l for l in chosen if not _inside_running_text(lines[l.line].text, l, chosen)]
+    # a short label read with one wrong character stands in only for a label not read at all
+    # (a printed label of :data:`OTHER` stands for itself: the one word, not the field)
+    def key(l: Label) -> tuple[str, str]:
+        return (l.field, l.label if l.field == OTHER else "")
+
+    exact = {key(l) for l in chosen if not l.fuzzy}
+    chosen = [l for l in chosen if not (l.fuzzy and len(_squeeze(l.label)[0]) < 5 and key(l) in exact)]
     strong = {l.field for l in chosen if l.strength > 0}
     chosen = [l for l in chosen if l.strength > 0 or l.field not in strong or l.field == OTHER]
     chosen.sort(key=lambda l: (l.line, l.start))
@@ -386,16 +458,79 @@ def _bare_label(text: str) -> bool:
     return bool(_BARE_LABEL.fullmatch(text))
 
 
+# a line above a value's first line, level with the value's label (a two-line value centred on
+# its label's row): its box reaches into the label's height band by at least this share
+ABOVE_LABEL_OVERLAP = 0.1
+# ... and stands on the value's first line: the gap between them at most this many line heights
+ABOVE_GAP = 0.5
+
+
+def line_above(lines: list[OcrLine], lab: Label, first: Span, by_line: dict[int, list[Label]],
+               taken: set[int]) -> int | None:
+    """The first line of a value printed on two lines centred on its label's row: the line just
+    above the value's first line (`first`), stacked on it (at most :data:`ABOVE_GAP` line
+    heights between them), starting at its left edge, of its height, right of the label, and
+    reaching into the label's height band; a line with a label on it, a bare label, a line
+    already taken, or a line on the row of another label left of it (the row above) is not.
+    None when there is none."""
+    fb = first.bbox
+    fh = max(1.0, fb[3] - fb[1])
+    lb = lab.bbox
+    lh = max(1.0, lb[3] - lb[1])
+    best, best_bottom = None, -1e18
+    for li, line in enumerate(lines):
+        if li in taken or li == lab.line or li == first.line or by_line.get(li) or not line.text.strip():
+            continue
+        b = line.bbox
+        h = b[3] - b[1]
+        if not (1 / 1.35 <= h / fh <= 1.35):
+            continue
+        if b[1] > fb[1] - 0.3 * fh or b[3] > fb[3] - 0.3 * fh:
+            continue  # not above the value's first line
+        if b[3] < fb[1] - ABOVE_GAP * fh:
+            continue  # not stacked on it
+        if b[3] < lb[1] + ABOVE_LABEL_OVERLAP * lh:
+            continue  # above the label's row: the row above
+        if abs(b[0] - fb[0]) > 1.5 * fh or b[0] < lb[2] - 0.5 * lh:
+            continue
+        if _bare_label(line.text):
+            continue
+        if any(
+            li2 != lab.line and lines[li2].bbox[2] <= b[0] + 0.5 * h and _row_overlap(lines[li2].bbox, b) >= 0.5
+            and _row_overlap(lines[li2].bbox, lb) < 0.5
+            for li2 in by_line
+        ):
+            continue  # a label of another row left of it: that row's value
+        if b[3] > best_bottom:
+            best, best_bottom = li, b[3]
+    return best
+
+
+def label_piece(text: str, words: list[str]) -> bool:
+    """Whether a line is nothing but a short declared label (three or four characters) without
+    its first or its last character, a colon aside: a label whose end the OCR lost (曾用名 read
+    as 用名), never a value. Longer pieces of longer labels can be values (医疗卫生机构 of
+    医疗卫生机构盖章). `words`: the document type's label words, squeezed."""
+    sq = _squeeze(text)[0].strip(":：")
+    if len(sq) < 2 or not _HAN.match(sq[0]):
+        return False
+    return any(3 <= len(w) <= 4 and sq in (w[1:], w[:-1]) for w in words)
+
+
 def pair_values(
     lines: list[OcrLine],
     labels: list[Label],
     multiline: dict[str, int] | None = None,
     below: dict[str, bool] | None = None,
     line_gap: dict[str, float] | None = None,
+    label_words: list[str] | None = None,
 ) -> dict[str, Value]:
     """Pair each field's label with its value: the strongest occurrence first (a label followed
     by a colon before one run into text), then in reading order. Labels of :data:`OTHER` end
-    values and are never paired."""
+    values and are never paired, nor is a line that is a piece of a label (`label_words`, the
+    document type's declared labels: :func:`label_piece`)."""
+    words = sorted({_squeeze(w)[0] for w in (label_words or []) if w})
+    pieces = {li for li, line in enumerate(lines) if words and label_piece(line.text, words)}
     multiline = multiline or {}
     below = below or {}
     line_gap = line_gap or {}
@@ -438,7 +573,8 @@ def pair_values(
                     best, bestd = li, d
             if best is None:
                 best = _offset_value(lines, lab, by_line)
-            if best is not None and not any(l.start <= 1 for l in by_line.get(best, [])) and not _bare_label(lines[best].text):
+            if (best is not None and not any(l.start <= 1 for l in by_line.get(best, [])) and not _bare_label(lines[best].text)
+                    and best not in pieces):
                 cell = [best]
                 if multiline.get(lab.field, 1) > 1:
                     # a value wrapped inside its cell: lines stacked at the same left edge
@@ -465,7 +601,7 @@ def pair_values(
                         continue
                     if b[2] < lab.bbox[0] or b[0] > lab.bbox[2] + 4 * h:
                         continue
-                    if li in label_lines_start or _bare_label(line.text) or b[3] - b[1] > 2.5 * h:
+                    if li in label_lines_start or li in pieces or _bare_label(line.text) or b[3] - b[1] > 2.5 * h:
                         continue
                     cands.append((b[1], li))
                 if cands:
@@ -476,6 +612,14 @@ def pair_values(
                         val.source = "below"
         if not val.spans:
             continue
+        if val.source in ("label", "right") and multiline.get(lab.field, 1) > len(val.spans):
+            # the first line of a value centred on its label's row stands above the label's line
+            used = {sp.line for v in out.values() for sp in v.spans} | {sp.line for sp in val.spans}
+            up = line_above(lines, lab, val.spans[0], by_line, used | label_lines_start | pieces)
+            if up is not None:
+                sp = text_until_label(up, 0)
+                if sp is not None:
+                    val.spans.insert(0, sp)
         # continuation lines (addresses, diagnoses): under the value or under the label
         extra = multiline.get(lab.field, 1) - len(val.spans)
         gap = line_gap.get(lab.field, 0.9)

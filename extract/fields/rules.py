@@ -372,28 +372,97 @@ def _continued_rows(lines: list[OcrLine], v: Value, limit: int, gap: float, busy
     return v if len(spans) == len(v.spans) else Value(spans, source=v.source)
 
 
+def _level(b: list[float], lb: list[float]) -> bool:
+    """Whether box `b` stands on the row of label box `lb` (overlapping half its height)."""
+    return min(b[3], lb[3]) - max(b[1], lb[1]) >= 0.5 * max(1.0, min(lb[3] - lb[1], b[3] - b[1]))
+
+
+def _stacked(lines: list[OcrLine], prev: Span, sp: Span) -> bool:
+    """Whether `sp` is printed like `prev` and under it: the lines of one value are printed
+    alike, one under the other; a line of another size, or one overlapping the line above it
+    (an arc of a seal's text, a signature), is something else (heights and overlap along the
+    lines' slant, at the line's left)."""
+    b = sp.bbox
+    ct, cb = _edges_at(lines[sp.line], b[0])
+    pt, pb = _edges_at(lines[prev.line], b[0])
+    h, ph = cb - ct, pb - pt
+    return (1 / CONTINUATION_HEIGHT <= h / max(1.0, ph) <= CONTINUATION_HEIGHT) and not (
+        min(cb, pb) - max(ct, pt) > 0.3 * min(h, ph))
+
+
+# a ruled line between two rows of a form: a thin band of pixel rows darker than the paper
+# around them (the lightest pixels of their column nearby, under uneven light) by RULE_CONTRAST
+# grey levels along RULE_COVER of a range of columns (a dashed or broken line counts), with
+# rows RULE_THIN pixels above and below it at most half as covered (not a character's stroke)
+RULE_CONTRAST = 10.0
+RULE_COVER = 0.6
+RULE_THIN = 4
+
+
+def _rule_rows(gray: np.ndarray, x0: float, x1: float, y0: int, y1: int) -> np.ndarray:
+    """For each pixel row y0..y1, whether a ruled line runs along it within [x0, x1]."""
+    H, W = gray.shape
+    a, e = max(0, int(x0)), min(W, int(np.ceil(x1)))
+    out = np.zeros(max(0, y1 - y0), bool)
+    if e - a < 4 or y1 - y0 < 1:
+        return out
+    t, b = max(0, y0 - RULE_THIN - 2), min(H, y1 + RULE_THIN + 2)
+    crop = gray[t:b, a:e]
+    bg = np.percentile(crop, 90, axis=0)
+    cover = ((bg[None, :] - crop) > RULE_CONTRAST).mean(axis=1)
+    for y in range(y0, y1):
+        r = y - t
+        if r < 0 or r >= len(cover) or cover[r] < RULE_COVER:
+            continue
+        above = cover[r - RULE_THIN] if r - RULE_THIN >= 0 else 0.0
+        below = cover[r + RULE_THIN] if r + RULE_THIN < len(cover) else 0.0
+        out[y - y0] = above < 0.5 * cover[r] and below < 0.5 * cover[r]
+    return out
+
+
+def _ruled_between(gray: np.ndarray | None, prev: Span, sp: Span, lab: Label | None) -> bool:
+    """Whether a ruled row line of a form runs between two lines of a value: a line between
+    their middles, along most of the label's column and of the lower line (a fill-in
+    underline under a value starts after its label; the line between two rows of a grid runs
+    under the label too). The lower line is then the next row's value, whatever its label
+    reads as (宗教信仰 read as 宗教位师 is no label, but its row is ruled off)."""
+    if gray is None or lab is None:
+        return False
+    pb, b, lb = prev.bbox, sp.bbox, lab.bbox
+    ph, h = max(1.0, pb[3] - pb[1]), max(1.0, b[3] - b[1])
+    top, bottom = int((pb[1] + pb[3]) / 2 + 0.3 * ph), int((b[1] + b[3]) / 2 - 0.3 * h)
+    top, bottom = max(0, top), min(gray.shape[0], bottom)
+    if bottom - top < 3:
+        return False
+    at_label = _rule_rows(gray, lb[0], lb[2], top, bottom)
+    at_line = _rule_rows(gray, b[0], b[2], top, bottom)
+    if not at_label.any() or not at_line.any():
+        return False
+    near = np.convolve(at_label.astype(int), np.ones(5, int), mode="same") > 0  # a slant of two rows
+    return bool((near & at_line).any())
+
+
 def _own_rows(lines: list[OcrLine], v: Value, lab: Label | None, image: np.ndarray | None,
-                          paper: float | None) -> Value:
+                          paper: float | None, gray: np.ndarray | None = None) -> Value:
     """A multi-line value without its continuation lines that stand beside ink in the label
     column: a continuation line has blank paper left of it, under the field's label; ink there
     is another row's label the OCR did not read (a signature scrawled over it, a stamp, a
-    fold), and the line beside it is that row's value, not more of this one."""
+    fold), and the line beside it is that row's value, not more of this one. A first line
+    above the label's row (a value centred on its label) is kept only when it is printed like
+    the line under it; the value's line level with its label is never dropped for it."""
     if len(v.spans) < 2:
         return v
+    if lab is not None and v.spans[0].line != v.spans[1].line and _level(v.spans[1].bbox, lab.bbox) \
+            and not _level(v.spans[0].bbox, lab.bbox):
+        rest = _own_rows(lines, Value(v.spans[1:], source=v.source), lab, image, paper, gray)
+        if _stacked(lines, v.spans[0], v.spans[1]) and not _ruled_between(gray, v.spans[0], v.spans[1], lab):
+            return Value([v.spans[0]] + rest.spans, source=v.source)
+        return rest
     for k in range(1, len(v.spans)):
         sp, prev = v.spans[k], v.spans[k - 1]
         if sp.line == prev.line:
             continue
-        b = sp.bbox
-        # the lines of one value are printed alike, one under the other: a line of another
-        # size, or one overlapping the line above it (an arc of a seal's text, a signature),
-        # is something else (heights and overlap along the lines' slant, at the line's left)
-        ct, cb = _edges_at(lines[sp.line], b[0])
-        pt, pb = _edges_at(lines[prev.line], b[0])
-        h, ph = cb - ct, pb - pt
-        if not (1 / CONTINUATION_HEIGHT <= h / max(1.0, ph) <= CONTINUATION_HEIGHT) or (
-            min(cb, pb) - max(ct, pt) > 0.3 * min(h, ph)
-        ):
+        if not _stacked(lines, prev, sp) or _ruled_between(gray, prev, sp, lab):
             return Value(v.spans[:k], source=v.source)
     if image is None or lab is None or paper is None:
         return v
@@ -404,6 +473,8 @@ def _own_rows(lines: list[OcrLine], v: Value, lab: Label | None, image: np.ndarr
         b = sp.bbox
         if sp.line == v.spans[k - 1].line:
             continue
+        if _level(b, lb):
+            continue  # level with its own label (the value's first line stands above it)
         right = min(lb[2], b[0] - 0.5 * lh)
         if right - lb[0] < 1.5 * lh:  # the line wraps under the label: no column to look at
             continue
@@ -490,9 +561,11 @@ class RuleExtractor:
             return d
 
         values = pair_values(
-            lines, renamed, multiline=per_field("multiline"), below=per_field("below"), line_gap=per_field("line_gap")
+            lines, renamed, multiline=per_field("multiline"), below=per_field("below"), line_gap=per_field("line_gap"),
+            label_words=[w for ws in label_map.values() for w in ws],
         )
         paper = _paper(image) if image is not None else None
+        gray: np.ndarray | None = None  # the page in grey, when a ruled line is looked for
         clean = seals.remove_seals(image) if image is not None and image.ndim == 3 else None
         for fname, v in list(values.items()):
             spec = doctype.fields.get(fname.split("#")[0])
@@ -501,7 +574,9 @@ class RuleExtractor:
                 if v.source in ("label", "right") and len(v.spans) < spec.multiline:
                     busy = {sp.line for f2, v2 in values.items() if f2 != fname for sp in v2.spans}
                     v = _continued_rows(lines, v, spec.multiline, spec.line_gap or 0.9, busy, renamed, lab)
-                values[fname] = _own_rows(lines, v, lab, image, paper)
+                if gray is None and image is not None and doctype.layout == "page" and len({sp.line for sp in v.spans}) > 1:
+                    gray = (image.astype(np.float32).mean(axis=2) if image.ndim == 3 else image.astype(np.float32))
+                values[fname] = _own_rows(lines, v, lab, image, paper, gray)
         values.update(sentence_values(lines, doctype))
         out: dict[str, ExtractedField] = {}
         for fname, spec in doctype.fields.items():

@@ -1,0 +1,211 @@
+"""Label-value pairing on ruled forms (household-register pages, degraded copies and photos):
+
+- a two-line value centred on its label's row has its first line above the label's line;
+- a multi-line value stops at a ruled row line of the form (the next row's label misread);
+- a short label read with one wrong character the recogniser was unsure of still counts, when
+  no other declared label is as near; a label cut short (用名) is never a value.
+
+Synthetic OCR lines (no OCR) and one real-pipeline page. Development seeds only (< 1000, not
+1 or 2)."""
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from evaluation.metrics import CONFIDENT, norm_value
+from extract.fields.rules import _own_rows, _ruled_between
+from extract.layout import OTHER, Span, Value, find_labels, label_piece, pair_values, span_of
+from ocr.base import OcrLine
+from samples.generate import generate
+
+
+def _line(text, x0, y0, x1, y1, confs=None, alts=None):
+    return OcrLine(text, 0.99, [(x0, y0), (x1, y0), (x1, y1), (x0, y1)], char_confidences=confs,
+                   char_alternatives=alts)
+
+
+HOUSEHOLD = {"name": ["姓名"], "birthplace": ["出生地"], "birth_date": ["出生日期"],
+             "address": ["住址", "户籍地址"], "relationship": ["户主或与户主关系", "与户主关系"],
+             "ethnicity": ["民族"], OTHER: ["曾用名", "籍贯", "户号", "户别", "宗教信仰"]}
+
+
+def _pair(lines, multiline=None):
+    labels = find_labels(lines, HOUSEHOLD)
+    words = [w for ws in HOUSEHOLD.values() for w in ws]
+    return pair_values(lines, labels, multiline=multiline or {}, label_words=words)
+
+
+# --------------------------------------------------------------------------- line above
+def _centred(first_box=(170, 316, 500, 352)):
+    return [
+        _line("姓名", 60, 250, 130, 287),
+        _line("张三", 170, 250, 260, 287),
+        _line("出生地", 60, 336, 160, 373),
+        _line("内蒙古自治区呼和浩特市", *first_box),
+        _line("土默特左旗", 170, 343, 320, 380),
+    ]
+
+
+def test_first_line_of_a_centred_value_above_the_label_is_joined_in_reading_order():
+    vals = _pair(_centred(), {"birthplace": 2})
+    assert vals["birthplace"].text == "内蒙古自治区呼和浩特市土默特左旗"
+    assert vals["name"].text == "张三"
+    # a single-line field takes the line level with its label only
+    assert _pair(_centred())["birthplace"].text == "土默特左旗"
+
+
+def test_a_line_above_that_does_not_reach_the_label_row_or_another_column_is_not_joined():
+    # stacked on the value but above the label's height band: the row above
+    assert _pair(_centred((170, 290, 500, 326)), {"birthplace": 2})["birthplace"].text == "土默特左旗"
+    # level enough but starting in another column
+    assert _pair(_centred((400, 316, 700, 352)), {"birthplace": 2})["birthplace"].text == "土默特左旗"
+    # the value of the row above (its label left of it) is never taken
+    lines = [
+        _line("籍贯", 60, 300, 130, 337),
+        _line("北京市", 170, 306, 280, 342),
+        _line("出生地", 60, 336, 160, 373),
+        _line("顺义区", 170, 343, 280, 380),
+    ]
+    assert _pair(lines, {"birthplace": 2})["birthplace"].text == "顺义区"
+
+
+# --------------------------------------------------------------------------- label pieces
+def test_a_label_cut_short_is_never_a_value():
+    words = ["曾用名", "姓名", "医疗卫生机构盖章", "户主姓名"]
+    assert label_piece("用名", words)
+    assert label_piece("曾用：", words)
+    assert not label_piece("医疗卫生机构", words)  # a value (an option of 死亡地点)
+    assert not label_piece("户主", words)  # a relationship, half of 户主姓名
+    assert not label_piece("张用名", words)
+    lines = [_line("姓名", 60, 100, 130, 137), _line("用名", 60, 160, 130, 197)]
+    assert "name" not in _pair(lines)
+
+
+# --------------------------------------------------------------------------- short labels, fuzzy
+def test_short_label_with_one_unsure_wrong_character():
+    lines = [_line("户超地址", 50, 560, 110, 585, confs=[0.9, 0.13, 0.7, 0.99]),
+             _line("北京市顺义区双丰街道", 130, 560, 500, 590)]
+    labs = find_labels(lines, HOUSEHOLD)
+    assert [(l.field, l.fuzzy) for l in labs] == [("address", True)]
+    assert _pair(lines)["address"].text == "北京市顺义区双丰街道"
+    # the same reading with a sure recogniser is another word, not this label
+    sure = [_line("户超地址", 50, 560, 110, 585, confs=[0.99, 0.98, 0.99, 0.99])]
+    assert find_labels(sure, HOUSEHOLD) == []
+    # ... unless the recogniser offered the label's character
+    alts = [[("户", 0.99)], [("超", 0.9), ("籍", 0.05)], [("地", 0.99)], [("址", 0.99)]]
+    offered = [_line("户超地址", 50, 560, 110, 585, confs=[0.99, 0.9, 0.99, 0.99], alts=alts)]
+    assert [l.field for l in find_labels(offered, HOUSEHOLD)] == ["address"]
+    # two-character labels: only a line that is the label alone
+    assert [l.field for l in find_labels([_line("姓书", 60, 80, 100, 106, confs=[0.7, 0.48])], HOUSEHOLD)] == ["name"]
+    assert find_labels([_line("姓书张三", 60, 80, 200, 106, confs=[0.7, 0.48, 0.9, 0.9])], HOUSEHOLD) == []
+
+
+def test_short_fuzzy_label_must_be_unique_and_not_a_cut_longer_label():
+    # 出生日 is 出生日期 cut short as much as 出生地 misread: no label
+    labs = find_labels([_line("出生日", 60, 80, 140, 106, confs=[0.9, 0.9, 0.3])], HOUSEHOLD)
+    assert [l.field for l in labs if l.field == "birthplace"] == []
+    # 户主 is one character from 户号 and from 户别: no label (and a value: the relationship)
+    assert find_labels([_line("户主", 60, 80, 110, 106, confs=[0.9, 0.3])], HOUSEHOLD) == []
+    # 出院日期 / 出具日期 alike: a misread of one is never taken for the other when both are declared
+    dates = {"discharge_date": ["出院日期"], OTHER: ["出具日期"]}
+    assert find_labels([_line("出X日期", 0, 0, 100, 30, confs=[0.9, 0.2, 0.9, 0.9])], dates) == []
+    # an exact occurrence elsewhere wins: the fuzzy one is dropped
+    lines = [_line("姓名", 60, 80, 100, 106), _line("姓书", 60, 300, 100, 326, confs=[0.7, 0.48])]
+    assert [(l.field, l.line) for l in find_labels(lines, HOUSEHOLD)] == [("name", 0)]
+    # printed labels that are not extracted stand each for itself: 籍贯 read does not hide 宗教信仰
+    # read with one unsure wrong character (it still ends values, it is never one)
+    lines = [_line("籍贯", 60, 80, 100, 106), _line("宗教信抑", 60, 300, 140, 326, confs=[0.9, 0.9, 0.9, 0.3])]
+    assert [(l.field, l.label, l.fuzzy) for l in find_labels(lines, HOUSEHOLD)] == [
+        (OTHER, "籍贯", False), (OTHER, "宗教信仰", True)]
+
+
+def test_long_label_with_a_second_wrong_character_offered_as_alternative():
+    text = "户主维与产主关系"
+    confs = [0.99, 0.93, 0.64, 0.87, 0.65, 0.98, 0.77, 0.93]
+    alts = [[(c, 0.9)] for c in text]
+    alts[4] = [("产", 0.65), ("户", 0.35)]
+    labs = find_labels([_line(text, 285, 84, 388, 107, confs=confs, alts=alts)], HOUSEHOLD)
+    assert [(l.field, l.label, l.start) for l in labs] == [("relationship", "户主或与户主关系", 0)]
+    # without the alternative only the shorter label (one wrong character) is read out of it
+    labs = find_labels([_line(text, 285, 84, 388, 107, confs=confs)], HOUSEHOLD)
+    assert [(l.label, l.start) for l in labs] == [("与户主关系", 3)]
+    # two wrong characters, neither offered: no label
+    assert find_labels([_line("户主维与产王关系", 285, 84, 388, 107, confs=confs, alts=alts)], HOUSEHOLD) == []
+
+
+# --------------------------------------------------------------------------- ruled rows
+def _ruled_page(rule_x0: int | None, rule_y: int = 301):
+    img = np.full((400, 700, 3), 228, np.uint8)
+    if rule_x0 is not None:
+        cv2.line(img, (rule_x0, rule_y), (690, rule_y), (150, 150, 150), 2)
+    return img
+
+
+def _spans():
+    lines = [
+        _line("出生地", 375, 247, 432, 276),
+        _line("甘肃省兰州市红古区", 463, 263, 611, 290),
+        _line("宗教位师", 368, 313, 440, 341),
+    ]
+    lab = find_labels(lines, {"birthplace": ["出生地"]})[0]
+    return lines, lab, span_of(lines, 1, 0, 9), span_of(lines, 2, 0, 4)
+
+
+def test_a_ruled_row_line_between_two_lines_of_a_value_ends_it():
+    lines, lab, a, b = _spans()
+    gray = _ruled_page(20).astype(np.float32).mean(axis=2)
+    assert _ruled_between(gray, a, b, lab)
+    v = _own_rows(lines, Value([a, b], "right"), lab, None, None, gray)
+    assert v.text == "甘肃省兰州市红古区"
+    # no rule: nothing to cut here
+    plain = _ruled_page(None).astype(np.float32).mean(axis=2)
+    assert not _ruled_between(plain, a, b, lab)
+    assert _own_rows(lines, Value([a, b], "right"), lab, None, None, plain).text == "甘肃省兰州市红古区宗教位师"
+    # a fill-in underline that starts after the label is no row line
+    under = _ruled_page(455).astype(np.float32).mean(axis=2)
+    assert not _ruled_between(under, a, b, lab)
+    # a thick dark band (a character's body, a smudge) is no rule either
+    smudge = _ruled_page(None)
+    cv2.rectangle(smudge, (20, 292), (690, 312), (150, 150, 150), -1)
+    assert not _ruled_between(smudge.astype(np.float32).mean(axis=2), a, b, lab)
+
+
+def test_own_rows_keeps_the_line_level_with_the_label_before_a_line_above():
+    lines = [
+        _line("出生地", 73, 231, 131, 260),
+        _line("新疆维吾尔自治区喀什", 167, 212, 343, 238),
+        _line("地区泽普县", 167, 234, 261, 262),
+    ]
+    lab = find_labels(lines, {"birthplace": ["出生地"]})[0]
+    up, level = span_of(lines, 1, 0, 10), span_of(lines, 2, 0, 5)
+    assert _own_rows(lines, Value([up, level], "right"), lab, None, None).text == "新疆维吾尔自治区喀什地区泽普县"
+    # a rule between them: the row above; the level line stays
+    img = np.full((400, 700, 3), 228, np.uint8)
+    cv2.line(img, (20, 236), (690, 236), (140, 140, 140), 2)
+    gray = img.astype(np.float32).mean(axis=2)
+    # the rule at 236 lies between the lines' middles only when they stand apart
+    up2 = Span(up.line, up.start, up.end, up.text, [167, 200, 343, 226], up.confs)
+    lines[1] = _line("新疆维吾尔自治区喀什", 167, 200, 343, 226)
+    assert _own_rows(lines, Value([up2, level], "right"), lab, None, None, gray).text == "地区泽普县"
+
+
+# --------------------------------------------------------------------------- real pipeline
+def test_photo_page_two_line_values_centred_on_their_labels(pipeline):
+    """household_register_photo, seed 151, page 1: the birthplace (新疆维吾尔自治区喀什 /
+    地区泽普县) and the address are printed on two lines centred on their labels' rows, the
+    first line above the label's line; both come out whole, and no field is a confident
+    error."""
+    s = generate("household_register_photo", 151, 1)
+    res = pipeline.extract_bytes(cv2.imencode(".png", s.image)[1].tobytes(), f"{s.name}.png").to_json_dict()
+    truth = next(d for d in s.truth["documents"] if d["type"] == "household_register")["fields"]
+    docs = [d for d in res["documents"] if d["type"] == "household_register"]
+    assert docs
+    fields = docs[0]["fields"]
+    for name, t in truth.items():
+        got = fields.get(name)
+        if got is None:
+            continue
+        right = norm_value(got["value"]) == norm_value(t["value"] if isinstance(t, dict) else t)
+        assert right or got["confidence"] < CONFIDENT, (name, got)
+    assert fields["birthplace"]["value"] == "新疆维吾尔自治区喀什地区泽普县"
+    assert fields["address"]["value"] == truth["address"]["value"]
