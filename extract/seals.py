@@ -325,16 +325,26 @@ def seal_lines(lines: list[OcrLine], image: np.ndarray | None = None) -> set[int
 PRINT_UNDER_SEAL = 0.04  # share of a line's box in grey ink once the seal's red is whitened
 
 
-def _print_share(image: np.ndarray, bbox: list[float], paper: float) -> float:
+def grey_ink_share(image: np.ndarray, box: list[float], paper: float, dark: float, spread: int, min_side: int) -> float:
+    """Share of `box` (clipped to the image) in unsaturated ink darker than `dark` x `paper`
+    (colour channels within `spread` of each other: print or a black pen, not a red seal);
+    0 for a box under `min_side` pixels either way."""
     H, W = image.shape[:2]
-    x0, y0, x1, y1 = (int(round(v)) for v in bbox)
+    x0, y0, x1, y1 = (int(round(v)) for v in box)
     x0, y0, x1, y1 = max(0, x0), max(0, y0), min(W, x1), min(H, y1)
-    if x1 - x0 < 2 or y1 - y0 < 2:
+    if x1 - x0 < min_side or y1 - y0 < min_side:
         return 0.0
     crop = image[y0:y1, x0:x1]
-    gray = crop.astype(np.float32).mean(axis=2)
-    grey = (crop.max(axis=2).astype(np.int16) - crop.min(axis=2).astype(np.int16)) < 40
-    return float(((gray < 0.75 * paper) & grey).mean())
+    if crop.ndim == 3:
+        gray = crop.astype(np.float32).mean(axis=2)
+        grey = (crop.max(axis=2).astype(np.int16) - crop.min(axis=2).astype(np.int16)) < spread
+    else:
+        gray, grey = crop.astype(np.float32), np.ones(crop.shape, bool)
+    return float(((gray < dark * paper) & grey).mean())
+
+
+def _print_share(image: np.ndarray, bbox: list[float], paper: float) -> float:
+    return grey_ink_share(image, bbox, paper, dark=0.75, spread=40, min_side=2)
 
 
 def without_seals(lines: list[OcrLine], image: np.ndarray | None = None) -> list[OcrLine]:

@@ -58,3 +58,26 @@ def char_accuracy(pred: str, truth: str) -> float:
     if not t:
         return 1.0 if not p else 0.0
     return max(0.0, 1.0 - Levenshtein.distance(p, t) / len(t))
+
+
+def register_fields(pipeline, kind: str, seed: int, index: int) -> tuple[dict, dict]:
+    """The household register read from a generated page, and its truth fields; no field of it
+    may be wrong with a confident score."""
+    import cv2
+
+    from evaluation.metrics import CONFIDENT, norm_value
+    from samples.generate import generate
+
+    s = generate(kind, seed, index)
+    res = pipeline.extract_bytes(cv2.imencode(".png", s.image)[1].tobytes(), f"{s.name}.png").to_json_dict()
+    truth = next(d for d in s.truth["documents"] if d["type"] == "household_register")["fields"]
+    docs = [d for d in res["documents"] if d["type"] == "household_register"]
+    assert docs
+    fields = docs[0]["fields"]
+    for name, t in truth.items():
+        got = fields.get(name)
+        if got is None:
+            continue
+        right = norm_value(got["value"]) == norm_value(t["value"] if isinstance(t, dict) else t)
+        assert right or got["confidence"] < CONFIDENT, (name, got)  # no confident error
+    return fields, truth

@@ -274,18 +274,7 @@ CONTINUATION_HEIGHT = 1.35
 
 def _dark_ink(image: np.ndarray, box: list[float], paper: float) -> float:
     """Share of `box` (view pixels) in dark, unsaturated ink (print or a black pen)."""
-    H, W = image.shape[:2]
-    x0, y0, x1, y1 = (int(round(c)) for c in box)
-    x0, y0, x1, y1 = max(0, x0), max(0, y0), min(W, x1), min(H, y1)
-    if x1 - x0 < 4 or y1 - y0 < 4:
-        return 0.0
-    crop = image[y0:y1, x0:x1]
-    if crop.ndim == 3:
-        gray = crop.astype(np.float32).mean(axis=2)
-        grey = (crop.max(axis=2).astype(np.int16) - crop.min(axis=2).astype(np.int16)) < 50
-    else:
-        gray, grey = crop.astype(np.float32), np.ones(crop.shape, bool)
-    return float(((gray < 0.6 * paper) & grey).mean())
+    return seals.grey_ink_share(image, box, paper, dark=0.6, spread=50, min_side=4)
 
 
 def _paper(image: np.ndarray) -> float:
