@@ -124,12 +124,23 @@ def clean_range(t: str) -> str:
     of two numbers does not end in a dot (a speck read after it: `4.30-5.80.`) nor holds a
     colon (a dot read as one: `20:0-50.0`)."""
     t = fix_qualitative(re.sub(r"(?<=\d)~(?=\d)", "～", _fold_cell(t)))
+    t = _strip_specks(t)
     u = re.sub(r"(?<=\d)[:：](?=\d)", ".", t.rstrip(".,"))
     return u if u != t and _RANGE_SEP.match(u) else t
 
 
+# a speck of toner read at either end of a number (.102, 316-354·): Chinese reports print a
+# leading zero (0.17), so a number does not begin with a dot
+_END_SPECKS = re.compile(r"^[.·•'`˙,]+(?=[0-9])|(?<=[0-9])[·•'`˙]+$")
+
+
+def _strip_specks(t: str) -> str:
+    return _END_SPECKS.sub("", t)
+
+
 def clean_number(t: str) -> str:
-    """A numeric result read with a speck after it (`3.7.`): the number."""
+    """A numeric result read with a speck before or after it (`3.7.`, `.102`): the number."""
+    t = _strip_specks(t)
     return t[:-1] if re.fullmatch(r"[<>≤≥]?\d+(?:\.\d+)?[.,]", t) else t
 
 
@@ -166,7 +177,7 @@ _UNITS = ["pg", "fL", "g/L", "g/dL", "mg/L", "mg/dL", "μg/L", "ng/mL", "pg/mL",
           "mL/min", "mL/min/1.73m2", "mOsm/kg", "cells/μL", "/HP", "/LP", "/μL"]
 _UNIT_CASE = {u.lower(): u for u in _UNITS}
 # units a cell may be read as that say which tests the row can be (the vocabulary's units)
-_KNOWN_UNITS = set(_UNITS) | {"10⁹/L", "10¹²/L", "10⁶/L"}
+_KNOWN_UNITS = set(_UNITS) | {"10⁹/L", "10¹²/L", "10⁶/L", "×10⁹/L", "×10¹²/L", "×10^9/L", "×10^12/L"}
 
 
 @lru_cache(maxsize=1)
@@ -193,6 +204,10 @@ _LOST_POWER = re.compile(r"^(?P<p>[×xX]?)10[·.'`°˙‧∙•,0oO]?/(?P<t>L)$"
 
 def clean_unit(t: str) -> str:
     t = _fold_cell(t).rstrip(".,，。、")
+    # a digit or mark and a speck before a known unit (1·×10^9/L): the unit
+    m = re.match(r"^[0-9一]?[·•'`˙.]+(.+)$", t)
+    if m and m.group(1) in known_units():
+        return m.group(1)
     t = re.sub(r"μ+", "μ", t)
     # the micro sign read as a Latin u (umol/L, /uL)
     mu = re.sub(r"(?:^|(?<=/))u(?=[a-zA-Z])", "μ", t)

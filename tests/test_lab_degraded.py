@@ -271,3 +271,19 @@ def test_pipeline_degraded_lab_report_names_snapped_never_made_wrong(pipeline, m
     from extract.confidence import field_confidence
 
     assert f is not None and field_confidence("lab_report", "items", f) < 0.9
+
+
+@pytest.mark.parametrize("fn, raw, want", [
+    ("clean_number", ".102", "102"),        # a speck before a result (reports print 0.17, not .17)
+    ("clean_number", ".0.17", "0.17"),
+    ("clean_number", "3.7.", "3.7"),
+    ("clean_range", ".40.0～75.0", "40.0～75.0"),
+    ("clean_range", "316-354·", "316-354"),
+    ("clean_range", "<5.0", "<5.0"),
+    ("clean_unit", "1·×10^9/L", "×10^9/L"),  # a mark and a speck before a known unit
+    ("clean_unit", "g/L", "g/L"),
+])
+def test_specks_at_the_ends_of_cells_are_dropped(fn, raw, want):
+    from extract import tables
+
+    assert getattr(tables, fn)(raw) == want
