@@ -27,7 +27,10 @@ GENERIC_FAILING_CHECKS = frozenset({
     "county_missing", "house_number_missing",  # an address with a part of its structure lost
     "place_prefix_missing",  # a place that begins below its province (extract/checks/divisions.py)
     "speck_in_number",  # 五组7.7号: a speck of toner, or a digit lost beside one?
+    "branch_name_misread",  # 西安市公安局鄂邑分局: one character from the city's 鄠邑区
 })
+# an address ending in a Chinese numeral after a village or a group (…河堡村十: 十组119号 lost)
+_NUMERAL_END = re.compile(r"[村组队社区庄屯][一二三四五六七八九十]+$")
 # a mark between two digits of an address's number (no address has a decimal point)
 _SPECK_IN_NUMBER = re.compile(r"[0-9][.·,:;`•˙'][0-9]")
 # words of the notes written or printed across copies (仅供办理…使用, 复印无效, 与原件一致, 再复印无效):
@@ -110,7 +113,7 @@ def _generic_checks(dt: DocType, fields: dict[str, ExtractedField]) -> None:
                 f.checks.append("division_name_unknown")
             if rp.candidates and not _place_at_start(f.value, rp.candidates[0]):
                 f.checks.append("place_not_at_start")  # something (a label's remnant?) precedes it
-            if spec.type == "address" and f.value[-1:].isdigit():
+            if spec.type == "address" and (f.value[-1:].isdigit() or _NUMERAL_END.search(f.value)):
                 f.checks.append("address_ends_in_digit")  # 27幢1593 -> 1593号 lost its last character?
             if spec.type == "address":
                 from extract.checks.divisions import township_status
@@ -131,6 +134,11 @@ def _generic_checks(dt: DocType, fields: dict[str, ExtractedField]) -> None:
                     f.checks.append("house_number_missing")  # 金大街号: the number before 号 lost?
                 if _SPECK_IN_NUMBER.search(f.value):
                     f.checks.append("speck_in_number")
+        if name == "issuing_authority":
+            from extract.checks.divisions import branch_misread
+
+            if branch_misread(f.value):
+                f.checks.append("branch_name_misread")
         if spec.type == "address" or name in ("issuing_authority", "birthplace"):
             if _STRAY_END.search(f.value):
                 f.checks.append("stray_mark")  # a dot or dash of noise at either end

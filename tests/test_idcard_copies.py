@@ -236,6 +236,7 @@ def test_darkest_ink_whitens_a_paler_overprint():
     ("山东省临沂市沂水县沙沟镇张西峪村五组7.7号", "speck_in_number"),  # a speck read inside 77
     ("河南省信阳市潢川县孜镇北大头村委会周洼39号", "township_unknown"),  # 踅 of 踅孜镇 lost
     ("广东省梅州市平远县差镇李庄集村委会王峪38号", "township_unknown"),  # 干 of 差干镇 lost
+    ("云南省楚雄彝族自治州永仁县永兴傣族乡河堡村十", "address_ends_in_digit"),  # 十组119号 lost
 ])
 def test_an_address_with_a_part_missing_is_not_trusted(address, check):
     from extract.verify import _generic_checks
@@ -322,3 +323,23 @@ def test_a_speck_after_an_addresss_last_unit_is_no_part_of_it():
     # inside the address a dot stays (and is judged by the address checks)
     out = RuleExtractor().extract(dt, [line("住址湖北省咸宁市通城县北港镇赵寨村民组5.5号", 300)], (1012, 638))
     assert out["address"].value.endswith("5.5号")
+
+
+@pytest.mark.parametrize("authority, misread", [
+    ("西安市公安局鄂邑分局", True),   # 鄠邑区 with its rare first character misread
+    ("阜阳市公安局颖泉分局", True),   # 颍泉区
+    ("西安市公安局鄠邑分局", False),
+    ("阜阳市公安局颍泉分局", False),
+    ("北京市公安局延庆区分局", False),
+    ("西安市公安局高新分局", False),  # a zone's branch, not a misread 高陵
+    ("沙河市公安局", False),
+])
+def test_a_branch_one_character_from_a_county_of_its_city_is_a_misread(authority, misread):
+    from extract.verify import _generic_checks
+    from schemas.doctypes import load_doctypes
+
+    f = _field(authority)
+    _generic_checks(load_doctypes()["id_card_back"], {"issuing_authority": f})
+    assert ("branch_name_misread" in f.checks) == misread
+    if misread:
+        assert field_confidence("id_card_back", "issuing_authority", f) < CONFIDENT

@@ -854,3 +854,34 @@ def restore_from_code(text: str, code6: str | None) -> str | None:
         if chain.endswith(t) and len(t) < len(chain):
             return chain
     return None
+
+
+_COUNTY_SUFFIX = re.compile(r"(?:自治县|自治旗|新区|区|县|市|旗)$")
+# branches named for a zone or a service rather than a county (高新分局 beside 高陵区)
+_FUNCTIONAL_BRANCHES = frozenset({"高新", "经开", "开发", "高新技术", "经济开发", "保税", "港", "港口", "铁路",
+                                  "机场", "林业", "森林", "交通", "交警", "水上", "航空", "空港", "综保"})
+
+
+def branch_misread(authority: str) -> bool:
+    """Is the branch of a police authority (…公安局X分局) one character away from the name of a
+    county of that authority's city, without being one (鄂邑 for 鄠邑)? A misread district
+    name, then. Branches named for other things (开发区分局, 高新分局) are far from every
+    county's name and pass."""
+    from rapidfuzz.distance import Levenshtein
+
+    m = re.search(r"公安局([\u4e00-\u9fff]{2,4})分局$", authority or "")
+    if not m:
+        return False
+    rp = parse_region(authority[: m.start(1)])
+    if len(rp.candidates) != 1:
+        return False
+    parent = rp.candidates[0].city or rp.candidates[0].province
+    idx = _index()
+    kids = [k for k in idx.children.get(parent.code, []) if k.level == 3]
+    stem = _COUNTY_SUFFIX.sub("", m.group(1)) or m.group(1)
+    if stem in _FUNCTIONAL_BRANCHES:
+        return False
+    names = {_COUNTY_SUFFIX.sub("", k.name) for k in kids}
+    if stem in names or m.group(1) in {k.name for k in kids}:
+        return False
+    return any(len(n) == len(stem) and Levenshtein.distance(stem, n, score_cutoff=1) == 1 for n in names)
