@@ -104,7 +104,10 @@ def calibrate(kind: str, raw: float) -> float:
         return raw
     xs, ys = table["x"], table["y"]
     if raw <= xs[0]:
-        return ys[0]
+        # below every score seen while fitting: no evidence that it is as good as the lowest
+        # block; fall off towards 0 rather than extend that block's rate (a kind whose every
+        # fitted reading was right has a one-block map)
+        return ys[0] * max(0.0, raw) / xs[0] if xs[0] > 0 else ys[0]
     if raw >= xs[-1]:
         return ys[-1]
     for i in range(1, len(xs)):
