@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -217,7 +218,9 @@ class Pipeline:
                         view = View(crop, np.asarray(Hm, dtype=np.float64), "card", [float(v) for v in reg.bbox])
                     lines, view = self._ocr_oriented(view, timer)
                 doc = self._document(view, lines, page.number, warnings, timer, allowed=CARD_TYPES)
-                if doc.type != "unknown" and _completeness(doc, self.doctypes) >= 0.5 and _reads_as_card(doc, self.doctypes):
+                if doc.type != "unknown" and _completeness(doc, self.doctypes) >= 0.5 and _reads_as_card(doc, self.doctypes) and not (
+                    _cut_from_form(doc, self.doctypes) and self._ink_outside(img, [np.asarray(r.quad, np.float32) for r in regions])
+                ):
                     docs.append(doc)
                     card_masks.append(quad)
         if docs and not self._ink_outside(img, card_masks):
@@ -331,6 +334,57 @@ class Pipeline:
         if len(turned) < 3 or len(upright) < 3:
             return [group]
         return [upright, turned]
+
+    def _comb_rows(self, image: np.ndarray, lines: list[OcrLine]) -> list[OcrLine]:
+        """Digits printed one per box (a form's 公民身份号码 comb) are detected as a row of short
+        pieces, and a piece lost leaves a number too short: a row of four or more such pieces
+        is recognised again as one line over their whole width, and that line replaces them
+        when it reads at least as many digits, surely."""
+        def piece(l: OcrLine) -> bool:
+            t = l.text.replace(" ", "")
+            return bool(t) and bool(_COMB_PIECE.fullmatch(t)) and sum(c.isdigit() for c in t) <= 6
+
+        idx = [i for i, l in enumerate(lines) if piece(l)]
+        rows: list[list[int]] = []
+        for i in sorted(idx, key=lambda i: lines[i].bbox[0]):
+            b = lines[i].bbox
+            h = b[3] - b[1]
+            for row in rows:
+                r = lines[row[-1]].bbox
+                same = min(b[3], r[3]) - max(b[1], r[1]) > 0.6 * min(h, r[3] - r[1])
+                if same and b[0] - r[2] < 1.5 * max(h, r[3] - r[1]):
+                    row.append(i)
+                    break
+            else:
+                rows.append([i])
+        drop: set[int] = set()
+        added: list[OcrLine] = []
+        H, W = image.shape[:2]
+        for row in rows:
+            digits = sum(c.isdigit() for i in row for c in lines[i].text)
+            if len(row) < 4 or digits < 8:
+                continue
+            x0 = min(lines[i].bbox[0] for i in row)
+            y0 = min(lines[i].bbox[1] for i in row)
+            x1 = max(lines[i].bbox[2] for i in row)
+            y1 = max(lines[i].bbox[3] for i in row)
+            pad = 0.15 * (y1 - y0)
+            box = [max(0.0, x0 - pad), max(0.0, y0), min(float(W), x1 + pad), min(float(H), y1)]
+            crop = image[int(box[1]) : int(box[3]), int(box[0]) : int(box[2])]
+            if crop.size == 0:
+                continue
+            read = self.engine.recognize_lines([crop])
+            if not read:
+                continue
+            line = read[0]
+            if line.confidence < 0.8 or sum(c.isdigit() for c in line.text) < digits:
+                continue
+            line.polygon = [(box[0], box[1]), (box[2], box[1]), (box[2], box[3]), (box[0], box[3])]
+            drop.update(row)
+            added.append(line)
+        if not added:
+            return lines
+        return [l for i, l in enumerate(lines) if i not in drop] + added
 
     def _reads_turned(self, image: np.ndarray, block: list[OcrLine]) -> bool:
         """Does a poorly read block read clearly better turned half round (one card of a copy
@@ -510,6 +564,9 @@ class Pipeline:
         self, view: View, lines: list[OcrLine], page_no: int, warnings: list[str], timer: Timer, allowed: list[str] | None,
         force_type: str | None = None,
     ) -> DocumentResult:
+        if view.kind == "page":
+            with timer("ocr"):
+                lines = self._comb_rows(view.image, lines)
         with timer("classify"):
             cls = classify_lines(lines, allowed=allowed)
         if force_type is not None:  # read as the document this page continues (merge stage)
@@ -555,6 +612,8 @@ class Pipeline:
         return doc
 
 
+# a piece of a row of digits printed one per box: digits, the boxes' sides read as |, a space
+_COMB_PIECE = re.compile(r"[0-9Xx|丨｜]+")
 CUT_GROW = 0.08  # a card crop cut through its text is widened by this share of its width each side
 
 
@@ -678,6 +737,16 @@ def _reads_as_card(doc: DocumentResult, doctypes) -> bool:
     own = [doc.fields[r] for r in req if r in doc.fields and "derived_from_id_number" not in doc.fields[r].checks]
     alien = sum(1 for f in own if ALIEN_CHECKS.intersection(f.checks))
     return not (alien >= 2 and alien >= 0.5 * len(own))
+
+
+def _cut_from_form(doc: DocumentResult, doctypes) -> bool:
+    """Do two or more of a card's own required values, and half of them, run on past the crop's
+    edge (`value_may_be_incomplete`)? A card-shaped cell cut out of a larger form (a death
+    certificate's 民族 / 身份证号 rows), when the page has more print around it."""
+    req = doctypes[doc.type].required_fields() if doc.type in doctypes else []
+    own = [doc.fields[r] for r in req if r in doc.fields and "derived_from_id_number" not in doc.fields[r].checks]
+    cut = sum(1 for f in own if "value_may_be_incomplete" in f.checks)
+    return cut >= 2 and cut >= 0.5 * len(own)
 
 
 def _completeness(doc: DocumentResult, doctypes) -> float:
