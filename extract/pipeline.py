@@ -322,14 +322,9 @@ class Pipeline:
         low = [i for i in group if lines[i].confidence < 0.9 and not is_slanted(lines[i], ref_h=ref_h)]
         if len(low) < 3:
             return [group]
-        turned: list[int] = []
-        for i in low:
-            crops = _turned_crops(view.image, [lines[i]])
-            if not crops:
-                continue
-            read = self.engine.recognize_lines(crops)
-            if read and read[0].confidence > lines[i].confidence + 0.1:
-                turned.append(i)
+        pairs = [(i, c) for i in low for c in _turned_crops(view.image, [lines[i]])]
+        read = self.engine.recognize_lines([c for _, c in pairs]) if pairs else []
+        turned = [i for (i, _), r in zip(pairs, read) if r.confidence > lines[i].confidence + 0.1]
         upright = [i for i in group if i not in turned]
         if len(turned) < 3 or len(upright) < 3:
             return [group]
