@@ -232,6 +232,8 @@ class Pipeline:
                 cv2.fillConvexPoly(work, q.astype(np.int32), (255, 255, 255))
             view = self._page_view(work)
         lines, view = self._ocr_oriented(view, timer)
+        with timer("ocr"):
+            lines = self._comb_rows(view.image, lines)
         rest: list[OcrLine] = []
         for group in cluster_lines(lines):
             for part in self._card_parts(view, lines, group):
@@ -559,9 +561,6 @@ class Pipeline:
         self, view: View, lines: list[OcrLine], page_no: int, warnings: list[str], timer: Timer, allowed: list[str] | None,
         force_type: str | None = None,
     ) -> DocumentResult:
-        if view.kind == "page":
-            with timer("ocr"):
-                lines = self._comb_rows(view.image, lines)
         with timer("classify"):
             cls = classify_lines(lines, allowed=allowed)
         if force_type is not None:  # read as the document this page continues (merge stage)
