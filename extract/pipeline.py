@@ -722,13 +722,19 @@ ALIEN_CHECKS = frozenset({"name_length_unusual", "ethnicity_unknown", "place_unr
                           "pattern_mismatch", "watermark_words"})
 
 
+def _own_required(doc: DocumentResult, doctypes) -> list:
+    """A document's required fields as read, without those filled from the ID number (its
+    birth date and sex are no evidence of the card's own print)."""
+    req = doctypes[doc.type].required_fields() if doc.type in doctypes else []
+    return [doc.fields[r] for r in req if r in doc.fields and "derived_from_id_number" not in doc.fields[r].checks]
+
+
 def _reads_as_card(doc: DocumentResult, doctypes) -> bool:
     """Does what was read hold a card's kind of values? A card-shaped part of a form's grid (the
     lower half of a household register) is classified as a card by the number it holds, but
     its "name", "ethnicity" and "address" are other cells' text: two or more of its own
     required values (not those filled from the number), and half of them, of the wrong kind."""
-    req = doctypes[doc.type].required_fields() if doc.type in doctypes else []
-    own = [doc.fields[r] for r in req if r in doc.fields and "derived_from_id_number" not in doc.fields[r].checks]
+    own = _own_required(doc, doctypes)
     alien = sum(1 for f in own if ALIEN_CHECKS.intersection(f.checks))
     return not (alien >= 2 and alien >= 0.5 * len(own))
 
@@ -737,8 +743,7 @@ def _cut_from_form(doc: DocumentResult, doctypes) -> bool:
     """Do two or more of a card's own required values, and half of them, run on past the crop's
     edge (`value_may_be_incomplete`)? A card-shaped cell cut out of a larger form (a death
     certificate's 民族 / 身份证号 rows), when the page has more print around it."""
-    req = doctypes[doc.type].required_fields() if doc.type in doctypes else []
-    own = [doc.fields[r] for r in req if r in doc.fields and "derived_from_id_number" not in doc.fields[r].checks]
+    own = _own_required(doc, doctypes)
     cut = sum(1 for f in own if "value_may_be_incomplete" in f.checks)
     return cut >= 2 and cut >= 0.5 * len(own)
 
