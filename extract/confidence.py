@@ -59,6 +59,7 @@ LOOKALIKES = {"O": "0", "o": "0", "D": "0", "Q": "0", "I": "1", "l": "1", "|": "
               "Z": "2", "z": "2", "S": "5", "s": "5", "B": "8", "x": "X", "×": "X"}
 DERIVED_FACTOR = 0.98
 REREAD_LONG_TEXT_CAP = 0.85
+UNKNOWN_SURNAME_CAP = 0.85
 
 
 def raw_score(confs: list[float]) -> float:
@@ -153,6 +154,10 @@ def field_confidence(doc_type: str, field: str, f: ExtractedField) -> float:
         # a long value put together from a re-read piece and the lines around it: the pieces'
         # scores say nothing of whether one of them lost or doubled a character at a seam
         p = min(p, REREAD_LONG_TEXT_CAP)
+    if "surname_unknown" in f.checks:
+        # a first character that is none of the common surnames: a rare surname, or a misread
+        # one (股松厚 for 殷松厚) that the recogniser is sure of; never "certain" either way
+        p = min(p, UNKNOWN_SURNAME_CAP)
     if any(c in FAILING_CHECKS for c in f.checks):
         p = min(p, FAILING_CAP)
     return max(0.0, min(0.999, p))

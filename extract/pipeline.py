@@ -28,7 +28,7 @@ from extract.inputs import InputLimits, Page, load_bytes
 from extract.layout import cluster_lines, is_slanted, reading_order, split_columns, typical_height
 from extract.merge import PageText, merge_pages, reading_wanted
 from extract.reread import _ink_mask as ink_mask_of, ink_ratio, reread_box, unread_ink
-from extract.verify import finalize_document, link_documents
+from extract.verify import WATERMARK_WORDS, finalize_document, link_documents
 from ocr import OcrEngine, OcrLine, OcrOptions, create_engine
 from ocr.base import EngineUnavailable
 from schemas.doctypes import load_doctypes
@@ -584,8 +584,14 @@ class Pipeline:
             boxes = [[t[0] * w, t[1] * h, t[2] * w, t[3] * h] for t in (s.template for s in dt.fields.values()) if t]
             if boxes and seals.colored_ink_share(view.image, boxes) > INK_SHARE:
                 with timer("ocr"):  # a seal or a note in coloured ink over the values: read without it
-                    view = View(seals.suppress_colored_ink(view.image, boxes), view.H, view.kind, view.region, view.rotation)
-                    lines = self.engine.recognize(view.image)
+                    clean = seals.suppress_colored_ink(view.image, boxes)
+                    lines2 = self.engine.recognize(clean)
+                # whitening the ink also thins the print under it: keep the reading that
+                # recognises more of the values, and more surely; the ink stays whitened for
+                # what looks at the image again (re-reads, unread ink)
+                view = View(clean, view.H, view.kind, view.region, view.rotation)
+                if _value_mass(lines2, boxes) >= _value_mass(lines, boxes):
+                    lines = lines2
         with timer("fields"):
             h, w = view.image.shape[:2]
             fields = _extract_fields(self.extractor, dt, lines, (w, h), view.image)
@@ -825,6 +831,16 @@ def _round(b) -> list[float]:
 
 def _text_mass(lines) -> float:
     return sum(l.confidence * len(l.text) for l in lines)
+
+
+def _value_mass(lines, boxes) -> float:
+    """Characters read inside value boxes, weighed by the recogniser's confidence; the words
+    of a watermark (复印无效) are no value."""
+    return sum(
+        l.confidence * len(l.text)
+        for l in lines
+        if any(_inside(l.bbox, b) for b in boxes) and not WATERMARK_WORDS.search(l.text)
+    )
 
 
 def _text_score(lines) -> float:

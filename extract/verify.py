@@ -21,7 +21,7 @@ Checker = Callable[[dict[str, ExtractedField]], None]
 GENERIC_FAILING_CHECKS = frozenset({
     "traditional_chars", "value_may_be_incomplete", "pattern_mismatch", "repair_ambiguous",
     "place_unrecognised", "division_name_unknown", "name_length_unusual", "place_not_at_start",
-    "address_ends_in_digit", "township_unknown", "repeated_character", "stray_mark",
+    "address_ends_in_digit", "address_unfinished", "township_unknown", "repeated_character", "stray_mark",
     "pages_disagree",  # a document over several pages read two values of one field (extract/merge.py)
     "watermark_words",
     "county_missing", "house_number_missing",  # an address with a part of its structure lost
@@ -31,11 +31,13 @@ GENERIC_FAILING_CHECKS = frozenset({
 })
 # an address ending in a Chinese numeral after a village or a group (…河堡村十: 十组119号 lost)
 _NUMERAL_END = re.compile(r"[村组队社区庄屯][一二三四五六七八九十]+$")
+# how an address ends: a house or room number, a building, a group, a village, an estate
+_FINAL = re.compile(r"[号室户组社队村屯庄楼栋幢座层元院舍寨堡场厂站所园苑居宅营里湾沟坪岭峪圩垸]$|[A-Za-z]$")
 # a mark between two digits of an address's number (no address has a decimal point)
 _SPECK_IN_NUMBER = re.compile(r"[0-9][.·,:;`•˙'][0-9]")
 # words of the notes written or printed across copies (仅供办理…使用, 复印无效, 与原件一致, 再复印无效):
 # in an address or an authority they are a watermark read into the value
-_WATERMARK_WORDS = re.compile(r"使用|复印|无效|仅供|原件|一致|办理")
+WATERMARK_WORDS = re.compile(r"使用|复印|无效|仅供|原件|一致|办理")
 _STRAY_END = re.compile(r"^[^\w\u4e00-\u9fff(（]|[^\w\u4e00-\u9fff)）]$")
 # a unit character read twice (3号号, 8组组); 营市街街道 is a real name, so not 街
 _DOUBLED = re.compile(r"([号室栋幢楼组村镇乡县市区省路巷弄])\1")
@@ -115,6 +117,10 @@ def _generic_checks(dt: DocType, fields: dict[str, ExtractedField]) -> None:
                 f.checks.append("place_not_at_start")  # something (a label's remnant?) precedes it
             if spec.type == "address" and (f.value[-1:].isdigit() or _NUMERAL_END.search(f.value)):
                 f.checks.append("address_ends_in_digit")  # 27幢1593 -> 1593号 lost its last character?
+            elif spec.type == "address" and rp.candidates and not _FINAL.search(f.value):
+                # …文昌大道街道青阳南: an address ends in a house, a room, a group or a village;
+                # one ending inside a name has lost its last line
+                f.checks.append("address_unfinished")
             if spec.type == "address":
                 from extract.checks.divisions import township_status
 
@@ -142,7 +148,7 @@ def _generic_checks(dt: DocType, fields: dict[str, ExtractedField]) -> None:
         if spec.type == "address" or name in ("issuing_authority", "birthplace"):
             if _STRAY_END.search(f.value):
                 f.checks.append("stray_mark")  # a dot or dash of noise at either end
-            if _WATERMARK_WORDS.search(f.value):
+            if WATERMARK_WORDS.search(f.value):
                 f.checks.append("watermark_words")
         if spec.type == "name" and (len(f.value) < 2 or (len(f.value) >= 5 and "·" not in f.value)):
             f.checks.append("name_length_unusual")  # Han names have 2-4 characters

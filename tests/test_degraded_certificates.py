@@ -200,6 +200,10 @@ def test_a_name_without_a_surname_is_not_sure():
     plain = dataclasses.replace(f, checks=[])
     assert field_confidence("medical_certificate", "patient_name", plain) > field_confidence(
         "medical_certificate", "patient_name", f)
+    # read with full certainty (股松厚 for 殷松厚, dev seed 710 lab #4): still not confident
+    sure = dataclasses.replace(f, value="股松厚", raw="股松厚", char_confs=[0.999, 0.999, 0.999])
+    assert field_confidence("lab_report", "patient_name", sure) < 0.9
+    assert field_confidence("lab_report", "patient_name", dataclasses.replace(sure, checks=[])) >= 0.9
 
 
 # --------------------------------------------------------------- end to end, real OCR

@@ -87,11 +87,36 @@ def test_restore_prefix_unique_and_consistent():
         ("广东深圳市粤海街道", None, None),
         ("广东深圳市南山区粤海街道", None, None),
         ("内蒙古自治区呼和浩特市土默特左旗", None, None),
+        # a character inside a name not read: repaired only on the ID number's own chain
+        ("内蒙古自治区伦贝尔市根河市森工街道", "150785", "内蒙古自治区呼伦贝尔市根河市森工街道"),
+        ("内蒙古自治更伦贝尔市根河市森工街道", "150785", "内蒙古自治区呼伦贝尔市根河市森工街道"),
+        ("内蒙古自治区伦贝尔市根河市森工街道", "110113", None),
+        # a dropped suffix is an abbreviation, not a misreading
+        ("广东省深圳南山区粤海街道", "440305", None),
     ],
 )
 def test_repair_division_names(text, code, expected):
     rep = D.repair_division_names(text, code)
     assert (rep.value if rep else None) == expected
+
+
+def test_restore_city_between_province_and_county():
+    # the city lost or misread past repair between the code's province and county
+    assert D.restore_city("陕西省未央区谭家街道", "610112") == "陕西省西安市未央区谭家街道"
+    assert D.restore_city("四川省凉山舞庆乌汾州喜德县贺波洛乡", "513432") == "四川省凉山彝族自治州喜德县贺波洛乡"
+    # another city named there: a mismatch for the checks, not a misreading
+    assert D.restore_city("陕西省咸阳市未央区", "610112") is None
+    # nothing to restore, or nothing to stand on
+    assert D.restore_city("陕西省西安市未央区", "610112") is None
+    assert D.restore_city("陕西省未央区", None) is None
+    assert D.restore_city("未央区谭家街道", "610112") is None
+    assert D.restore_city("陕西省谭家街道", "610112") is None  # no county read
+    assert D.restore_city("北京市顺义区", "110113") is None  # a municipality has no city
+    fields = {"address": _field("陕西省未央区谭家街道青街18号")}
+    place_repairs(fields, ("address",), code6="610112")
+    f = fields["address"]
+    assert f.value == "陕西省西安市未央区谭家街道青街18号" and "place_repaired" in f.checks
+    assert "place_repaired" in failing_checks()
 
 
 def test_tail_cut_and_completion():

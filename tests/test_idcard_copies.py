@@ -237,6 +237,8 @@ def test_darkest_ink_whitens_a_paler_overprint():
     ("河南省信阳市潢川县孜镇北大头村委会周洼39号", "township_unknown"),  # 踅 of 踅孜镇 lost
     ("广东省梅州市平远县差镇李庄集村委会王峪38号", "township_unknown"),  # 干 of 差干镇 lost
     ("云南省楚雄彝族自治州永仁县永兴傣族乡河堡村十", "address_ends_in_digit"),  # 十组119号 lost
+    ("河南省安阳市龙安区文昌大道街道青阳南", "address_unfinished"),  # 路397号 (its last line) lost
+    ("河南省安阳市龙安区文昌大道街道青阳南路", "address_unfinished"),  # 397号 lost
 ])
 def test_an_address_with_a_part_missing_is_not_trusted(address, check):
     from extract.verify import _generic_checks
@@ -255,6 +257,10 @@ def test_an_address_with_a_part_missing_is_not_trusted(address, check):
     "内蒙古自治区包头市固阳县银号镇南寨村276号",  # 号 inside a township's name
     "广东省东莞市虎门镇大道5号",  # a city without counties
     "北京市朝阳区建国路1号",
+    "湖北省孝感市应城市四里棚街道风放大街16号江南花园27栋5单元504室",
+    "河北省保定市蠡县鲍墟镇王头村",  # a village, a group, an estate end an address too
+    "甘肃省天水市麦积区琥珀镇黄北洼村九组",
+    "广东省深圳市南山区粤海街道科技园",
 ])
 def test_whole_addresses_pass_the_structure_checks(address):
     from extract.verify import _generic_checks
@@ -264,6 +270,7 @@ def test_whole_addresses_pass_the_structure_checks(address):
     _generic_checks(load_doctypes()["id_card_front"], {"address": f})
     assert "county_missing" not in f.checks and "house_number_missing" not in f.checks
     assert "speck_in_number" not in f.checks and "township_unknown" not in f.checks
+    assert "address_unfinished" not in f.checks
 
 
 # ------------------------------------------------------------------ two cards, no outline found
@@ -323,6 +330,12 @@ def test_a_speck_after_an_addresss_last_unit_is_no_part_of_it():
     # inside the address a dot stays (and is judged by the address checks)
     out = RuleExtractor().extract(dt, [line("住址湖北省咸宁市通城县北港镇赵寨村民组5.5号", 300)], (1012, 638))
     assert out["address"].value.endswith("5.5号")
+    # a speck at the end of a line the address runs on from is dropped; a middle dot is kept
+    out = RuleExtractor().extract(dt, [line("住址云南省楚雄彝族自治州姚.", 300), line("安县光禄镇风建大道237号", 340)],
+                                  (1012, 638))
+    assert out["address"].value == "云南省楚雄彝族自治州姚安县光禄镇风建大道237号"
+    out = RuleExtractor().extract(dt, [line("住址广东省佛山市顺德区碧桂园·", 300), line("凤凰城8座101号", 340)], (1012, 638))
+    assert out["address"].value == "广东省佛山市顺德区碧桂园·凤凰城8座101号"
 
 
 @pytest.mark.parametrize("authority, misread", [

@@ -56,6 +56,7 @@ __all__ = [
     "repair_division_names",
     "tail_cut",
     "complete_tail",
+    "restore_city",
     "NameRepair",
     "MATCH",
     "PROVINCE_MATCH",
@@ -707,6 +708,54 @@ def _edits_spread(chain: str, codes: tuple[str, ...], read: str, bonus: bool = F
     return True
 
 
+_SUFFIX_CHARS = frozenset("省市区县旗州盟")
+
+
+def _dropped_inside(chain: str, read: str, limit: int) -> bool:
+    """`read` is `chain` with one character inside a name missing (not a suffix) and at most
+    `limit` edits in all."""
+    from rapidfuzz.distance import Levenshtein
+
+    if Levenshtein.distance(chain, read, score_cutoff=limit) > limit:
+        return False
+    ops = Levenshtein.editops(chain, read)
+    dels = [op for op in ops if op.tag == "delete"]
+    return len(dels) == 1 and not any(op.tag == "insert" for op in ops) and chain[dels[0].src_pos] not in _SUFFIX_CHARS
+
+
+def restore_city(text: str, code6: str | None) -> str | None:
+    """The ID number's province and county read right, the city between them lost or misread
+    past repair (陕西省未央区… for 陕西省西安市未央区…, 四川省凉山舞庆乌汾州喜德县… for
+    …凉山彝族自治州喜德县…): the city of the code's path put between them. Only where the text
+    begins with the province's full name, the county's full name follows within the city's
+    length (plus one), and the code's county lies under a city; ``None`` otherwise."""
+    if not isinstance(text, str) or code6 is None:
+        return None
+    path = _code_path(code6)
+    if path is None or not path.exact or not path.city or not path.county or path.is_municipality:
+        return None
+    if path.city in _PLACEHOLDER_CITY_NAMES:
+        return None
+    t = text.strip()
+    if not t.startswith(path.province):
+        return None
+    rest = t[len(path.province):]
+    if rest.startswith(path.city):
+        return None
+    k = rest.find(path.county, 0, len(path.city) + 1 + len(path.county))
+    if k < 0:
+        return None
+    middle = rest[:k]
+    if middle and len(middle) > len(path.city) + 1:
+        return None
+    # a middle that names another city is no misreading of the code's own
+    if middle:
+        rp = parse_region(path.province + middle)
+        if rp.end > len(path.province) and any(c.city is not None and c.city.code != path.city_code for c in rp.candidates):
+            return None
+    return path.province + path.city + rest[k:]
+
+
 def _max_edits(length: int) -> int:
     # one misread character in a short chain, two in a long one (内蒙古自治区呼和浩特市…)
     return 1 if length < 10 else 2
@@ -762,14 +811,23 @@ def repair_division_names(text: str, code6: str | None = None) -> NameRepair | N
         if n > len(t):
             continue
         dist = Levenshtein.distance(ch, t[:n], score_cutoff=limit)
-        if dist <= limit and _edits_spread(ch, codes, t[:n], bonus=code == own_code):
+        # as long as the chain: misread characters only (a character dropped and the next
+        # one taken in its place would eat the text after the names)
+        if dist <= limit and all(op.tag == "replace" for op in Levenshtein.editops(ch, t[:n])) \
+                and _edits_spread(ch, codes, t[:n], bonus=code == own_code):
             best.append((dist, ch, code, codes, n))
+        if code == own_code and _dropped_inside(ch, t[: n - 1], limit):
+            # the ID number's own chain with a character of a name not read (内蒙古自治区伦贝尔市
+            # for 呼伦贝尔市); never a dropped 省/市/区/县 (广东深圳市 is printed so)
+            best.append((Levenshtein.distance(ch, t[: n - 1]), ch, code, codes, n - 1))
     if not best:
         return None
     # per chain, its best alignment (fewest edits, then the read length equal to the chain's)
     per: dict[str, tuple[int, str, str, tuple[str, ...], int]] = {}
     for b in sorted(best, key=lambda b: (b[0], abs(b[4] - len(b[1])))):
         per.setdefault(b[2], b)
+    if own_code in per:  # the ID number's own chain read: the names above it are no rivals
+        per = {c: b for c, b in per.items() if c == own_code or c not in per[own_code][3]}
     m = min(b[0] for b in per.values())
     if m == 0:
         return None

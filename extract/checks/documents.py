@@ -103,6 +103,10 @@ def place_repairs(fields: dict[str, ExtractedField], names: tuple[str, ...] = ("
             if full is not None:
                 _replace_value(f, full, "place_prefix_restored")
             continue
+        full = divisions.restore_city(f.value, code6)
+        if full is not None:
+            _replace_value(f, full, "place_repaired")
+            continue
         rep = divisions.repair_division_names(f.value, code6)
         if rep is not None:
             edits = [[i, rep.read[i], rep.chain[j]] for op, i, j in Levenshtein.editops(rep.read, rep.chain) if op == "replace"]

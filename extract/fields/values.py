@@ -63,8 +63,15 @@ def conv_date(v: Value) -> str | None:
 _ADDRESS_TAIL_SPECK = re.compile(r"(?<=[号室组村庄屯栋幢楼户])[·.。,，、'`˙•]+$")
 
 
+# a speck read at the end of an address's line before the next line (云南省…州姚. / 安县…): an
+# address has no full stop or comma inside it (a middle dot may be an estate's name: 万科·城市花园)
+_LINE_END_SPECK = re.compile(r"(?<=[\u4e00-\u9fff])[.。,，'`˙•]+$")
+
+
 def conv_address(v: Value) -> str | None:
-    t = "".join(_clean(s.text) for s in v.spans)
+    parts = [_clean(s.text) for s in v.spans]
+    parts = [_LINE_END_SPECK.sub("", p) if i < len(parts) - 1 else p for i, p in enumerate(parts)]
+    t = "".join(parts)
     t = _ADDRESS_TAIL_SPECK.sub("", t)
     return t or None
 
