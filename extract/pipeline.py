@@ -246,7 +246,7 @@ class Pipeline:
         # a watermark printed across a copy of cards is no document of its own
         ref_h = typical_height(lines)
         if not docs or any(not is_slanted(l, ref_h=ref_h) for l in rest):
-            docs.append(self._document(view, rest, page.number, warnings, timer, allowed=None))
+            docs.append(self._document(view, rest, page.number, warnings, timer, allowed=None, alone=not docs))
             keep["page"] = (docs[-1], view, rest, warnings)
         return _dedupe(docs, self.doctypes)
 
@@ -529,6 +529,10 @@ class Pipeline:
                 continue
             t = spec.template
             extra += reread_box(self.engine, view.image, [t[0] * w, t[1] * h, t[2] * w, t[3] * h], lines + extra)
+        if any(spec.required and spec.pattern and not spec.template and n not in fields for n, spec in dt.fields.items()):
+            # a value found by its pattern anywhere on the card (a bank card's number) that the
+            # detector lost (a stamp across it): the card's unread rows of print, recognised
+            extra += reread_box(self.engine, view.image, [0, 0, w, h], lines + extra)
         if extra:
             lines = lines + extra
             fields = _extract_fields(self.extractor, dt, lines, (w, h), view.image)
@@ -559,10 +563,23 @@ class Pipeline:
 
     def _document(
         self, view: View, lines: list[OcrLine], page_no: int, warnings: list[str], timer: Timer, allowed: list[str] | None,
-        force_type: str | None = None,
+        force_type: str | None = None, alone: bool = False,
     ) -> DocumentResult:
         with timer("classify"):
             cls = classify_lines(lines, allowed=allowed)
+        lead = max(cls.scores.items(), key=lambda kv: kv[1], default=("unknown", 0.0))
+        if cls.type == "unknown" and force_type is None and (alone or view.kind == "card") and lead[1] > 0 \
+                and seals.colored_ink_share(view.image) > INK_SHARE:
+            # a stamp in coloured ink over what tells the document (a bank card's number): read
+            # without the ink; `alone`: the view's whole text is this document's (nothing else
+            # was found on the page). The type must be the one the first reading leaned to:
+            # without its coloured print (残疾人证 in red) half a booklet may pass for a card
+            with timer("ocr"):
+                clean = seals.suppress_colored_ink(view.image)
+                lines2 = self.engine.recognize(clean, self._det_side(clean, view.kind))
+                cls2 = classify_lines(lines2, allowed=allowed)
+            if cls2.type == lead[0]:
+                view, lines, cls = View(clean, view.H, view.kind, view.region, view.rotation), lines2, cls2
         if force_type is not None:  # read as the document this page continues (merge stage)
             cls.type, cls.confidence = force_type, 0.5
         doc = DocumentResult(type=cls.type, page=page_no, region=[round(v, 1) for v in view.region], confidence=cls.confidence)

@@ -63,11 +63,46 @@ def _split_tall(bands: list[tuple[int, int, int, int]], gray: np.ndarray, line_h
             cuts.append(y0 + lo + int(np.argmin(rows[lo:hi + 1])))
         # only where the rows between are nearly empty: a tall handwritten name has no such gap
         if any(rows[c - y0] > 0.4 * np.median(rows) for c in cuts[1:]):
-            out.append((x0, y0, x1, y1))
+            # a stamp's frame or a block of print joining the rows over part of the width: the
+            # rows as the strips beside it show them
+            out += _rows_by_strips(m, (x0, y0, x1, y1), ink_h) or [(x0, y0, x1, y1)]
             continue
         cuts.append(y1)
         out += [(x0, a, x1, b) for a, b in zip(cuts, cuts[1:]) if b - a >= 8]
     return out
+
+
+STRIPS = 4  # vertical strips a tall band is looked at in (:func:`_rows_by_strips`)
+
+
+def _rows_by_strips(m: np.ndarray, band: tuple[int, int, int, int], ink_h: float) -> list[tuple[int, int, int, int]]:
+    """Rows of print inside a tall band that no empty row cuts (a stamp's frame across a card's
+    number, a dark logo beside its name): looked at in vertical strips, the part of a row
+    outside the stamp stands apart; the runs of line height found in any strip, merged where
+    they overlap, are the rows (full band width). [] when no strip shows one."""
+    x0, y0, x1, y1 = band
+    w = x1 - x0
+    runs: list[tuple[int, int]] = []
+    for k in range(STRIPS):
+        a, b = x0 + k * w // STRIPS, x0 + (k + 1) * w // STRIPS
+        rows = m[y0:y1, a:b].sum(axis=1)
+        on = rows > max(2, 0.02 * (b - a))
+        y = 0
+        while y < len(on):
+            if on[y]:
+                s0 = y
+                while y < len(on) and on[y]:
+                    y += 1
+                if 0.5 * ink_h <= y - s0 <= 2.6 * ink_h:
+                    runs.append((y0 + s0, y0 + y))
+            y += 1
+    rows_out: list[list[int]] = []
+    for a, b in sorted(runs):
+        if rows_out and a < rows_out[-1][1] and max(b, rows_out[-1][1]) - rows_out[-1][0] <= 2.6 * ink_h:
+            rows_out[-1][1] = max(b, rows_out[-1][1])
+        elif not rows_out or a >= rows_out[-1][1]:
+            rows_out.append([a, b])
+    return [(x0, a, x1, b) for a, b in rows_out]
 
 
 def ink_ratio(view: np.ndarray, box: list[float]) -> float:

@@ -57,10 +57,10 @@ DEFAULT_END = ["采样时间", "接收时间", "报告时间", "检验者", "检
                "备注", "注:", "本报告", "此结果", "本检验结果"]
 ITEM_KEYS = ("name", "code", "result", "unit", "reference_range", "flag")
 
-_UP = {"↑", "H", "HH", "高", "偏高", "个", "^", "▲", "↑↑", "升高"}
+_UP = {"↑", "H", "HH", "高", "偏高", "个", "^", "▲", "↑↑", "升高", "†"}  # † and 个: ↑ misread
 _DOWN = {"↓", "L", "LL", "低", "偏低", "▼", "↓↓", "降低"}
 _GLUED_FLAG = re.compile(
-    r"^(?P<r>.*?[\d)+])\s*(?P<f>↑↑|↓↓|↑|↓|HH|LL|H|L|偏高|偏低|高|低|个|▲|▼)$"  # 2.11低, 14 H, 1+↑
+    r"^(?P<r>.*?[\d)+])\s*(?P<f>↑↑|↓↓|↑|↓|HH|LL|H|L|偏高|偏低|高|低|个|▲|▼|†)$"  # 2.11低, 14 H, 1+↑, 184†
     r"|^(?P<r2>.*?\S)\s*(?P<f2>↑↑|↓↓|↑|↓)$"  # an arrow after any result: 阳性↑
 )
 
@@ -1244,7 +1244,9 @@ def harmonize_ranges(items: list[Item]) -> None:
     `3.5～5.5`): the OCR confuses them (`--` read as `-`, `～` as `-`) or drops one between two
     decimals (`0.48.0` for `0.4-8.0`). Where a clear majority of the table's `lo SEP hi` ranges
     share a separator, a range with another one (or none, when the digits split one way only)
-    takes the majority's, with a low confidence: a reviewer confirms it."""
+    takes the majority's, with a low confidence: a reviewer confirms it. A double dash read
+    twice or more among single ones is the table's separator (the OCR merges two dashes, it
+    does not split one)."""
     seps: dict[str, int] = {}
     for it in items:
         m = _RANGE_SEP.match(it.value.get("reference_range", ""))
@@ -1254,6 +1256,14 @@ def harmonize_ranges(items: list[Item]) -> None:
     if total < 3:
         return
     sep, n = max(seps.items(), key=lambda kv: kv[1])
+    doubled = {"-": "--", "—": "——"}
+    for one, two in doubled.items():
+        # two dashes run together read as one, never one as two: a table that shows the
+        # double form twice prints it everywhere
+        if seps.get(two, 0) >= 2 and set(seps) <= {one, two}:
+            sep, n = two, total
+        elif seps.get(two, 0) == 1 and set(seps) == {one, two}:
+            return  # one double dash among single ones: a speck beside a dash, or the print's? as read
     if n < 3 or n < 0.7 * total:
         return
     for it in items:

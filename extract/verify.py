@@ -117,7 +117,7 @@ def _generic_checks(dt: DocType, fields: dict[str, ExtractedField]) -> None:
                 f.checks.append("place_not_at_start")  # something (a label's remnant?) precedes it
             if spec.type == "address" and (f.value[-1:].isdigit() or _NUMERAL_END.search(f.value)):
                 f.checks.append("address_ends_in_digit")  # 27幢1593 -> 1593号 lost its last character?
-            elif spec.type == "address" and rp.candidates and not _FINAL.search(f.value):
+            elif spec.type == "address" and rp.candidates and rp.end < len(rp.text) and not _FINAL.search(f.value):
                 # …文昌大道街道青阳南: an address ends in a house, a room, a group or a village;
                 # one ending inside a name has lost its last line
                 f.checks.append("address_unfinished")

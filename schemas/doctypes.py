@@ -33,6 +33,9 @@ class FieldSpec(BaseModel):
     # where `pattern` is looked for when the label gives nothing: `page` (anywhere, or inside
     # `within`), `value` (only in the lines the label's value came from)
     search: Literal["page", "value"] = "page"
+    # a value matching this (spaces ignored) is not the field's, whatever its label: another
+    # column's text beside it (an interval 5年 where a disease's name was not read)
+    reject: str | None = None
     within: list[float] | None = None  # pattern search area as fractions of the view (x0, y0, x1, y1)
     multiline: int = 1  # how many lines a value may span
     line_gap: float = 0.9  # continuation lines: largest vertical gap, in line heights

@@ -56,6 +56,35 @@ def test_every_underlying_cause_is_collected_also_when_printed_right_after_its_l
     assert v["underlying_causes"] == "吸入性肺炎；脑梗死后遗症"
 
 
+def test_an_interval_beside_an_unread_disease_is_no_cause_and_a_lost_row_is_flagged():
+    """The disease of row (b) not read (faded): its row's interval (10年, in the next column) is
+    no underlying cause (dev seed 720 death_certificate_degraded #8); a speck beside the label's
+    bracket does not hide the label (#6); a row read empty before a filled one marks the value
+    as maybe incomplete."""
+    head = [TITLE, L("致死的主要疾病诊断", 200, 600), L("疾病名称（勿填写症状体征）", 560, 600),
+            L("发病至死亡大概间隔时间", 930, 600)]
+    lines = head + [
+        L("I.(a) 直接死亡原因", 80, 660), L("慢性阻塞性肺疾病急性加重", 520, 660), L("5年", 910, 660),
+        L("(b)引起（a)的疾病或情况", 80, 720), L("10年", 910, 720),
+        L("(c） 引起（b）的疾病或情况", 80, 780),
+        L("Ⅱ.其他疾病诊断", 80, 860)]
+    out = fields("death_certificate", lines)
+    assert out["cause_of_death"].value == "慢性阻塞性肺疾病急性加重"
+    assert "underlying_causes" not in out
+    lines = head + [
+        L("I.(a) 直接死亡原因", 80, 660), L("大面积脑梗死", 520, 660), L("3天", 910, 660),
+        L("(b) 引起（a).的疾病或情况", 80, 720), L("心房颤动", 520, 720), L("1周", 910, 720),
+        L("(c) 引起(b) 的疾病或情况", 80, 780), L("风湿性心脏病", 520, 780), L("5年", 910, 780),
+        L("(d） 引起（c) 的疾病或情况", 80, 840),
+        L("Ⅱ.其他疾病诊断", 80, 920)]
+    out = fields("death_certificate", lines)
+    assert out["underlying_causes"].value == "心房颤动；风湿性心脏病"
+    assert "value_may_be_incomplete" not in out["underlying_causes"].checks  # (d) empty: the chain ended
+    out = fields("death_certificate", [x for x in lines if x.text != "心房颤动"])  # row (b)'s disease lost
+    assert out["underlying_causes"].value == "风湿性心脏病"
+    assert "value_may_be_incomplete" in out["underlying_causes"].checks
+
+
 def test_institution_after_its_colon_and_the_place_option_of_the_same_name():
     lines = [TITLE, L("医疗卫生机构：张家口市宣化区人民医院", 66, 203), L("死者姓名", 64, 255), L("胡宏阳", 309, 256),
              L("死亡日期", 66, 364), L("2025年3月31日16时07分", 260, 370),

@@ -119,6 +119,19 @@ def test_restore_city_between_province_and_county():
     assert "place_repaired" in failing_checks()
 
 
+def test_restore_town_suffix_from_the_counties_townships():
+    # 乡 of 斛山乡 lost (dev seed 701 id_front_copy #2): the county's only township so named
+    assert D.restore_town_suffix("河南省信阳市光山县斛山岭峪村委会湾洼37号", "411522") == "河南省信阳市光山县斛山乡岭峪村委会湾洼37号"
+    assert D.restore_town_suffix("河南省信阳市光山县斛山乡岭峪村委会湾洼37号", "411522") is None  # whole
+    assert D.restore_town_suffix("河南省信阳市光山县斛山岭峪村委会湾洼37号", None) is None  # no code
+    assert D.restore_town_suffix("河南省信阳市光山县斛山岭峪村委会湾洼37号", "110113") is None  # another place
+    assert D.restore_town_suffix("河南省信阳市光山县文化路5号", "411522") is None  # no township there
+    fields = {"address": _field("河南省信阳市光山县斛山岭峪村委会湾洼37号")}
+    place_repairs(fields, ("address",), code6="411522")
+    assert fields["address"].value == "河南省信阳市光山县斛山乡岭峪村委会湾洼37号"
+    assert "place_repaired" in fields["address"].checks
+
+
 def test_tail_cut_and_completion():
     assert D.tail_cut("新疆维吾尔自治区乌鲁木") == ["乌鲁木齐市"]
     assert D.complete_tail("新疆维吾尔自治区乌鲁木") == "新疆维吾尔自治区乌鲁木齐市"

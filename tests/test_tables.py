@@ -198,7 +198,8 @@ def test_flags_normalised(printed, flag):
 @pytest.mark.parametrize(
     "printed,result,flag",
     [("2.11低", "2.11", "↓"), ("14 H", "14", "↑"), ("6.9↑", "6.9", "↑"), ("阴性", "阴性", ""),
-     ("98", "98", ""), ("HbA1c", "HbA1c", ""), ("0.68 L", "0.68", "↓")],
+     ("98", "98", ""), ("HbA1c", "HbA1c", ""), ("0.68 L", "0.68", "↓"),
+     ("184†", "184", "↑")],  # an arrow read as a dagger (dev seed 720 lab #2)
 )
 def test_result_and_glued_flag(printed, result, flag):
     assert split_result_flag(printed) == (result, flag)
@@ -363,6 +364,26 @@ def test_range_separator_taken_from_the_rest_of_the_table():
     f = table_field(_range_lines(data), spec, None)
     assert f.value[3]["reference_range"] == "2.11--2.52"
     assert field_confidence("lab_report", "items", f) < 0.9
+
+
+def test_a_double_dash_read_twice_is_the_tables_separator():
+    """Two dashes run together read as one on most rows of a blurred page (dev seed 720 lab
+    #2): a double dash read on two rows or more is the table's separator."""
+    from extract.tables import harmonize_ranges
+
+    data = [("钾", "4.1", "3.50-5.30"), ("钠", "140", "137--147"), ("氯", "101", "99-110"),
+            ("钙", "2.3", "2.11-2.52"), ("镁", "0.9", "0.75--1.02"), ("磷", "1.1", "0.85-1.51")]
+    (tb,) = _range_table(data)
+    items = table_items(tb)
+    harmonize_ranges(items)
+    assert [it.value["reference_range"] for it in items] == [d[2].replace("--", "-").replace("-", "--") for d in data]
+    assert items[0].cell_confs["reference_range"][-1] < 0.9
+    # once is not enough (a speck beside a dash?), nor does one double dash give way: as read
+    data[4] = ("镁", "0.9", "0.75-1.02")
+    (tb,) = _range_table(data)
+    items = table_items(tb)
+    harmonize_ranges(items)
+    assert [it.value["reference_range"] for it in items] == [d[2] for d in data]
 
 
 def test_range_separators_without_a_clear_majority_stay_as_read():

@@ -57,6 +57,7 @@ __all__ = [
     "tail_cut",
     "complete_tail",
     "restore_city",
+    "restore_town_suffix",
     "NameRepair",
     "MATCH",
     "PROVINCE_MATCH",
@@ -510,6 +511,42 @@ def township_status(text: str) -> str | None:
     if not stems:
         return None
     return "unknown"
+
+
+@lru_cache(maxsize=1)
+def _town_names() -> dict[str, dict[str, tuple[str, ...]]]:
+    """Parent code -> township stem -> the full names with that stem (斛山 -> (斛山乡,))."""
+    out: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    for d in get_dataset().by_level[4]:
+        out[d.parent_code][_TOWN_SUFFIX.sub("", d.name)].append(d.name)
+    return {k: {st: tuple(v) for st, v in m.items()} for k, m in out.items()}
+
+
+def restore_town_suffix(text: str, code6: str | None) -> str | None:
+    """The ID number's county read right and the township after it without its 乡 / 镇 / 街道
+    (河南省信阳市光山县斛山岭峪村委会… for …斛山乡岭峪村委会…): the suffix put back, where exactly one
+    of the county's townships begins so (the longest stem read) and has one full name.
+    ``None`` otherwise (a township read whole, or none of the county's named there)."""
+    if not isinstance(text, str) or code6 is None:
+        return None
+    path = _code_path(code6)
+    rp = parse_region(text)
+    if path is None or len(rp.candidates) != 1 or rp.candidates[0].deepest.code != path.deepest_code:
+        return None
+    if township_status(text) is not None:
+        return None  # a township named (known or not): nothing lost, or not this repair's case
+    names = _town_names().get(path.deepest_code, {})
+    head = rp.text[rp.end:]
+    stems = [st for st in names if len(st) >= 2 and head.startswith(st)]
+    if not stems:
+        return None
+    st = max(stems, key=len)
+    if len(names[st]) != 1 or not text.endswith(head):
+        return None
+    full = names[st][0]
+    if head.startswith(full):
+        return None
+    return text[: len(text) - len(head)] + full + head[len(st):]
 
 
 def county_missing(text: str) -> bool:

@@ -116,6 +116,8 @@ def place_repairs(fields: dict[str, ExtractedField], names: tuple[str, ...] = ("
             full = divisions.complete_tail(f.value, code6)
             if full is not None:
                 _replace_value(f, full, "place_name_completed")
+        elif name == "address" and (full := divisions.restore_town_suffix(f.value, code6)) is not None:
+            _replace_value(f, full, "place_repaired")
 
 
 def ethnicity_repair(f: ExtractedField | None) -> None:

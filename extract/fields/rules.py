@@ -256,6 +256,11 @@ def table_field(lines: list[OcrLine], spec: FieldSpec, image: np.ndarray | None)
     return ExtractedField(items, "\n".join(raws), bbox, confs, "table", notes={"cell_confs": cells, "tables": len(tables), "derived_flags": derived})
 
 
+def _rejected(spec: FieldSpec, value) -> bool:
+    """Is the value one the field's declaration rules out (`reject`)?"""
+    return bool(spec.reject) and isinstance(value, str) and re.fullmatch(spec.reject, re.sub(r"\s+", "", value)) is not None
+
+
 def _merge_parts(parts: list[ExtractedField]) -> ExtractedField:
     vals = [str(p.value) for p in parts if p.value]
     bs = [p.bbox for p in parts if p.bbox]
@@ -510,6 +515,28 @@ def _unread_after(image: np.ndarray, lines: list[OcrLine], v: Value, paper: floa
     return bool(first.mean() > UNREAD_AFTER and cols.mean() > UNREAD_AFTER)
 
 
+def _template_shift(doctype: DocType, values: dict, t: list[float], H: float) -> float:
+    """How far down (pixels) the card's print lies from where its template boxes put it, judged
+    by the value found by its label whose template row is nearest to `t`'s: a card cut with a
+    margin, or its outline found a little off, moves every row alike near there (0 when no
+    single-line value was found by a label)."""
+    best: tuple[float, float] | None = None
+    centre = (t[1] + t[3]) / 2
+    for fname, v in values.items():
+        spec = doctype.fields.get(fname)
+        if spec is None or not spec.template or spec.multiline > 1 or v.source not in ("label", "right") or not v.spans:
+            continue
+        u = spec.template
+        b = v.spans[0].bbox
+        off = (b[1] + b[3]) / 2 - (u[1] + u[3]) / 2 * H
+        if abs(off) > 0.5 * (u[3] - u[1]) * H + 0.1 * H:
+            continue  # not near its own box: a value paired from elsewhere says nothing
+        dist = abs((u[1] + u[3]) / 2 - centre)
+        if best is None or dist < best[0]:
+            best = (dist, off)
+    return best[1] if best is not None else 0.0
+
+
 @register_extractor("rules")
 class RuleExtractor:
     name = "rules"
@@ -575,10 +602,14 @@ class RuleExtractor:
                     out[fname] = f
                 continue
             if spec.collect:
-                parts = [to_field(spec.type, values[n]) for n in collected.get(fname, []) if n in values]
-                parts = [p for p in parts if p.value is not None]
+                got = [to_field(spec.type, values[n]) if n in values else None for n in collected.get(fname, [])]
+                got = [p if p is not None and p.value is not None and not _rejected(spec, p.value) else None for p in got]
+                parts = [p for p in got if p is not None]
                 if parts:
                     out[fname] = _merge_parts(parts)
+                    if any(p is None and any(q is not None for q in got[i + 1:]) for i, p in enumerate(got)):
+                        # a row of the chain read empty with a later one filled: a part was lost
+                        out[fname].checks.append("value_may_be_incomplete")
                 continue
             v = values.get(fname)
             if spec.pattern and (v is None or v.source != "sentence"):
@@ -596,7 +627,13 @@ class RuleExtractor:
                 v = found
             if (v is None or not v.spans) and spec.template and doctype.layout == "card" and not spec.pattern:
                 t = spec.template
-                v = spans_in_box(lines, [t[0] * W, t[1] * H, t[2] * W, t[3] * H], exclude=labels)
+                dy = _template_shift(doctype, values, t, H)
+                v = spans_in_box(lines, [t[0] * W, t[1] * H + dy, t[2] * W, t[3] * H + dy], exclude=labels)
+                # a line another field's value was read from is not this one's
+                taken = {(sp.line, i) for f2, v2 in values.items() if f2 != fname for sp in v2.spans
+                         for i in range(sp.start, sp.end)}
+                v = Value([sp for sp in v.spans if not any((sp.line, i) in taken for i in range(sp.start, sp.end))],
+                          source=v.source)
             if v is None or not v.spans:
                 continue
             if choices.is_option_list(v.text):  # □1… □2… with one marked: that option
@@ -608,7 +645,7 @@ class RuleExtractor:
                     out.update(split_validity(v))
                 continue
             f = to_field(spec.type, v)
-            if f.value is not None:
+            if f.value is not None and not _rejected(spec, f.value):
                 if (clean is not None and doctype.layout == "page" and v.source in ("label", "right", "below")
                         and isinstance(f.value, str) and _unread_after(clean, lines, v, paper)):
                     f.checks.append("value_may_be_incomplete")
