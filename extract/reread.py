@@ -22,21 +22,20 @@ def ink_bands(gray: np.ndarray, min_h: int = 8) -> list[tuple[int, int, int, int
     if gray.size == 0:
         return []
     m = _ink_mask(gray)
-    rows = m.sum(axis=1)
-    on = rows > max(2, 0.02 * m.shape[1])
     bands = []
-    y = 0
-    while y < len(on):
-        if on[y]:
-            y0 = y
-            while y < len(on) and on[y]:
-                y += 1
-            if y - y0 >= min_h:
-                cols = np.where(m[y0:y].sum(axis=0) > 0)[0]
-                if len(cols):
-                    bands.append((int(cols[0]), y0, int(cols[-1]) + 1, y))
-        y += 1
+    for y0, y in _inked_rows(m):
+        if y - y0 >= min_h:
+            cols = np.where(m[y0:y].sum(axis=0) > 0)[0]
+            if len(cols):
+                bands.append((int(cols[0]), y0, int(cols[-1]) + 1, y))
     return bands
+
+
+def _inked_rows(m: np.ndarray) -> list[tuple[int, int]]:
+    """Runs (start, end) of the rows of an ink mask that hold more than a speck of ink."""
+    on = m.sum(axis=1) > max(2, 0.02 * m.shape[1])
+    edges = np.flatnonzero(np.diff(np.concatenate(([0], on.astype(np.int8), [0]))))
+    return [(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2])]
 
 
 def _split_tall(bands: list[tuple[int, int, int, int]], gray: np.ndarray, line_h: float) -> list[tuple[int, int, int, int]]:
@@ -85,17 +84,7 @@ def _rows_by_strips(m: np.ndarray, band: tuple[int, int, int, int], ink_h: float
     runs: list[tuple[int, int]] = []
     for k in range(STRIPS):
         a, b = x0 + k * w // STRIPS, x0 + (k + 1) * w // STRIPS
-        rows = m[y0:y1, a:b].sum(axis=1)
-        on = rows > max(2, 0.02 * (b - a))
-        y = 0
-        while y < len(on):
-            if on[y]:
-                s0 = y
-                while y < len(on) and on[y]:
-                    y += 1
-                if 0.5 * ink_h <= y - s0 <= 2.6 * ink_h:
-                    runs.append((y0 + s0, y0 + y))
-            y += 1
+        runs += [(y0 + s0, y0 + e) for s0, e in _inked_rows(m[y0:y1, a:b]) if 0.5 * ink_h <= e - s0 <= 2.6 * ink_h]
     rows_out: list[list[int]] = []
     for a, b in sorted(runs):
         if rows_out and a < rows_out[-1][1] and max(b, rows_out[-1][1]) - rows_out[-1][0] <= 2.6 * ink_h:
