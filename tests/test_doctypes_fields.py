@@ -85,6 +85,22 @@ def test_an_interval_beside_an_unread_disease_is_no_cause_and_a_lost_row_is_flag
     assert "value_may_be_incomplete" in out["underlying_causes"].checks
 
 
+def test_a_chains_last_row_with_unread_print_flags_the_value():
+    """Row (c)'s disease printed but not read (dev seed 730 death_certificate_degraded #8): the
+    value read from (b) alone is maybe incomplete; an empty (d) row flags nothing."""
+    lines = [TITLE, L("I.(a) 直接死亡原因", 80, 660), L("大面积脑梗死", 520, 660),
+             L("(b) 引起（a)的疾病或情况", 80, 720), L("心房颤动", 520, 720),
+             L("(c) 引起(b) 的疾病或情况", 80, 780),
+             L("(d） 引起（c) 的疾病或情况", 80, 840), L("Ⅱ.其他疾病诊断", 80, 920)]
+    img = blank()
+    out = fields("death_certificate", lines, image=img)
+    assert out["underlying_causes"].value == "心房颤动"
+    assert "value_may_be_incomplete" not in out["underlying_causes"].checks
+    cv2.putText(img, "XXXXXX", (520, 805), cv2.FONT_HERSHEY_SIMPLEX, 1.0, (40, 40, 40), 3)  # row (c)'s print
+    out = fields("death_certificate", lines, image=img)
+    assert "value_may_be_incomplete" in out["underlying_causes"].checks
+
+
 def test_institution_after_its_colon_and_the_place_option_of_the_same_name():
     lines = [TITLE, L("医疗卫生机构：张家口市宣化区人民医院", 66, 203), L("死者姓名", 64, 255), L("胡宏阳", 309, 256),
              L("死亡日期", 66, 364), L("2025年3月31日16时07分", 260, 370),

@@ -132,6 +132,19 @@ def test_restore_town_suffix_from_the_counties_townships():
     assert "place_repaired" in fields["address"].checks
 
 
+def test_strip_before_province():
+    # a watermark's strokes read before the province (dev seed 701 id_front_copy #9)
+    assert D.strip_before_province("印大湖南省怀化市鹤城区", "431202") == "湖南省怀化市鹤城区"
+    assert D.strip_before_province("湖南省怀化市鹤城区", "431202") is None
+    assert D.strip_before_province("印大湖南省怀化市鹤城区", None) is None
+    assert D.strip_before_province("印大湖南省怀化市鹤城区", "110113") is None  # another province
+    assert D.strip_before_province("仅供办理养老湖南省怀化市", "431202") is None  # too far in
+    fields = {"address": _field("印大湖南省怀市鹤城区盈口街道大退76号院13号")}
+    place_repairs(fields, ("address",), code6="431202")
+    f = fields["address"]
+    assert f.value == "湖南省怀化市鹤城区盈口街道大退76号院13号" and "place_repaired" in f.checks
+
+
 def test_tail_cut_and_completion():
     assert D.tail_cut("新疆维吾尔自治区乌鲁木") == ["乌鲁木齐市"]
     assert D.complete_tail("新疆维吾尔自治区乌鲁木") == "新疆维吾尔自治区乌鲁木齐市"

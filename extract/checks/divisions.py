@@ -58,6 +58,7 @@ __all__ = [
     "complete_tail",
     "restore_city",
     "restore_town_suffix",
+    "strip_before_province",
     "NameRepair",
     "MATCH",
     "PROVINCE_MATCH",
@@ -511,6 +512,21 @@ def township_status(text: str) -> str | None:
     if not stems:
         return None
     return "unknown"
+
+
+def strip_before_province(text: str, code6: str | None, reach: int = 3) -> str | None:
+    """An address whose first one to `reach` characters stand before the ID number's province
+    (印大湖南省怀化市…: a watermark's strokes read into the line's start): the address from the
+    province on. ``None`` when the province is not there or the value begins with it."""
+    if not isinstance(text, str) or code6 is None:
+        return None
+    path = _code_path(code6)
+    if path is None:
+        return None
+    k = text.find(path.province, 1, reach + len(path.province))
+    if k <= 0:
+        return None
+    return text[k:]
 
 
 @lru_cache(maxsize=1)

@@ -93,6 +93,8 @@ def place_repairs(fields: dict[str, ExtractedField], names: tuple[str, ...] = ("
         f = fields.get(name)
         if f is None or f.source == "derived" or not isinstance(f.value, str) or not f.value:
             continue
+        if name == "address" and (rest := divisions.strip_before_province(f.value, code6)) is not None:
+            _replace_value(f, rest, "place_repaired")  # what stood before the province is no address
         if name == "birthplace" and (full := divisions.restore_from_code(f.value, code6)) is not None:
             f.checks.append("place_prefix_missing")
             _replace_value(f, full, "place_prefix_restored")

@@ -256,6 +256,30 @@ def table_field(lines: list[OcrLine], spec: FieldSpec, image: np.ndarray | None)
     return ExtractedField(items, "\n".join(raws), bbox, confs, "table", notes={"cell_confs": cells, "tables": len(tables), "derived_flags": derived})
 
 
+# unread ink (share of the box) right of an empty row's label that means a value was there
+UNREAD_ROW_INK = 0.01
+
+
+def _unread_rows(image: np.ndarray, lines: list[OcrLine], labels: list[Label], names: list[str], got: list) -> bool:
+    """Does a row of a collected chain that gave no part (引起(b)的疾病或情况 with its disease
+    faded) hold print right of its label that no line read?"""
+    from extract.reread import unread_ink
+
+    by_name = {lab.field: lab for lab in labels}
+    W = image.shape[1]
+    boxes = [l.bbox for l in lines]
+    for name, part in zip(names, got):
+        lab = by_name.get(name)
+        if part is not None or lab is None:
+            continue
+        b = lab.bbox
+        h = b[3] - b[1]
+        box = [b[2] + 0.5 * h, b[1] + 0.15 * h, min(W, b[2] + 14 * h), b[3] - 0.15 * h]
+        if unread_ink(image, box, boxes) > UNREAD_ROW_INK:
+            return True
+    return False
+
+
 def _rejected(spec: FieldSpec, value) -> bool:
     """Is the value one the field's declaration rules out (`reject`)?"""
     return bool(spec.reject) and isinstance(value, str) and re.fullmatch(spec.reject, re.sub(r"\s+", "", value)) is not None
@@ -607,8 +631,10 @@ class RuleExtractor:
                 parts = [p for p in got if p is not None]
                 if parts:
                     out[fname] = _merge_parts(parts)
-                    if any(p is None and any(q is not None for q in got[i + 1:]) for i, p in enumerate(got)):
-                        # a row of the chain read empty with a later one filled: a part was lost
+                    if any(p is None and any(q is not None for q in got[i + 1:]) for i, p in enumerate(got)) or (
+                            clean is not None and _unread_rows(clean, lines, renamed, collected.get(fname, []), got)):
+                        # a row of the chain read empty with a later one filled, or with print
+                        # right of its label that no line read: a part was lost
                         out[fname].checks.append("value_may_be_incomplete")
                 continue
             v = values.get(fname)
