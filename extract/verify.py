@@ -98,7 +98,7 @@ _NO_NUMBER = re.compile(r"(?<![0-9A-Za-z〇零一二三四五六七八九十百�
 
 def _generic_checks(dt: DocType, fields: dict[str, ExtractedField]) -> None:
     """Checks that apply to a value type in every document type."""
-    from extract.fields.values import to_simplified
+    from extract.fields.values import simplified_place, to_simplified
 
     for name, f in fields.items():
         spec = dt.fields.get(name)
@@ -152,6 +152,8 @@ def _generic_checks(dt: DocType, fields: dict[str, ExtractedField]) -> None:
                 f.checks.append("watermark_words")
         if spec.type == "name" and (len(f.value) < 2 or (len(f.value) >= 5 and "·" not in f.value)):
             f.checks.append("name_length_unusual")  # Han names have 2-4 characters
+        if spec.type == "address" and f.raw and simplified_place(f.raw) != f.raw:
+            f.checks.append("traditional_chars")  # read in traditional forms: simplified, for review
         if spec.type == "name" and to_simplified(f.value) != f.value:
             # mainland documents print simplified names; a traditional character is more
             # often a misreading than the printed form: a reviewer decides

@@ -424,6 +424,8 @@ def test_bank_card_number_in_groups():
     (["高血压病3级", "2型糖尿病"], "高血压病3级；2型糖尿病"),
     (["①高血压 ②糖尿病"], "高血压；糖尿病"),
     (["1.心功能Ⅲ级(NYHA分级)"], "心功能Ⅲ级（NYHA分级）"),
+    # the semicolon between two diagnoses read as a colon (seed 15000 medical_certificate_degraded #0)
+    (["慢性乙型病毒性肝炎：糖尿病周围神经病变"], "慢性乙型病毒性肝炎；糖尿病周围神经病变"),
 ])
 def test_diagnoses_joined_without_numbering(parts, expected):
     from extract.fields.values import split_diagnoses

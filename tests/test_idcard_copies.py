@@ -317,6 +317,29 @@ def test_a_blurred_low_resolution_card_is_still_read_as_an_id_card(pipeline):
             assert f["confidence"] < CONFIDENT, (name, f)
 
 
+def test_an_address_read_in_traditional_forms_is_simplified_and_reviewed():
+    """The recogniser gave traditional forms for a clean page's address (銀川市金風區…號, seed
+    15000 household_register_clean #6): simplified, but never a character of an official name
+    (乾 of 乾县 is not 干), and flagged for review."""
+    from extract.fields.rules import RuleExtractor
+    from extract.verify import _generic_checks, failing_checks
+    from ocr.base import OcrLine
+    from schemas.doctypes import load_doctypes
+
+    def line(text, y):
+        return OcrLine(text, 0.99, [(40, y), (40 + 30 * len(text), y), (40 + 30 * len(text), y + 30), (40, y + 30)])
+
+    dt = load_doctypes()["id_card_front"]
+    out = RuleExtractor().extract(dt, [line("住址銀川市金風區賀蘭山中路街道化中路32號", 300)], (1012, 638))
+    assert out["address"].value == "银川市金风区贺兰山中路街道化中路32号"
+    _generic_checks(dt, out)
+    assert "traditional_chars" in out["address"].checks and "traditional_chars" in failing_checks()
+    out = RuleExtractor().extract(dt, [line("住址陕西省咸阳市乾县城关镇东大街5号", 300)], (1012, 638))
+    assert out["address"].value == "陕西省咸阳市乾县城关镇东大街5号"
+    _generic_checks(dt, out)
+    assert "traditional_chars" not in out["address"].checks
+
+
 def test_a_speck_after_an_addresss_last_unit_is_no_part_of_it():
     from extract.fields.rules import RuleExtractor
     from ocr.base import OcrLine

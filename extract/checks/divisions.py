@@ -59,6 +59,7 @@ __all__ = [
     "restore_city",
     "restore_town_suffix",
     "strip_before_province",
+    "name_chars",
     "NameRepair",
     "MATCH",
     "PROVINCE_MATCH",
@@ -512,6 +513,13 @@ def township_status(text: str) -> str | None:
     if not stems:
         return None
     return "unknown"
+
+
+@lru_cache(maxsize=1)
+def name_chars() -> frozenset[str]:
+    """Every character the official division names (province down to township) are written
+    with: 乾 of 乾县 is a name's, not a traditional form to simplify."""
+    return frozenset(ch for level in (1, 2, 3, 4) for d in get_dataset().by_level[level] for ch in d.name)
 
 
 def strip_before_province(text: str, code6: str | None, reach: int = 3) -> str | None:

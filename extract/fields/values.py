@@ -68,10 +68,21 @@ _ADDRESS_TAIL_SPECK = re.compile(r"(?<=[号室组村庄屯栋幢楼户])[·.。,
 _LINE_END_SPECK = re.compile(r"(?<=[\u4e00-\u9fff])[.。,，'`˙•]+$")
 
 
+def simplified_place(t: str) -> str:
+    """Mainland addresses are printed in simplified characters: a traditional form (區, 號, 會)
+    is the recogniser's; each becomes its simplified form, except characters that official
+    division names are written with (乾 of 乾县 is no traditional 干). The checks see the change
+    in `raw` (``traditional_chars``)."""
+    from extract.checks.divisions import name_chars
+
+    keep = name_chars()
+    return "".join(ch if ch in keep or not "\u4e00" <= ch <= "\u9fff" else to_simplified(ch) for ch in t)
+
+
 def conv_address(v: Value) -> str | None:
     parts = [_clean(s.text) for s in v.spans]
     parts = [_LINE_END_SPECK.sub("", p) if i < len(parts) - 1 else p for i, p in enumerate(parts)]
-    t = "".join(parts)
+    t = simplified_place("".join(parts))
     t = _ADDRESS_TAIL_SPECK.sub("", t)
     return t or None
 
@@ -155,7 +166,8 @@ def split_diagnoses(parts: list[str]) -> list[str]:
             out.append(t)
     final = []
     for d in out:
-        for seg in re.split(r"[;；]", d):
+        # a semicolon between two diagnoses read as a colon (…肝炎：糖尿病…): no diagnosis holds one
+        for seg in re.split(r"[;；]|(?<=[\u4e00-\u9fff)）])[:：](?=[\u4e00-\u9fff])", d):
             seg = (N.normalize_cn_text(seg) or "").strip(_DIAG_TRIM)
             if seg:
                 final.append(seg)
