@@ -33,6 +33,8 @@ GENERIC_FAILING_CHECKS = frozenset({
 _NUMERAL_END = re.compile(r"[村组队社区庄屯][一二三四五六七八九十]+$")
 # how an address ends: a house or room number, a building, a group, a village, an estate
 _FINAL = re.compile(r"[号室户组社队村屯庄楼栋幢座层元院舍寨堡场厂站所园苑居宅营里湾沟坪岭峪圩垸]$|[A-Za-z]$")
+# a dot between two Han characters of an address
+_SPECK_IN_WORDS = re.compile(r"[\u4e00-\u9fff][.·•・∙`˙'][\u4e00-\u9fff]")
 # a mark between two digits of an address's number (no address has a decimal point)
 _SPECK_IN_NUMBER = re.compile(r"[0-9][.·,:;`•˙'][0-9]")
 # words of the notes written or printed across copies (仅供办理…使用, 复印无效, 与原件一致, 再复印无效):
@@ -140,6 +142,9 @@ def _generic_checks(dt: DocType, fields: dict[str, ExtractedField]) -> None:
                     f.checks.append("house_number_missing")  # 金大街号: the number before 号 lost?
                 if _SPECK_IN_NUMBER.search(f.value):
                     f.checks.append("speck_in_number")
+                if _SPECK_IN_WORDS.search(f.value):
+                    # 郝北·镇: a speck of toner, or an estate's middle dot (碧桂园·凤凰城)? a reviewer sees
+                    f.checks.append("stray_mark")
         if name == "issuing_authority":
             from extract.checks.divisions import branch_misread
 

@@ -237,6 +237,7 @@ def test_darkest_ink_whitens_a_paler_overprint():
     ("河南省信阳市潢川县孜镇北大头村委会周洼39号", "township_unknown"),  # 踅 of 踅孜镇 lost
     ("广东省梅州市平远县差镇李庄集村委会王峪38号", "township_unknown"),  # 干 of 差干镇 lost
     ("云南省楚雄彝族自治州永仁县永兴傣族乡河堡村十", "address_ends_in_digit"),  # 十组119号 lost
+    ("山西省晋中市榆社县郝北·镇放大道88号", "stray_mark"),  # a speck inside a township's name
     ("河南省安阳市龙安区文昌大道街道青阳南", "address_unfinished"),  # 路397号 (its last line) lost
     ("河南省安阳市龙安区文昌大道街道青阳南路", "address_unfinished"),  # 397号 lost
 ])
