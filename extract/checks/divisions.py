@@ -806,9 +806,7 @@ def restore_city(text: str, code6: str | None) -> str | None:
     k = rest.find(path.county, 0, len(path.city) + 1 + len(path.county))
     if k < 0:
         return None
-    middle = rest[:k]
-    if middle and len(middle) > len(path.city) + 1:
-        return None
+    middle = rest[:k]  # at most the city's length and one (the search's reach)
     # a middle that names another city is no misreading of the code's own
     if middle:
         rp = parse_region(path.province + middle)
