@@ -640,6 +640,11 @@ def find_tables(
             keys = [w.key for w in g]
             if not vx:
                 keys, bounds = _headerless_code(lines, ids, keys, bounds, med_h)
+            unread = [li for li, l in enumerate(lines) if li not in header_lines and l.text.strip()
+                      and hy0 - 0.2 * med_h <= (l.bbox[1] + l.bbox[3]) / 2 <= hy1 + 0.2 * med_h
+                      and g[-1].x1 + 0.5 * med_h < l.bbox[0] < right]
+            if unread:
+                keys, bounds = _headerless_range(lines, ids, keys, bounds, g[-1].x1, med_h, vx)
             tb = Table(keys, bounds, [g[0].x0, hy0, g[-1].x1, hy1], ruled=bool(vx))
             pieces = [p for li in ids for p in _pieces(lines, li, bounds, vx)]
             rc = tb.keys.index("result") if "result" in tb.keys else -1
@@ -702,6 +707,41 @@ def _headerless_code(lines: list[OcrLine], ids: list[int], keys: list[str], boun
             return keys[:c] + ["code"] + keys[c:], bounds[: c + 1] + [cut] + bounds[c + 1:]
         return keys[: c + 1] + ["code"] + keys[c + 1:], bounds[: c + 1] + [cut] + bounds[c + 1:]
     return keys, bounds
+
+
+# what a reference cell holds: an interval, a bound, a qualitative word or a dash
+_RANGE_LIKE = re.compile(r"^(?:[<>≤≥]?\d+(?:\.\d+)?(?:(?:-{1,2}|～|~|—{1,2}|–)\d+(?:\.\d+)?)?|.?性.*|[-—]|Neg\w*)$")
+
+
+def _headerless_range(lines: list[OcrLine], ids: list[int], keys: list[str], bounds: list[float],
+                      head_x1: float, med_h: float, rules: list[float] = ()) -> tuple[list[str], list[float]]:
+    """A reference column whose header word was misread (参考范围 read as two other characters,
+    a line on the header row right of the last header word): its ranges fall into the last
+    column (the unit's) as a stripe of their own, beginning right of that column's header word
+    and an empty stripe away from the units. The column is split there (on a ruling line in
+    that stripe, if any) and the stripe becomes the reference column."""
+    if "reference_range" in keys or keys[-1] not in ("unit", "flag"):
+        return keys, bounds
+    x0, x1 = bounds[-2], bounds[-1]
+    toks = []  # (x0, x1, text)
+    for li in ids:
+        l = lines[li]
+        for s, e, a, b in _tokens(l):
+            if x0 <= (a + b) / 2 < x1:
+                toks.append((a, b, _fold_cell(l.text[s:e])))
+    far = [t for t in toks if t[0] > head_x1 + med_h]
+    near = [t for t in toks if t[0] <= head_x1 + med_h]
+    if len(far) < 3 or sum(bool(_RANGE_LIKE.match(t[2])) for t in far) < 0.6 * len(far):
+        return keys, bounds
+    lo = max([t[1] for t in near], default=head_x1)
+    hi = min(t[0] for t in far)
+    if hi - lo < 0.5 * med_h:
+        return keys, bounds  # the two stripes touch: one column's text
+    cut = (max(lo, head_x1) + hi) / 2
+    rv = [x for x in rules if lo < x < hi]  # a ruling line between them
+    if rv:
+        cut = min(rv, key=lambda x: abs(x - cut))
+    return keys + ["reference_range"], bounds[:-1] + [cut, x1]
 
 
 def _coverage_of(toks: list[tuple], x0: float, x1: float) -> np.ndarray:
@@ -895,6 +935,7 @@ def table_items(tb: Table, derive_flags: bool = True, keep_bare: bool = False, s
             if it.snapped_from and (restored := restore_lost_power(it.value.get("unit", ""), it.value["name"])):
                 it.value["unit"] = restored
                 it.cell_confs["unit"] = it.cell_confs.get("unit", []) + [0.6]
+        harmonize_power_units(items)
     return items
 
 
@@ -1140,7 +1181,8 @@ def snap_names(items: list[Item], vocab: dict[str, tuple[str, ...]] | None = Non
             it.cell_confs["code"] = list(cc) + [USUAL_CODE_CONF]
 
 
-_SEQ_GLUED = re.compile(r"^\d{1,3}(?=[\u4e00-\u9fff])")
+# (with the dot or comma printed after it, or a speck read as one: 13·甘油三酯, 2。高密度…)
+_SEQ_GLUED = re.compile(r"^\d{1,3}[.·•。、,，:：]?(?=[\u4e00-\u9fff])")
 # how sure a name is from which a row number read into it was taken off
 SEQ_STRIP_CONF = 0.8
 # how sure an abbreviation is that was taken from the test's usual ones
@@ -1212,7 +1254,9 @@ USUAL_UNIT_CONF = 0.5
 def usual_unit(name: str, read: str, vocab: dict[str, tuple[str, ...]] | None = None) -> str | None:
     """The usual unit of the test `name` (:func:`lab_names`) that the unit `read` is a misreading
     of, or None: `read` is no known unit and holds no power of ten, one usual unit is nearest,
-    one edit away, or two when it is at least three characters long and `read` begins alike."""
+    one edit away, or two when it is at least three characters long and `read` begins alike;
+    one character read for a test reported in `%`; letters alone for a test reported in one
+    unit only (see the rule's comment)."""
     vocab = lab_names() if vocab is None else vocab
     units = vocab.get(name) or ()
     if not read or not units or read in known_units() or read in units or re.search(r"10|\^", read):
@@ -1223,7 +1267,85 @@ def usual_unit(name: str, read: str, vocab: dict[str, tuple[str, ...]] | None = 
         return None
     if d <= 1 and len(u) >= 2 or d == 2 and len(u) >= 3 and read[0] == u[0]:
         return u
+    if "%" in units and len(read) == 1:
+        # one mark in the unit's cell of a test reported in per cent: the % misread (2, 6, f)
+        return "%"
+    if len(units) == 1 and re.fullmatch(r"[A-Za-z]{2,6}", read) and len(read) <= len(u) and (
+            len(u) == 2 and re.fullmatch(r"[A-Za-z]{2}", u) or len(u) >= 4 and read[0] == u[0]):
+        # the one unit the test is reported in, read beyond an edit or two: a two-letter unit
+        # read as two other letters (fL as nt, pg as DE), a longer one that begins alike and
+        # lost its slash (mmol/L as mn, mmg)
+        return u
     return None
+
+
+# a count unit as printed: a power of ten with a caret, a star or raised, with or without ×
+_POWER_STYLED = re.compile(r"^(?P<p>×?)10(?:(?P<s>[\^*])(?P<e>9|12)|(?P<r>⁹|¹²))/(?P<t>L)$")
+# a count unit read with marks misread (×10"9/L, -10°9/L, -10~9/1, 10°0/): `10`, one to three
+# characters of the power, a slash, a litre or nothing
+_POWER_DAMAGED = re.compile(r"^(?P<p>[×xX\-—~*·.]?)10(?P<m>[^/]{0,3})/(?P<t>[LlI1|t]?)$")
+_RAISED = {"⁹": "9", "¹²": "12"}
+
+
+def _power_style(unit: str) -> tuple[str, str] | None:
+    """(`×` or ``, `^`, `*` or `raised`) of a count unit as printed, or None."""
+    m = _POWER_STYLED.match(unit)
+    if not m:
+        return None
+    return m.group("p"), m.group("s") or "raised"
+
+
+def _power_exponent(mid: str, name: str) -> str | None:
+    """The power of ten a damaged count unit stands for: `9` or `12` as read among its marks,
+    else the one the test's usual unit has (`10¹²/L` for red cells)."""
+    digits = "".join(_RAISED.get(ch, ch) for ch in mid if ch.isdigit() or ch in "⁹¹²")
+    digits = digits.replace("¹²", "12")
+    if digits in ("9", "12"):
+        return digits
+    exps = {e for u in (lab_names().get(name) or ()) for raw, e in _RAISED.items() if f"10{raw}/" in u}
+    if len(exps) == 1:
+        return exps.pop()
+    if _RBC_COUNT.match(name):
+        return "12"
+    if _CELL_COUNT.search(name):
+        return "9"
+    return None
+
+
+def harmonize_power_units(items: list[Item]) -> None:
+    """One report prints its count units in one style (`10^9/L`, `×10^9/L`, `10*9/L`, `10⁹/L`):
+    where more rows read a unit in one style than twice as many as in all others (one is
+    enough where no other is read), a count unit read
+    with its marks damaged (`-10°9/L`, `×10"9/L`, `10°0/`) or in another style (`10⁹/L` from
+    `109/L`, the caret lost) is written in that style, with the power read (9 or 12) or the
+    test's usual one, at a low confidence (:data:`UNIT_GUESS_CONF`)."""
+    styles: dict[tuple[str, str], int] = {}
+    for it in items:
+        st = _power_style(it.value.get("unit", ""))
+        if st:
+            styles[st] = styles.get(st, 0) + 1
+    if not styles:
+        return
+    (pre, sep), n = max(styles.items(), key=lambda kv: kv[1])
+    if n <= 2 * (sum(styles.values()) - n):
+        return
+    for it in items:
+        unit = it.value.get("unit", "")
+        if not unit or _power_style(unit) == (pre, sep) or it.bare:
+            continue
+        m = _POWER_STYLED.match(unit)
+        if m:
+            e = m.group("e") or _RAISED[m.group("r")]
+        else:
+            m = _POWER_DAMAGED.match(unit)
+            if not m:
+                continue
+            e = _power_exponent(m.group("m"), it.value.get("name", ""))
+            if e is None:
+                continue
+        power = {"9": "⁹", "12": "¹²"}[e] if sep == "raised" else sep + e
+        it.value["unit"] = f"{pre}10{power}/L"
+        it.cell_confs["unit"] = it.cell_confs.get("unit", []) + [UNIT_GUESS_CONF]
 
 
 def drop_bare(items: list[Item]) -> list[Item]:

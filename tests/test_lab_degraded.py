@@ -287,3 +287,110 @@ def test_specks_at_the_ends_of_cells_are_dropped(fn, raw, want):
     from extract import tables
 
     assert getattr(tables, fn)(raw) == want
+
+
+def test_row_number_with_its_dot_read_into_the_name_is_taken_off():
+    header = [("项目名称", 120), ("缩写", 420), ("结果", 560), ("单位", 740), ("参考范围", 900)]
+    data = [("12总胆固醇", "TC", "6.60", "mmol/L", "<5.18"), ("13·甘油三酯", "TG", "1.21", "mmol/L", "<1.70"),
+            ("2。高密度脂蛋白胆固醇", "HDL-C", "1.59", "mmol/L", ">1.04"), ("25-羟基维生素D", "", "30", "ng/mL", "30-100")]
+    items = _items(_lines(data, header=header, keys=("name", "code", "result", "unit", "range")))
+    assert [it.value["name"] for it in items] == ["总胆固醇", "甘油三酯", "高密度脂蛋白胆固醇", "25-羟基维生素D"]
+    assert all(min(it.cell_confs["name"]) < 0.9 for it in items[:3])
+
+
+@pytest.mark.parametrize("name, read, want", [
+    ("单核细胞百分比", "2", "%"),       # a per-cent sign read as one digit or letter
+    ("嗜酸性粒细胞百分比", "f", "%"),
+    ("红细胞压积", "6", "%"),           # (% or L/L: one mark is no L/L)
+    ("平均红细胞体积", "nt", "fL"),     # the one two-letter unit of the test, read as two others
+    ("平均血红蛋白含量", "DE", "pg"),
+    ("低密度脂蛋白胆固醇", "mn", "mmol/L"),  # the one long unit, its slash lost, begun alike
+    ("尿素", "mmg", "mmol/L"),
+    ("低密度脂蛋白胆固醇", "meciA", "mmol/L"),
+])
+def test_unit_misread_beyond_an_edit_of_a_test_with_one_usual_unit(name, read, want):
+    assert usual_unit(name, read) == want
+
+
+@pytest.mark.parametrize("name, read", [
+    ("单核细胞百分比", "%"),        # as printed
+    ("总胆固醇", "WL"),             # begins otherwise
+    ("血红蛋白", "2"),              # g/L: one mark is not its unit
+    ("总胆固醇", "mg/dL"),          # another known unit as read
+    ("肌酐", "mmolL"),              # μmol/L only: begins otherwise
+    ("不在词表", "2"),
+])
+def test_unit_not_guessed_without_the_tests_usual_unit_near(name, read):
+    assert usual_unit(name, read) is None
+
+
+def _unit_items(units, names=None):
+    from extract.tables import Item
+
+    names = names or ["白细胞计数"] * len(units)
+    return [Item({"name": n, "result": "1.0", "unit": u, "reference_range": "", "flag": ""},
+                 {"unit": [0.95]}, [0, 0, 1, 1]) for n, u in zip(names, units)]
+
+
+def test_count_units_take_the_reports_style():
+    from extract.tables import harmonize_power_units
+
+    names = ["白细胞计数", "红细胞计数", "血小板计数", "中性粒细胞绝对值", "淋巴细胞绝对值", "嗜酸性粒细胞绝对值",
+             "血红蛋白", "单核细胞百分比", "嗜碱性粒细胞绝对值"]
+    items = _unit_items(["10*9/L", "10°12/L", "10*9/L", "10⁹/L", "-10°0/", "×10\"9/L", "g/L", "%", "10*9/L"], names)
+    harmonize_power_units(items)
+    assert [it.value["unit"] for it in items] == ["10*9/L", "10*12/L", "10*9/L", "10*9/L", "10*9/L", "10*9/L",
+                                                  "g/L", "%", "10*9/L"]
+    for k in (1, 3, 4, 5):
+        assert min(items[k].cell_confs["unit"]) < 0.9
+    assert items[0].cell_confs["unit"] == [0.95]
+    items = _unit_items(["×10^9/L", "-10~9/1", "×10^12/L"], ["白细胞计数", "血小板计数", "红细胞计数"])
+    harmonize_power_units(items)
+    assert [it.value["unit"] for it in items] == ["×10^9/L", "×10^9/L", "×10^12/L"]
+
+
+def test_count_units_without_a_clear_style_stay_as_read():
+    from extract.tables import harmonize_power_units
+
+    # two styles as often: no style is the report's
+    for units in (["10*9/L", "10^9/L", "10°9/L", "-10°12/L"], ["10*9/L", "10*9/L", "10^9/L", "10^9/L", "10°9/L"]):
+        items = _unit_items(units)
+        harmonize_power_units(items)
+        assert [it.value["unit"] for it in items] == units
+    # a damaged power whose exponent neither the marks nor the test name give
+    items = _unit_items(["10*9/L", "10*9/L", "10°0/"], ["白细胞计数", "白细胞计数", "某某"])
+    harmonize_power_units(items)
+    assert items[2].value["unit"] == "10°0/"
+
+
+URINE = [
+    ("尿蛋白", "PRO", "++", "", "阴性"), ("尿葡萄糖", "GLU", "-", "", "阴性"), ("尿酮体", "KET", "Neg", "", "阴性"),
+    ("红细胞(镜检)", "RBC", "21.6", "/μL", "0.0-25.0"), ("白细胞(镜检)", "WBC", "21.8", "/μL", "0.0-28.0"),
+    ("酸碱度", "pH", "7.3", "", "4.5-8.0"),
+]
+
+
+def test_reference_column_whose_header_was_misread_is_split_from_the_units():
+    keys = ("name", "code", "result", "unit", "range")
+    header = [("项目名称", 120), ("代号", 420), ("结果", 560), ("单位", 740), ("乘体", 900)]  # 参考范围 misread
+    items = _items(_lines(URINE, header=header, keys=keys))
+    assert [(it.value["unit"], it.value["reference_range"]) for it in items] == [
+        (u, r) for *_, u, r in URINE]
+    # nothing read on the header row right of 单位: the last column stays the units'
+    header = [("项目名称", 120), ("代号", 420), ("结果", 560), ("单位", 740)]
+    items = _items(_lines(URINE, header=header, keys=keys))
+    assert "reference_range" not in [k for it in items for k, v in it.value.items() if v]
+
+
+def test_units_right_of_their_header_are_not_taken_for_a_reference_column():
+    keys = ("name", "code", "result", "unit")
+    header = [("项目名称", 120), ("代号", 420), ("结果", 560), ("单位", 740), ("乘体", 900)]
+    data = [("白蛋白", "ALB", "40", "g/L"), ("钾", "K", "4.1", "mmol/L"), ("肌酐", "CREA", "70", "μmol/L"),
+            ("尿酸", "UA", "300", "μmol/L")]
+    lines = _lines(data, header=header, keys=keys)
+    for l in lines:  # the units printed far right in their column
+        if l.text in ("g/L", "mmol/L", "μmol/L"):
+            l.polygon = [(x + 160, y) for x, y in l.polygon]
+    items = _items(lines)
+    assert [it.value["unit"] for it in items] == ["g/L", "mmol/L", "μmol/L", "μmol/L"]
+    assert all(not it.value["reference_range"] for it in items)
