@@ -255,6 +255,41 @@ def guess_unit(t: str) -> str | None:
     return None
 
 
+# how unsure the recogniser is of a last `1` that may be an arrow misread
+ARROW_ONE_MAX_CONF = 0.8
+
+
+def _decimals(t: str) -> int:
+    return len(t.split(".")[1]) if "." in t else 0
+
+
+def arrow_read_as_one(res: str, confs: list[float], reference_range: str) -> tuple[str, str] | None:
+    """A flag arrow printed after the result (`6.90↑`, `3↓`, `2+↑`) read as a digit `1`
+    (`6.901`, `31`, `2+1`): (the result without it, the flag) when the recogniser was unsure of
+    that last `1`, the result without it is outside its reference (the arrow is printed only
+    then) and, for a decimal, has the reference's decimals where the result as read has more;
+    a whole number only when it is normal as read; else None."""
+    from extract.checks.records import expected_flag
+
+    if len(res) < 2 or not res.endswith("1") or not confs or confs[-1] >= ARROW_ONE_MAX_CONF:
+        return None
+    stripped = res[:-1]
+    if re.fullmatch(r"\d?\++", stripped):
+        pass  # 2+1: no qualitative result ends in a digit after its pluses
+    elif re.fullmatch(r"\d+(?:\.\d+)?", stripped):
+        bounds = re.findall(r"\d+(?:\.\d+)?", reference_range)
+        if not bounds:
+            return None
+        if "." in res and not (_decimals(res) > _decimals(bounds[0]) == _decimals(stripped)):
+            return None
+        if "." not in res and expected_flag(res, reference_range) != "":
+            return None  # a whole number: only one that is normal as read (31 in 7-45, not 11 in 3-9)
+    else:
+        return None
+    flag = expected_flag(stripped, reference_range)
+    return (stripped, flag) if flag else None
+
+
 # blood cell counts per litre: the red cells in 10¹²/L, white cells, their kinds and the
 # platelets in 10⁹/L (the units of every Chinese blood-count report)
 _RBC_COUNT = re.compile(r"^红细胞(?:计数|数|总数)?$")
@@ -777,10 +812,8 @@ def _rows(pieces: list[Piece], rulings: Rulings, left: float, right: float, top:
     """Rows: the bands between horizontal ruling lines when the table is ruled row by row (a
     band then holds a wrapped name whole), else clusters of pieces by height."""
     rows = _cluster_rows(pieces)
-    hor = sorted(
-        h[0] for h in rulings.horizontal
-        if h[0] > top - 0.3 * med_h and min(h[2], right) - max(h[1], left) > 0.5 * (right - left)
-    )
+    hor = [y for y, span in _joined_rules(rulings.horizontal, left, right, 0.15 * med_h)
+           if y > top - 0.3 * med_h and span > 0.5 * (right - left)]
     if len(hor) >= 3:
         bands = [(a, b) for a, b in zip(hor, hor[1:]) if b - a > 0.6 * med_h]
         out: list[list[Piece]] = [[] for _ in bands]
@@ -795,6 +828,30 @@ def _rows(pieces: list[Piece], rulings: Rulings, left: float, right: float, top:
             # text outside every band (below the table's bottom rule) is not the table's
             return [r for r in out if r]
     return rows
+
+
+def _joined_rules(horizontal: list[tuple[float, float, float]], left: float, right: float,
+                  tol: float) -> list[tuple[float, float]]:
+    """Horizontal rules as (y, length within [left, right]), sorted by y: the pieces of one rule
+    at about the same height (a faded copy breaks a rule into segments) joined, their lengths
+    counted once where they overlap."""
+    segs = sorted((y, max(a, left), min(b, right)) for y, a, b in horizontal if min(b, right) > max(a, left))
+    groups: list[list[tuple[float, float, float]]] = []
+    for sg in segs:
+        if groups and sg[0] - groups[-1][-1][0] <= tol:
+            groups[-1].append(sg)
+        else:
+            groups.append([sg])
+    out = []
+    for g in groups:
+        span, end = 0.0, -np.inf
+        for _, a, b in sorted(g, key=lambda t: t[1]):
+            if b > end:
+                span += b - max(a, end)
+                end = b
+        longest = max(g, key=lambda t: t[2] - t[1])
+        out.append((longest[0], span))
+    return out
 
 
 def _cell(ps: list[Piece] | None) -> tuple[str, list[float], list[float] | None]:
@@ -907,6 +964,11 @@ def table_items(tb: Table, derive_flags: bool = True, keep_bare: bool = False, s
         if q:
             range_txt, gconf = q, gconf + [UNIT_GUESS_CONF]
         source = "printed" if flag else "none"
+        if not flag and (arrow := arrow_read_as_one(res, rconf, range_txt)):
+            # a flag arrow after the result read as a digit 1: the result without it, the flag
+            # its reference gives
+            res, flag = arrow
+            rconf, source = rconf + [UNIT_GUESS_CONF], "derived"
         if not flag and derive_flags:
             exp = expected_flag(res, range_txt)
             if exp:

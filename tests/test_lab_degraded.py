@@ -394,3 +394,20 @@ def test_units_right_of_their_header_are_not_taken_for_a_reference_column():
     items = _items(lines)
     assert [it.value["unit"] for it in items] == ["g/L", "mmol/L", "μmol/L", "μmol/L"]
     assert all(not it.value["reference_range"] for it in items)
+
+
+@pytest.mark.parametrize("res, last_conf, rng, want", [
+    ("6.901", 0.68, "3.90～6.10", ("6.90", "↑")),   # 6.90↑: one decimal more than the reference's
+    ("64.61", 0.61, "40.0-55.0", ("64.6", "↑")),
+    ("31", 0.76, "7-45", ("3", "↓")),             # 3↓
+    ("2+1", 0.61, "Neg", ("2+", "↑")),             # 2+↑
+    ("31", 0.95, "7-45", None),                    # a 1 read surely is a 1
+    ("11", 0.6, "3-9", None),                      # abnormal as read: its arrow was lost, not read
+    ("6.91", 0.6, "3.90～6.10", None),              # the reference's decimals as read
+    ("4.51", 0.6, "3.5-9.5", None),                 # 4.5 is normal: no arrow printed
+    ("阴性1", 0.6, "阴性", None),
+])
+def test_flag_arrow_read_as_a_one_after_the_result(res, last_conf, rng, want):
+    from extract.tables import arrow_read_as_one
+
+    assert arrow_read_as_one(res, [0.99] * (len(res) - 1) + [last_conf], rng) == want

@@ -461,3 +461,22 @@ def test_flag_glued_to_a_cut_unit_in_a_headerless_flag_column():
     lines += row([("上皮细胞", 60), ("33.4", 330), ("高/μ", 450), ("0.0～20.0", 700)], 145)
     _, items = _items(lines)
     assert items[0]["flag"] == "↑" and items[0]["unit"] == "/μL"
+
+
+def test_ruled_table_whose_bottom_rules_are_broken_keeps_its_last_rows():
+    # a faded copy breaks the last rules into segments, none half the table wide, at heights a
+    # pixel apart: the segments of one rule are one rule, and the rows above it stay the table's
+    xs = [50, 480, 640, 1000]
+    ys = [100 + 40 * k for k in range(12)]
+    img = _ruled_image(xs, ys, size=(1100, 700))
+    for y in ys[-2:]:
+        cv2.line(img, (50, y), (1000, y), (255, 255, 255), 3)
+        for a, b, dy in ((50, 380, 0), (400, 700, 1), (720, 1000, 0)):
+            cv2.line(img, (a, y + dy), (b, y + dy), (0, 0, 0), 2)
+    names = ["白细胞计数", "红细胞计数", "血红蛋白", "血小板计数", "总蛋白", "白蛋白", "球蛋白", "尿素", "肌酐", "尿酸"]
+    lines = row([("项目", 60), ("结果", 500), ("参考值", 660)], 108)
+    for k, n in enumerate(names):
+        y = ys[k + 1] + 8
+        lines += [L(n, 60, y, h=24), L(f"{k + 1}.0", 500, y, h=24), L("1.0-9.0", 660, y, h=24)]
+    _, items = _items(lines, image=img)
+    assert [it["name"] for it in items] == names
