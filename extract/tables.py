@@ -238,10 +238,13 @@ UNIT_GUESS_CONF = 0.6
 
 def guess_unit(t: str) -> str | None:
     """A unit read with a character lost or misread where only one known unit fits: `U/`
-    (the L lost at the cell's edge) -> `U/L`, `mmol/t` -> `mmol/L`, `×10~9/L` -> `×10^9/L`.
+    (the L lost at the cell's edge) -> `U/L`, `mmol/t` -> `mmol/L`, `×10~9/L` -> `×10^9/L`,
+    `%6` -> `%`.
     None for a known unit, an empty one, or one that no rule completes."""
     if not t or t in known_units():
         return None
+    if re.fullmatch(r"%[0-9A-Za-z.,·'`]", t):
+        return "%"  # nothing follows a per-cent sign: a speck or the cell's border read after it
     if t.endswith("/") and (t + "L").lower() in _UNIT_CASE:
         return _UNIT_CASE[(t + "L").lower()]
     if len(t) > 2 and t[0] in "il1|I" and ("/" + t[1:]).lower() in _UNIT_CASE:

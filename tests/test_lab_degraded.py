@@ -110,6 +110,7 @@ def test_unit_misreadings():
     assert clean_unit("umol/L") == "μmol/L" and clean_unit("/uL") == "/μL"
     assert guess_unit("U/") == "U/L" and guess_unit("mmol/t") == "mmol/L"
     assert guess_unit("×10~9/L") == "×10^9/L"
+    assert guess_unit("%6") == "%" and guess_unit("%.") == "%" and guess_unit("%") is None
     assert guess_unit("mmol/L") is None and guess_unit("g/dL") is None
     assert usual_unit("平均红细胞血红蛋白含量", "bg") == "pg"
     assert usual_unit("球蛋白", "B/L") == "g/L"
