@@ -75,7 +75,12 @@ def colored_ink_mask(image: np.ndarray) -> np.ndarray:
         return np.zeros(image.shape[:2] if image is not None else (0, 0), bool)
     hsv = cv2.cvtColor(image, cv2.COLOR_BGR2HSV)
     s, v = hsv[..., 1], hsv[..., 2]
-    return (s > 70) & (v > 50) & (v < 250)
+    strong = (s > 70) & (v > 50) & (v < 250)
+    # a pale mark (a semi-transparent printed 仅供…使用): clearly coloured, and much lighter in its
+    # brightest channel than in grey, so that a colour dropout takes it for paper
+    gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY).astype(np.int16)
+    pale = (s > 25) & (v.astype(np.int16) - gray > 20) & (v < 250)
+    return strong | pale
 
 
 def _box_mask(shape, boxes) -> np.ndarray:
@@ -111,9 +116,14 @@ def suppress_colored_ink(image: np.ndarray, boxes=None) -> np.ndarray:
     gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
     paper = float(np.percentile(gray[~m], 90)) if (~m).any() else 255.0
     out = image.copy()
-    # a rim pixel that is dark in every channel is black print under the ink: keep it
-    keep = image.max(axis=2) < 0.55 * paper
-    out[m & ~keep] = int(paper)
+    # a colour dropout: each masked pixel as light as its brightest channel (the ink of the
+    # mark is light there; print under a semi-transparent mark stays darker, where whitening
+    # would have cut it away), and what is then nearly paper is paper
+    mx = image.max(axis=2)
+    light = mx >= 0.8 * paper
+    out[m & light] = int(paper)
+    dark = m & ~light
+    out[dark] = mx[dark][:, None]
     return out
 
 

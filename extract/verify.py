@@ -123,6 +123,11 @@ def _generic_checks(dt: DocType, fields: dict[str, ExtractedField]) -> None:
                 # …文昌大道街道青阳南: an address ends in a house, a room, a group or a village;
                 # one ending inside a name has lost its last line
                 f.checks.append("address_unfinished")
+            elif spec.type == "address" and rp.candidates and rp.end >= len(rp.text) and (
+                    name == "address" or f.value[-1] not in "省市区县旗州盟"):
+                # 新疆维吾尔自治区吐鲁番: nothing after the division names (a residence address
+                # goes down to a street or a village), or the last name cut short
+                f.checks.append("address_unfinished")
             if spec.type == "address":
                 from extract.checks.divisions import township_status
 

@@ -91,6 +91,14 @@ def test_restore_prefix_unique_and_consistent():
         ("内蒙古自治区伦贝尔市根河市森工街道", "150785", "内蒙古自治区呼伦贝尔市根河市森工街道"),
         ("内蒙古自治更伦贝尔市根河市森工街道", "150785", "内蒙古自治区呼伦贝尔市根河市森工街道"),
         ("内蒙古自治区伦贝尔市根河市森工街道", "110113", None),
+        # ... or in a county of four characters or more under a province and city read whole,
+        # whatever the code (dev seed 750 id_front_copy #19, ID number of another province)
+        ("新疆维吾尔自治区博尔塔拉蒙古自治州阿山口市阿拉套街道7号", "533102",
+         "新疆维吾尔自治区博尔塔拉蒙古自治州阿拉山口市阿拉套街道7号"),
+        ("新疆维吾尔自治区博尔塔拉蒙古自治州阿山口市阿拉套街道7号", None,
+         "新疆维吾尔自治区博尔塔拉蒙古自治州阿拉山口市阿拉套街道7号"),
+        ("新疆维吾尔自治区博尔塔拉蒙古自治州山口市阿拉套街道7号", None, None),  # two lost
+        ("山西省阳泉市区桃北中街", None, None),  # a short name: 市区 is no misread 城区
         # a dropped suffix is an abbreviation, not a misreading
         ("广东省深圳南山区粤海街道", "440305", None),
     ],

@@ -875,9 +875,16 @@ def repair_division_names(text: str, code6: str | None = None) -> NameRepair | N
         if dist <= limit and all(op.tag == "replace" for op in Levenshtein.editops(ch, t[:n])) \
                 and _edits_spread(ch, codes, t[:n], bonus=code == own_code):
             best.append((dist, ch, code, codes, n))
-        if code == own_code and _dropped_inside(ch, t[: n - 1], limit):
+        if (code == own_code and _dropped_inside(ch, t[: n - 1], limit)) or (
+                len(codes) > 1 and _index().by_code[codes[-1]].level == 3
+                and len(_index().by_code[codes[-1]].name) >= 4
+                and _dropped_inside(ch, t[: n - 1], 1)
+                and t.startswith(ch[: n - len(_index().by_code[codes[-1]].name)])):
             # the ID number's own chain with a character of a name not read (内蒙古自治区伦贝尔市
-            # for 呼伦贝尔市); never a dropped 省/市/区/县 (广东深圳市 is printed so)
+            # for 呼伦贝尔市); never a dropped 省/市/区/县 (广东深圳市 is printed so). Any chain
+            # when the names above its county are read whole and only the county lost one
+            # character (…博尔塔拉蒙古自治州阿山口市 for 阿拉山口市, whatever the ID number says);
+            # a name of four or more (阳泉市区 is not 阳泉市城区 misread)
             best.append((Levenshtein.distance(ch, t[: n - 1]), ch, code, codes, n - 1))
     if not best:
         return None
