@@ -159,7 +159,7 @@ def reading_order(lines: list[OcrLine]) -> list[int]:
     return [i for row in rows for i in sorted(row, key=lambda j: lines[j].bbox[0])]
 
 
-_SPECK_DOTS = "·•‧・∙."
+_SPECK_DOTS = "·•‧・∙.`'˙´‘’"  # a dot or a tick of toner
 # a speck beside a bracket of a label (引起（a).的疾病或情况) is no part of it either
 _HAN_OR_BRACKET = re.compile(r"[\u4e00-\u9fff()（）]")
 
@@ -456,6 +456,24 @@ _INNER_LABEL = re.compile(r"(?<=[\s\u3000])[\u4e00-\u9fffA-Za-z]{1,7}[\s\u3000]?
 _BARE_LABEL = re.compile(r"[\s\u3000]*[\u4e00-\u9fff][\u4e00-\u9fff\s\u3000]{0,8}[:：][\s\u3000]*")
 
 
+def _read_again_beside(lines: list[OcrLine], li: int, sp: Span, by_line: dict[int, list[Label]]) -> bool:
+    """Whether the text after a label on its line (`sp`) is a piece of another line on the same
+    row that overlaps it and reads more: the detector's box of 姓名 ran into the name's first
+    character (姓名古 beside 胡凤英): the value is the other line."""
+    b = sp.bbox
+    w = max(1.0, b[2] - b[0])
+    for lj, line in enumerate(lines):
+        if lj == li or by_line.get(lj):
+            continue
+        ob = line.bbox
+        if _row_overlap(ob, b) < 0.5 or ob[0] <= lines[li].bbox[0]:
+            continue
+        inside = min(b[2], ob[2]) - max(b[0], ob[0])
+        if inside >= 0.5 * w and len(line.text.strip()) > len(sp.text.strip()):
+            return True
+    return False
+
+
 def _bare_label(text: str) -> bool:
     """A line that is nothing but a label and its colon (审核医师：), undeclared or not: the
     label of another cell, never a value."""
@@ -558,6 +576,8 @@ def pair_values(
             continue
         val = Value()
         sp = text_until_label(lab.line, lab.end)
+        if sp is not None and _read_again_beside(lines, lab.line, sp, by_line):
+            sp = None  # the label's box took in a piece of the value, read whole beside it
         if sp is not None:
             val.spans.append(sp)
             val.source = "label"
@@ -607,6 +627,9 @@ def pair_values(
                         continue
                     if li in label_lines_start or li in pieces or _bare_label(line.text) or b[3] - b[1] > 2.5 * h:
                         continue
+                    if any(li2 != lab.line and lab.bbox[0] - 1.5 * h <= lines[li2].bbox[2] <= b[0] + 0.5 * h
+                           and _row_overlap(lines[li2].bbox, b) >= 0.5 for li2 in by_line):
+                        continue  # the value of a label left of it on its row (the next row of a grid)
                     cands.append((b[1], li))
                 if cands:
                     li = min(cands)[1]

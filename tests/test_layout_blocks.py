@@ -80,6 +80,11 @@ def test_a_speck_inside_a_spaced_out_label_still_makes_it_a_label():
     lines = [_line("姓·名罗桂芳", 0, 0, 300, 40), _line("买买提·艾力", 0, 60, 300, 100)]
     labs = find_labels(lines, {"name": ["姓名"]})
     assert [(l.line, l.start, l.end) for l in labs] == [(0, 0, 3)]
+    # a tick of toner read as a backtick or an apostrophe (dev seed 752 id_front_copy #3: the
+    # label lost, its 名 became the name's first character)
+    for mark in "`'˙":
+        labs = find_labels([_line(f"姓{mark}名", 0, 0, 80, 40)], {"name": ["姓名"]})
+        assert [(l.line, l.start, l.end) for l in labs] == [(0, 0, 3)], mark
 
 
 def test_a_level_box_around_slanted_text_is_slanted():

@@ -226,3 +226,31 @@ def test_template_boxes_follow_the_print_of_a_card_cut_with_a_margin():
     # without the anchoring values the box stays where the template says: nothing in it
     out = RuleExtractor().extract(dt, lines[:2], (1012, 638))
     assert "name" not in out
+
+
+# --------------------------------------------------------------------------- overlapping boxes
+def test_a_piece_of_the_value_in_the_labels_box_gives_way_to_the_value_read_whole():
+    # dev seed 752 id_front_copy #27: 姓名's box ran into 胡 (read 古); 胡凤英 was read beside it
+    lines = [_line("胡凤英", 192, 92, 340, 150), _line("姓名古", 81, 102, 220, 153),
+             _line("民族汉", 333, 169, 490, 223)]
+    got = _pair(lines)
+    assert got["name"].text == "胡凤英"
+    # a value on the label's own line with nothing over it stays
+    lines = [_line("姓名胡凤英", 81, 102, 340, 153), _line("民族汉", 333, 169, 490, 223)]
+    assert _pair(lines)["name"].text == "胡凤英"
+    # a short line beside it that reads less does not displace the value
+    lines = [_line("姓名胡凤英", 81, 102, 340, 153), _line("英", 300, 100, 345, 150)]
+    assert _pair(lines)["name"].text == "胡凤英"
+
+
+def test_a_value_below_a_label_that_belongs_to_the_label_left_of_it_is_not_taken():
+    # dev seed 763 household_register_photo #4: 母 not read right of 户主或与户主关系; the 女
+    # under it is 性别's value on the next row of the grid (it was a confident error)
+    lines = [_line("户主或与户主关系", 864, 402, 1015, 431), _line("性别", 915, 479, 961, 508),
+             _line("女", 1046, 484, 1071, 514)]
+    labels = find_labels(lines, {**HOUSEHOLD, "sex": ["性别"]})
+    got = pair_values(lines, labels)
+    assert "relationship" not in got and got["sex"].text == "女"
+    # a value under its label with no label beside it is still the label's
+    lines = [_line("户主或与户主关系", 864, 402, 1015, 431), _line("母", 880, 440, 910, 470)]
+    assert _pair(lines)["relationship"].text == "母"
