@@ -483,3 +483,21 @@ def test_diagnosis_in_a_sentence_wrapped_over_two_lines_is_not_cut():
              L("兹证明患者张三，性别男，45岁，于2025年3月2日在我院普外科就诊，经检查诊断为：胆囊结石伴慢性胆", 138, 295, 40),
              L("囊炎。建议：按时复诊，不适随诊。", 116, 355, 40)]
     assert extract("medical_certificate", lines)["diagnosis"] == "胆囊结石伴慢性胆囊炎"
+
+
+def test_a_sentence_value_ends_where_its_paragraph_does():
+    # dev seed 764 medical_certificate_degraded #5: 特此证明 lost under the seal, the advice ran
+    # on over the date and the footnote five lines further down (a confident error)
+    from extract.fields.rules import sentence_values
+
+    dt = load_doctypes()["medical_certificate"]
+    lines = [L("兹证明患者赵叶蕊，性别女，72岁，", 100, 300), L("经检查诊断为：心房颤动。建议：", 100, 350),
+             L("长期服药，定期复查血糖", 100, 400), L("日期2026.04.25", 800, 650),
+             L("注：本证明书需加盖医院诊断证明专用章方有效，涂改无效。", 100, 1800)]
+    got = sentence_values(lines, dt)
+    assert got["advice"].text == "长期服药，定期复查血糖"
+    assert got["diagnosis"].text == "心房颤动"
+    # lines of one paragraph still make one value
+    lines[3] = L("日期2026.04.25", 800, 440)
+    got = sentence_values(lines, dt)
+    assert got["advice"].text.startswith("长期服药，定期复查血糖日期")

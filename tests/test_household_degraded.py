@@ -253,6 +253,24 @@ def test_relationship_check():
     assert "relationship_unknown" in failing_checks()
 
 
+def test_a_relationship_one_character_off_a_single_term_is_repaired_for_review():
+    from extract.checks.documents import check_household_register
+    from extract.checks.records import nearest_relationship
+
+    # dev seed 764 household registers: 系主, 产主, 户丰 for 户主
+    for read in ("系主", "产主", "户丰"):
+        assert nearest_relationship(read) == "户主", read
+    assert nearest_relationship("户主") is None  # known already
+    assert nearest_relationship("女") is None and nearest_relationship("毋") is None  # one character: never
+    assert nearest_relationship("长x") is None  # 长子 and 长女 are as near
+    assert nearest_relationship("PL") is None
+    fields = {"relationship": _field("系主")}
+    check_household_register(fields)
+    f = fields["relationship"]
+    assert f.value == "户主" and "relationship_repaired" in f.checks
+    assert field_confidence("household_register", "relationship", f) < CONFIDENT
+
+
 # --------------------------------------------------------------------------- real pipeline
 def test_degraded_page_birthplace_first_line_lost(pipeline):
     """household_register_degraded, seed 101, page 7: the birthplace is printed on two lines

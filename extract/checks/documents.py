@@ -20,7 +20,8 @@ FAILING_CHECKS: frozenset[str] = (
     | frozenset(records.FAILING_CHECKS)
     | frozenset({"repair_ambiguous", "luhn_failed", "certificate_mismatch_id", "pattern_mismatch"})
     | frozenset({"place_prefix_missing", "place_prefix_restored", "place_repaired", "place_name_cut",
-                 "place_name_completed", "ethnicity_repaired"})
+                 "place_name_completed", "ethnicity_repaired",
+                 "relationship_repaired"})
 )
 SOFT_CHECKS: frozenset[str] = frozenset(idcard.SOFT_CHECKS)
 
@@ -285,7 +286,10 @@ def check_household_register(fields: dict[str, ExtractedField]) -> None:
     ethnicity_repair(fields.get("ethnicity"))
     _person_checks(fields, doc_type="household_register")
     rel = fields.get("relationship")
-    if rel is not None:
+    if rel is not None and (near := records.nearest_relationship(rel.value)) is not None:
+        # one character misread in a term of the list: the term, for a reviewer to confirm
+        _replace_value(rel, near, "relationship_repaired")
+    elif rel is not None:
         _apply(fields, {"relationship": records.check_relationship(rel.value)})
     eth = fields.get("ethnicity")
     if eth is not None and "ethnicity_repaired" in eth.checks:

@@ -176,6 +176,19 @@ def check_relationship(value: Any) -> list[str]:
     return ["relationship_known" if t in RELATIONSHIPS else "relationship_unknown"]
 
 
+def nearest_relationship(value: Any) -> str | None:
+    """A relationship read with one character wrong (系主, 产主, 户丰 for 户主): the only term of
+    the list, as long, that differs from it in one character; ``None`` when no term or several
+    do (a one-character value, 女 or 母, is never guessed)."""
+    if not isinstance(value, str):
+        return None
+    t = re.sub(r"[\s:：,，、]", "", value)
+    if len(t) < 2 or t in RELATIONSHIPS:
+        return None
+    near = [r for r in _RELATIONS_BASE if len(r) == len(t) and sum(a != b for a, b in zip(r, t)) == 1]
+    return near[0] if len(near) == 1 else None
+
+
 # --------------------------------------------------------------------------- dates
 def check_date(value: Any, today: _dt.date | None = None) -> tuple[_dt.date | None, list[str]]:
     """A date value: parsed, with ``date_invalid`` or ``date_in_future`` when so.

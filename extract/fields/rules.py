@@ -206,7 +206,17 @@ def sentence_values(lines: list[OcrLine], doctype: DocType) -> dict[str, Value]:
     """Fields from the type's fill-in sentences (first match of each pattern wins)."""
     if not doctype.sentences or not lines:
         return {}
-    text, where = _joined(lines, reading_order(lines))
+    order = reading_order(lines)
+    text, where = _joined(lines, order)
+    # where the text jumps down more than two lines' heights (the sentence's paragraph has
+    # ended: what follows is the date and the signatures, or a footnote) a value ends too
+    breaks = []
+    for k in range(1, len(where)):
+        (pl, _), (nl, _) = where[k - 1], where[k]
+        if pl != nl:
+            pb, nb = lines[pl].bbox, lines[nl].bbox
+            if nb[1] - pb[3] > 2.0 * max(1.0, min(pb[3] - pb[1], nb[3] - nb[1])):
+                breaks.append(k)
     out: dict[str, Value] = {}
     for s in doctype.sentences:
         if not re.search(s.when, text):
@@ -218,6 +228,7 @@ def sentence_values(lines: list[OcrLine], doctype: DocType) -> dict[str, Value]:
             for name, g in m.groupdict().items():
                 if g and name not in out and name in doctype.fields:
                     a, b = m.start(name), m.end(name)
+                    b = min([k for k in breaks if a < k < b] + [b])
                     v = _value_from(lines, where, a, b, "sentence")
                     if v.spans:
                         out[name] = v
