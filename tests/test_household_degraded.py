@@ -127,6 +127,19 @@ def test_restore_city_between_province_and_county():
     assert "place_repaired" in failing_checks()
 
 
+def test_a_township_one_character_off_the_countys_only_near_one_is_repaired():
+    # dev seed 753 id_front_copy #21: 街坝乡 for 田坝乡 of 昭阳区
+    assert D.repair_township("云南省昭通市昭阳区街坝乡高东集村一组24号") == "云南省昭通市昭阳区田坝乡高东集村一组24号"
+    assert D.repair_township("浙江省宁波市鄞州区钟公店街道福北路46号") == "浙江省宁波市鄞州区钟公庙街道福北路46号"
+    assert D.repair_township("云南省昭通市昭阳区田坝乡高东集村一组24号") is None  # known
+    assert D.repair_township("河南省信阳市潢川县孜镇北大头村委会周洼39号") is None  # a character lost: not this repair
+    assert D.repair_township("云南省昭通市昭阳区街石乡高东集村") is None  # two characters off
+    fields = {"address": _field("云南省昭通市昭阳区街坝乡高东集村一组24号")}
+    place_repairs(fields, ("address",), code6="530602")
+    f = fields["address"]
+    assert f.value == "云南省昭通市昭阳区田坝乡高东集村一组24号" and "place_repaired" in f.checks
+
+
 def test_restore_town_suffix_from_the_counties_townships():
     # 乡 of 斛山乡 lost (dev seed 701 id_front_copy #2): the county's only township so named
     assert D.restore_town_suffix("河南省信阳市光山县斛山岭峪村委会湾洼37号", "411522") == "河南省信阳市光山县斛山乡岭峪村委会湾洼37号"
@@ -238,6 +251,14 @@ def test_ethnicity_repair_from_alternatives():
     h = _field("汉")
     ethnicity_repair(h)
     assert h.value == "汉" and h.checks == []
+    # a copy's note read after the group's name (dev seeds 752/753 id_front_copy: 汉此, 汉复印)
+    for read in ("汉此", "汉复印", "壮仅供"):
+        w = _field(read)
+        ethnicity_repair(w)
+        assert w.value == read[0] and "ethnicity_repaired" in w.checks, read
+    w = _field("件")  # nothing of a name left: no repair
+    ethnicity_repair(w)
+    assert w.value == "件"
     amb = _field("例", alts=[[("例", 0.5), ("侗", 0.3), ("回", 0.1)]])
     ethnicity_repair(amb)
     assert amb.value == "例"  # two groups among the readings: no choice

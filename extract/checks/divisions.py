@@ -573,6 +573,24 @@ def restore_town_suffix(text: str, code6: str | None) -> str | None:
     return text[: len(text) - len(head)] + full + head[len(st):]
 
 
+def repair_township(text: str) -> str | None:
+    """The township after a county read with one character of its name wrong (云南省昭通市昭阳区
+    街坝乡… for 田坝乡): the county's only township, as long and with the same suffix, that the
+    reading is one character from. ``None`` when the township is known or not named, or when
+    none or several of the county's townships are that near."""
+    if not isinstance(text, str) or township_status(text) != "unknown":
+        return None
+    rp = parse_region(text)
+    names = [n for ns in _town_names().get(rp.candidates[0].deepest.code, {}).values() for n in ns]
+    head = rp.text[rp.end:]
+    near = [n for n in names if len(n) >= 3 and len(head) > len(n) and _TOWN_SUFFIX.search(n)
+            and head[len(n) - 1] == n[-1] and sum(a != b for a, b in zip(n, head[: len(n)])) == 1]
+    if len(near) != 1 or not text.endswith(head):
+        return None
+    n = near[0]
+    return text[: len(text) - len(head)] + n + head[len(n):]
+
+
 def county_missing(text: str) -> bool:
     """The address names a province and a city that has counties, then goes on without one
     (四川省成都市街道… for …成都市郫都区西园街道…): a county's name lost in the reading.

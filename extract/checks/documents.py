@@ -121,6 +121,12 @@ def place_repairs(fields: dict[str, ExtractedField], names: tuple[str, ...] = ("
                 _replace_value(f, full, "place_name_completed")
         elif name == "address" and (full := divisions.restore_town_suffix(f.value, code6)) is not None:
             _replace_value(f, full, "place_repaired")
+        elif name == "address" and (full := divisions.repair_township(f.value)) is not None:
+            _replace_value(f, full, "place_repaired")
+
+
+# the characters of the notes written or printed across copies (此复印件仅供…使用, 复印无效, 与原件一致)
+_NOTE_CHARS = frozenset("此复印件仅供使用无效与原一致再办理")
 
 
 def ethnicity_repair(f: ExtractedField | None) -> None:
@@ -129,9 +135,19 @@ def ethnicity_repair(f: ExtractedField | None) -> None:
     proposal for review)."""
     if f is None or not isinstance(f.value, str) or ethnicity.is_known(f.value) or ethnicity.is_other(f.value):
         return
+    from extract.normalize import normalize_ethnicity
+
+    # a group's name and then characters of a copy's note across it (汉此, 汉复印: 此复印件…)
+    for k in range(len(f.value) - 1, 0, -1):
+        head, tail = f.value[:k], f.value[k:]
+        n = normalize_ethnicity(head)
+        if n is not None and ethnicity.is_known(n, historical=False) and all(ch in _NOTE_CHARS for ch in tail):
+            f.notes["repair"] = {"from": f.value, "edits": [], "reason": "ethnicity_repaired"}
+            f.value = n
+            f.checks.append("ethnicity_repaired")
+            return
     if not f.alts or len(f.value) > 3:
         return
-    from extract.normalize import normalize_ethnicity
 
     raw = f.raw or ""
     # per character of the raw text, the recogniser's alternatives (the read character first)
@@ -161,7 +177,11 @@ def check_id_front(fields: dict[str, ExtractedField]) -> None:
     if idf is not None:
         repair_id_field(idf, bd.value if bd else None, sx.value if sx else None)
     place_repairs(fields, ("address",), _id_code(fields))
+    ethnicity_repair(fields.get("ethnicity"))
     _apply(fields, idcard.check_front(_values(fields)))
+    eth = fields.get("ethnicity")
+    if eth is not None and "ethnicity_repaired" in eth.checks:
+        eth.checks = [c for c in eth.checks if c != "ethnicity_known"]  # not evidence: chosen for being known
     # birth date and sex printed but unreadable: fill them from a number that checks out
     if idf is not None and "checksum_ok" in idf.checks:
         chk = validate(idf.value)
