@@ -416,3 +416,21 @@ def test_a_branch_one_character_from_a_county_of_its_city_is_a_misread(authority
     assert ("branch_name_misread" in f.checks) == misread
     if misread:
         assert field_confidence("id_card_back", "issuing_authority", f) < CONFIDENT
+
+
+@pytest.mark.parametrize("authority, repaired", [
+    ("阜阳市公安局颖州分局", "阜阳市公安局颍州分局"),  # dev seed 754 id_back_clean #4: 颍 not in the alphabet
+    ("西安市公安局鄂邑分局", "西安市公安局鄠邑分局"),
+    ("阜阳市公安局颖泉分局", None),  # 颍泉 and 临泉 are as near: no choice
+    ("阜阳市公安局颍州分局", None),
+])
+def test_a_misread_branch_is_repaired_only_to_the_one_near_county(authority, repaired):
+    from extract.checks.documents import check_id_back
+
+    fields = {"issuing_authority": _field(authority)}
+    check_id_back(fields)
+    f = fields["issuing_authority"]
+    assert f.value == (repaired or authority)
+    if repaired:
+        assert "place_repaired" in f.checks
+        assert field_confidence("id_card_back", "issuing_authority", f) < CONFIDENT

@@ -1027,3 +1027,22 @@ def branch_misread(authority: str) -> bool:
     if stem in names or m.group(1) in {k.name for k in kids}:
         return False
     return any(len(n) == len(stem) and Levenshtein.distance(stem, n, score_cutoff=1) == 1 for n in names)
+
+
+def repair_branch(authority: str) -> str | None:
+    """:func:`branch_misread` repaired: the branch named for the only county of the city one
+    character from it (阜阳市公安局颖州分局 → 颍州分局: 颍 is not in the recogniser's alphabet).
+    ``None`` when the branch is not misread so, or several counties are as near."""
+    if not isinstance(authority, str) or not branch_misread(authority):
+        return None
+    m = re.search(r"公安局([\u4e00-\u9fff]{2,4})分局$", authority)
+    rp = parse_region(authority[: m.start(1)])
+    parent = rp.candidates[0].city or rp.candidates[0].province
+    kids = [k for k in _index().children.get(parent.code, []) if k.level == 3]
+    read = m.group(1)
+    stem = _COUNTY_SUFFIX.sub("", read) or read
+    near = {_COUNTY_SUFFIX.sub("", k.name) for k in kids}
+    near = [n for n in near if len(n) == len(stem) and sum(a != b for a, b in zip(n, stem)) == 1]
+    if len(near) != 1:
+        return None
+    return authority[: m.start(1)] + near[0] + read[len(stem):] + "分局"

@@ -198,6 +198,9 @@ def check_id_front(fields: dict[str, ExtractedField]) -> None:
 
 @register_checker("id_card_back")
 def check_id_back(fields: dict[str, ExtractedField]) -> None:
+    auth = fields.get("issuing_authority")
+    if auth is not None and (full := divisions.repair_branch(auth.value)) is not None:
+        _replace_value(auth, full, "place_repaired")  # a district's name misread in the branch's
     _apply(fields, idcard.check_back(_values(fields)))
 
 
