@@ -165,6 +165,26 @@ def _marked_by_ink(lines: list[OcrLine], opts: list[Option], gray: np.ndarray) -
     return None
 
 
+def _stretched(gray: np.ndarray, lines: list[OcrLine], opts: list[Option]) -> np.ndarray:
+    """A faded print (its darkest ink light grey, below the fixed ink threshold's reach) with
+    its levels stretched: the darkest ink round the options to black, the paper to white. A
+    print with dark ink, or too little contrast to tell ink from paper, is left as it is."""
+    ids = sorted({o.line for o in opts})
+    h = max(lines[i].bbox[3] - lines[i].bbox[1] for i in ids)
+    H, W = gray.shape[:2]
+    x0 = int(max(0, min(lines[i].bbox[0] for i in ids) - h))
+    y0 = int(max(0, min(lines[i].bbox[1] for i in ids) - h))
+    x1 = int(min(W, max(lines[i].bbox[2] for i in ids) + h))
+    y1 = int(min(H, max(lines[i].bbox[3] for i in ids) + h))
+    if x1 - x0 < 3 or y1 - y0 < 3:
+        return gray
+    ink, paper = np.percentile(gray[y0:y1, x0:x1], [1, 60])
+    if ink < 110 or paper - ink < 40:
+        return gray
+    lut = np.clip((np.arange(256, dtype=np.float32) - ink) * 255.0 / (paper - ink), 0, 255).astype(np.uint8)
+    return lut[gray]
+
+
 def choose(lines: list[OcrLine], v: Value, image: np.ndarray | None) -> tuple[str | None, Value | None]:
     """The marked option's text and its place, or (None, None)."""
     opts = parse_options(lines, v)
@@ -176,7 +196,7 @@ def choose(lines: list[OcrLine], v: Value, image: np.ndarray | None) -> tuple[st
         import cv2
 
         gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY) if image.ndim == 3 else image
-        pick = _marked_by_ink(lines, opts, gray)
+        pick = _marked_by_ink(lines, opts, _stretched(gray, lines, opts))
     if pick is None:
         return None, None
     from extract.layout import span_of

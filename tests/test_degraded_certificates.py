@@ -218,6 +218,7 @@ CASES = [
     ("disability_certificate_photo", 131, 7, ["address"]),  # slanting photo: second address line
     ("bank_card_degraded", 720, 9, ["card_number"]),  # a grey stamp's frame across the number
     ("death_certificate_degraded", 720, 6, ["underlying_causes"]),  # a speck beside a label's bracket
+    ("death_certificate_degraded", 765, 4, ["place_of_death"]),  # faded print, an option drawn round
 ]
 
 
@@ -298,3 +299,48 @@ def test_a_bank_card_under_a_red_stamp_is_a_bank_card(pipeline):
     num = doc["fields"].get("card_number")
     if num is not None and num["value"] != truth["card_number"]["value"]:
         assert num["confidence"] < 0.9
+
+
+def _faded_option_page(mark: int):
+    """死亡地点 with its six options printed in a faded grey (the darkest ink far lighter than
+    the fixed ink threshold), the OCR reading the list as two lines whose boxes overlap a
+    little; option `mark` (0-based) drawn round in a pale blue."""
+    from tests.synthlines import char_width
+
+    first = L("□1.医疗卫生机构 □2.来院途中□3家中", 150, 100)
+    x2 = first.bbox[2] - 3
+    second = L("□4.养老服务机构□5.其他场所 □6.不详", x2, 100)
+    lines = [L("死亡地点", 20, 100), first, second, L("生前工作单位", 20, 160), L("无", 220, 160)]
+    img = _page(260, int(second.bbox[2]) + 60, paper=(241, 241, 241))
+    grey = (175, 175, 175)
+    boxes = []  # each option's text span in pixels
+    for ln in (first, second):
+        x = ln.bbox[0]
+        for ch in ln.text:
+            w = char_width(ch, 30)
+            if ch == "□":
+                cv2.rectangle(img, (int(x + 4), 106), (int(x + w - 4), 124), grey, 2)
+            elif ch.strip():
+                cv2.rectangle(img, (int(x + 5), 105), (int(x + w - 5), 125), grey, 2)
+            x += w
+    for ln in (first, second):
+        import re
+
+        for m in re.finditer(r"[\u4e00-\u9fff]+", ln.text):
+            x0 = ln.bbox[0] + sum(char_width(c, 30) for c in ln.text[: m.start()])
+            x1 = x0 + sum(char_width(c, 30) for c in m.group())
+            boxes.append((x0, x1))
+    x0, x1 = boxes[mark]
+    cv2.ellipse(img, (int((x0 + x1) / 2), 115), (int((x1 - x0) / 2 + 12), 21), 0, 0, 360, (160, 140, 140), 2)
+    return lines, img
+
+
+@pytest.mark.parametrize("mark,want", [(2, "家中"), (4, "其他场所")])
+def test_a_faded_option_drawn_round_is_chosen(mark, want):
+    """Dev seed 765 death_certificate_degraded #4: a faded print (ink ~175 on paper ~241) left
+    no pixel under the fixed ink threshold, so no option was seen marked; and the list's
+    second line, its box overlapping the first's by a few pixels, was not part of the row."""
+    lines, img = _faded_option_page(mark)
+    dt = load_doctypes()["death_certificate"]
+    out = RuleExtractor().extract(dt, lines, (img.shape[1], img.shape[0]), img)
+    assert out["place_of_death"].value == want

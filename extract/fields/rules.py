@@ -178,7 +178,9 @@ def _whole_option_row(lines: list[OcrLine], v: Value) -> Value:
     taken = {sp.line for sp in spans}
     head = re.compile(rf"[\s\u3000]*(?:[{choices.BOXES}{choices.MARKS}]|\d{{1,2}}\s*[.、．]|[.、．])")
     for li in sorted(_row_right(lines, first), key=lambda j: lines[j].bbox[0]):
-        if li in taken or lines[li].bbox[0] < lines[first].bbox[2]:
+        # two boxes of one row may overlap by a little (the OCR's boxes are padded)
+        h = lines[first].bbox[3] - lines[first].bbox[1]
+        if li in taken or lines[li].bbox[0] < lines[first].bbox[2] - 0.3 * h:
             continue
         t = lines[li].text
         if not head.match(t):  # the next thing on the row is not an option: the list has ended
