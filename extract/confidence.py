@@ -60,6 +60,11 @@ LOOKALIKES = {"O": "0", "o": "0", "D": "0", "Q": "0", "I": "1", "l": "1", "|": "
 DERIVED_FACTOR = 0.98
 REREAD_LONG_TEXT_CAP = 0.85
 UNKNOWN_SURNAME_CAP = 0.85
+# values a document states twice (an ID card's birth date and sex are in its number too): sure
+# only when the two agree; with the number unread or invalid nothing confirms the reading
+CROSS_CHECKED = {("id_card_front", "birth_date"): "birth_date_matches_id",
+                 ("id_card_front", "sex"): "sex_matches_id"}
+UNCONFIRMED_CAP = 0.85
 
 
 def raw_score(confs: list[float]) -> float:
@@ -158,6 +163,9 @@ def field_confidence(doc_type: str, field: str, f: ExtractedField) -> float:
         # a first character that is none of the common surnames: a rare surname, or a misread
         # one (股松厚 for 殷松厚) that the recogniser is sure of; never "certain" either way
         p = min(p, UNKNOWN_SURNAME_CAP)
+    confirm = CROSS_CHECKED.get((doc_type, field))
+    if confirm is not None and confirm not in f.checks:
+        p = min(p, UNCONFIRMED_CAP)
     if any(c in FAILING_CHECKS for c in f.checks):
         p = min(p, FAILING_CAP)
     return max(0.0, min(0.999, p))

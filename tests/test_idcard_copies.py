@@ -434,3 +434,17 @@ def test_a_misread_branch_is_repaired_only_to_the_one_near_county(authority, rep
     if repaired:
         assert "place_repaired" in f.checks
         assert field_confidence("id_card_back", "issuing_authority", f) < CONFIDENT
+
+
+def test_a_birth_date_or_sex_the_number_does_not_confirm_is_never_certain():
+    # dev seed 756 id_front_photo #18: the number unread, 2013年7月21日 read 7月2日 with 0.998
+    f = _field("2013-07-02")
+    f.char_confs = [0.999] * 10
+    assert field_confidence("id_card_front", "birth_date", f) < CONFIDENT
+    f.checks.append("birth_date_matches_id")
+    assert field_confidence("id_card_front", "birth_date", f) >= CONFIDENT
+    s = _field("女")
+    s.char_confs = [0.999]
+    assert field_confidence("id_card_front", "sex", s) < CONFIDENT
+    s.checks.append("sex_matches_id")
+    assert field_confidence("id_card_front", "sex", s) >= CONFIDENT
