@@ -539,6 +539,26 @@ def label_piece(text: str, words: list[str]) -> bool:
     return any(3 <= len(w) <= 4 and sq in (w[1:], w[:-1]) for w in words)
 
 
+def _owned_by_row_label(lines: list[OcrLine], li: int, lab_line: int, by_line: dict[int, list[Label]]) -> bool:
+    """Is line `li` the value right of a label of its own row: a label's line (ending in its
+    label) left of it, with no other line between them on the row?"""
+    b = lines[li].bbox
+    h = b[3] - b[1]
+    for li2, labs in by_line.items():
+        if li2 in (li, lab_line):
+            continue
+        c = lines[li2].bbox
+        if _row_overlap(c, b) < 0.5 or c[2] > b[0] + 0.5 * h:
+            continue
+        if max(l.end for l in labs) < len(lines[li2].text.rstrip(" ：:")):
+            continue  # the label's line goes on past its label: that text is its value
+        if not any(k not in (li, li2) and _row_overlap(lines[k].bbox, b) >= 0.5
+                   and lines[k].bbox[0] >= c[2] - 0.5 * h and lines[k].bbox[2] <= b[0] + 0.5 * h
+                   for k in range(len(lines))):
+            return True
+    return False
+
+
 def pair_values(
     lines: list[OcrLine],
     labels: list[Label],
@@ -630,6 +650,8 @@ def pair_values(
                     if any(li2 != lab.line and lab.bbox[0] - 1.5 * h <= lines[li2].bbox[2] <= b[0] + 0.5 * h
                            and _row_overlap(lines[li2].bbox, b) >= 0.5 for li2 in by_line):
                         continue  # the value of a label left of it on its row (the next row of a grid)
+                    if _owned_by_row_label(lines, li, lab.line, by_line):
+                        continue  # the next row's label, however far left, reads it as its own value
                     cands.append((b[1], li))
                 if cands:
                     li = min(cands)[1]
