@@ -344,3 +344,40 @@ def test_a_faded_option_drawn_round_is_chosen(mark, want):
     dt = load_doctypes()["death_certificate"]
     out = RuleExtractor().extract(dt, lines, (img.shape[1], img.shape[0]), img)
     assert out["place_of_death"].value == want
+
+
+def test_a_line_right_of_its_rows_label_is_not_the_value_below_another_label():
+    """Dev seed 765 death_certificate_degraded #10: 死亡地点's cell was read empty, and the
+    户籍地址 printed on the next row, far right of its own label but under 死亡地点, was taken
+    for the place of death at 0.95. A line with a label of its own row left of it, and nothing
+    between them, is that label's value."""
+    lines = [
+        L("死亡日期", 20, 100), L("2025年11月6日", 160, 100), L("死亡地点", 600, 100),
+        L("户籍地址", 20, 160), L("福建省三明市沙县区高砂镇山头村委会前", 300, 158),
+        L("职业", 20, 220), L("商业·服务业人员", 160, 220),
+    ]
+    out = RuleExtractor().extract(load_doctypes()["death_certificate"], lines, (1000, 400))
+    assert "place_of_death" not in out
+    # a value under its label, with no label of its own row left of it, is still taken
+    lines[3] = L("家中", 600, 160)
+    del lines[4]
+    out = RuleExtractor().extract(load_doctypes()["death_certificate"], lines, (1000, 400))
+    assert out["place_of_death"].value == "家中"
+
+
+def test_a_card_shaped_cell_of_a_degraded_certificate_is_no_id_card(pipeline):
+    """Dev seed 765 death_certificate_degraded #10: a card-shaped cell (民族 汉族, the ID number,
+    其他场所) was read as an ID card holding its number, ethnicity and (from the number) birth
+    date and sex: less than half of a card's own print. The certificate lost those fields and
+    took the next row's address for its place of death at 0.95."""
+    doc, truth = _run(pipeline, "death_certificate_degraded", 765, 10)
+    s = generate("death_certificate_degraded", 765, 10)
+    res_types = [d["type"] for d in pipeline.extract_bytes(cv2.imencode(".png", s.image)[1].tobytes(), "d.png")
+                 .to_json_dict()["documents"]]
+    assert res_types == ["death_certificate"]
+    for name in ("ethnicity", "id_number", "place_of_death"):
+        assert doc["fields"][name]["value"] == truth[name]["value"], name
+    for name, tf in truth.items():
+        pf = doc["fields"].get(name)
+        if pf is not None and norm_value(pf["value"]) != norm_value(tf["value"]):
+            assert pf["confidence"] < CONFIDENT, (name, pf["value"], tf["value"], pf["confidence"])

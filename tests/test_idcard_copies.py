@@ -448,3 +448,39 @@ def test_a_birth_date_or_sex_the_number_does_not_confirm_is_never_certain():
     assert field_confidence("id_card_front", "sex", s) < CONFIDENT
     s.checks.append("sex_matches_id")
     assert field_confidence("id_card_front", "sex", s) >= CONFIDENT
+
+
+def test_half_of_changqi_after_the_start_date_is_long_term_for_review():
+    # dev seed 756 id_both_a4_copy #9: 2023.06.10-长期 read 2023.06.10长
+    from extract.fields.values import split_validity
+    from extract.layout import Value, span_of
+    from tests.synthlines import L
+
+    def parts(text):
+        lines = [L(text, 300, 500)]
+        return split_validity(Value([span_of(lines, 0, 0, len(text))], source="label"))
+
+    got = parts("2023.06.10长")
+    assert got["valid_from"].value == "2023-06-10" and got["valid_to"].value == "长期"
+    assert "validity_completed" in got["valid_to"].checks
+    assert field_confidence("id_card_back", "valid_to", got["valid_to"]) < CONFIDENT
+    whole = parts("2023.06.10-长期")
+    assert whole["valid_to"].value == "长期" and "validity_completed" not in whole["valid_to"].checks
+    assert "valid_to" not in parts("2023.06.10-")  # nothing of the end read: nothing invented
+
+
+@pytest.mark.parametrize("authority, restored", [
+    ("州市公安局天宁分局", "常州市公安局天宁分局"),  # dev seed 756 id_both_a4_copy #18: 常 lost
+    ("阳市公安局颍州分局", "阜阳市公安局颍州分局"),
+    ("常州市公安局天宁分局", None),  # whole
+    ("州市公安局高新分局", None),  # a zone's branch: no county tells the city
+    ("市公安局天宁分局", None),  # too little left of the city's name
+])
+def test_a_city_lost_from_an_authority_comes_back_from_its_branch(authority, restored):
+    from extract.checks.documents import check_id_back
+
+    fields = {"issuing_authority": _field(authority)}
+    check_id_back(fields)
+    f = fields["issuing_authority"]
+    assert f.value == (restored or authority)
+    assert ("place_repaired" in f.checks) == bool(restored)

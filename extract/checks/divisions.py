@@ -1029,6 +1029,29 @@ def branch_misread(authority: str) -> bool:
     return any(len(n) == len(stem) and Levenshtein.distance(stem, n, score_cutoff=1) == 1 for n in names)
 
 
+def restore_authority_city(authority: str) -> str | None:
+    """A city's police authority with the city's first characters lost (州市公安局天宁分局 for
+    常州市…): the only city whose name ends so and that has a county the branch is named for.
+    ``None`` when the city is read whole, or none or several cities fit."""
+    m = re.fullmatch(r"([\u4e00-\u9fff]{1,6})公安局([\u4e00-\u9fff]{2,4})分局", authority or "")
+    if not m:
+        return None
+    read, branch = m.group(1), m.group(2)
+    stem = _COUNTY_SUFFIX.sub("", branch) or branch
+    idx = _index()
+    fits = []
+    for c in get_dataset().by_level[2]:
+        if c.name == read:
+            return None  # read whole
+        if len(c.name) > len(read) and c.name.endswith(read) and len(read) >= 2:
+            kids = {_COUNTY_SUFFIX.sub("", k.name) for k in idx.children.get(c.code, []) if k.level == 3}
+            if stem in kids:
+                fits.append(c.name)
+    if len(set(fits)) != 1:
+        return None
+    return fits[0] + authority[len(read):]
+
+
 def repair_branch(authority: str) -> str | None:
     """:func:`branch_misread` repaired: the branch named for the only county of the city one
     character from it (阜阳市公安局颖州分局 → 颍州分局: 颍 is not in the recogniser's alphabet).

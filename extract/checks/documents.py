@@ -21,7 +21,7 @@ FAILING_CHECKS: frozenset[str] = (
     | frozenset({"repair_ambiguous", "luhn_failed", "certificate_mismatch_id", "pattern_mismatch"})
     | frozenset({"place_prefix_missing", "place_prefix_restored", "place_repaired", "place_name_cut",
                  "place_name_completed", "ethnicity_repaired",
-                 "relationship_repaired"})
+                 "relationship_repaired", "validity_completed"})
 )
 SOFT_CHECKS: frozenset[str] = frozenset(idcard.SOFT_CHECKS)
 
@@ -201,6 +201,8 @@ def check_id_back(fields: dict[str, ExtractedField]) -> None:
     auth = fields.get("issuing_authority")
     if auth is not None and (full := divisions.repair_branch(auth.value)) is not None:
         _replace_value(auth, full, "place_repaired")  # a district's name misread in the branch's
+    elif auth is not None and (full := divisions.restore_authority_city(auth.value)) is not None:
+        _replace_value(auth, full, "place_repaired")  # the city's first characters lost
     _apply(fields, idcard.check_back(_values(fields)))
 
 

@@ -426,4 +426,9 @@ def split_validity(v: Value) -> dict[str, ExtractedField]:
         out["valid_from"] = ExtractedField(frm, text[:cut], left_box, confs[:cut], v.source)
     if to:
         out["valid_to"] = ExtractedField(to, text[cut + 1 :], right_box, confs[cut + 1 :], v.source)
+    elif frm and (half := re.search(r"(?<=\d)\W*[长長期]\W*$", text)) is not None:
+        # 2023.06.10长: half of 长期 read (the end of a validity is a date or 长期), for review
+        k = half.start()
+        out["valid_to"] = ExtractedField(N.LONG_TERM, text[k:], right_box, confs[k:], v.source,
+                                         checks=["validity_completed"])
     return out
