@@ -219,7 +219,8 @@ class Pipeline:
                     lines, view = self._ocr_oriented(view, timer)
                 doc = self._document(view, lines, page.number, warnings, timer, allowed=CARD_TYPES)
                 if doc.type != "unknown" and _completeness(doc, self.doctypes) >= 0.5 and _reads_as_card(doc, self.doctypes) and not (
-                    _cut_from_form(doc, self.doctypes) and self._ink_outside(img, [np.asarray(r.quad, np.float32) for r in regions])
+                    (_cut_from_form(doc, self.doctypes) or _thinly_read(doc, self.doctypes))
+                    and self._ink_outside(img, [np.asarray(r.quad, np.float32) for r in regions])
                 ):
                     docs.append(doc)
                     card_masks.append(quad)
@@ -769,6 +770,14 @@ def _cut_from_form(doc: DocumentResult, doctypes) -> bool:
     own = _own_required(doc, doctypes)
     cut = sum(1 for f in own if "value_may_be_incomplete" in f.checks)
     return cut >= 2 and cut >= 0.5 * len(own)
+
+
+def _thinly_read(doc: DocumentResult, doctypes) -> bool:
+    """Was less than half of a card's required print read from the card itself (values filled
+    from the ID number not counted)? With the number and one neighbouring cell (民族 汉族), a
+    card-shaped cell of a form reaches half its fields only through what the number gives."""
+    req = doctypes[doc.type].required_fields() if doc.type in doctypes else []
+    return bool(req) and len(_own_required(doc, doctypes)) < 0.5 * len(req)
 
 
 def _completeness(doc: DocumentResult, doctypes) -> float:
