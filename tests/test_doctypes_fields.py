@@ -501,3 +501,45 @@ def test_a_sentence_value_ends_where_its_paragraph_does():
     lines[3] = L("日期2026.04.25", 800, 440)
     got = sentence_values(lines, dt)
     assert got["advice"].text.startswith("长期服药，定期复查血糖日期")
+
+
+def test_death_certificate_id_number_whose_label_is_unread_is_the_checked_number_on_the_page():
+    """Dev seed 765 death_certificate_degraded #1: 证件号码 read 4合29码, so the number beside it
+    had no label. The one number on the page whose check digit holds is taken; one that fails
+    its check digit, or two different valid numbers, are not."""
+    from extract.fields.rules import RuleExtractor
+    from schemas.doctypes import load_doctypes
+
+    from tests.synthlines import L
+
+    dt = load_doctypes()["death_certificate"]
+
+    def page(*numbers):
+        lines = [L("死者姓名", 20, 40), L("任玉兰", 160, 40), L("行政区划代码", 500, 10), L("321084", 700, 10)]
+        for k, n in enumerate(numbers):
+            lines += [L("4合29码", 20, 100 + 60 * k), L(n, 160, 100 + 60 * k)]
+        return RuleExtractor().extract(dt, lines, (900, 400))
+
+    assert page("321084193602075920")["id_number"].value == "321084193602075920"
+    assert "id_number" not in page("321084193602075921")  # check digit fails
+    assert "id_number" not in page("321084193602075920", "130303194201188832")  # two candidates
+
+
+def test_a_value_read_twice_takes_the_reading_that_holds_a_date():
+    """Dev seed 765 death_certificate_degraded #6: the 填表日期's value read 202.10-05 in a tall
+    box (a signature's stroke through it); read again, the same place gave 2025-10-05, but the
+    first reading was paired and, holding no date, left the field empty. A line that holds no
+    value of its field's kind gives way to another reading of the same place that does."""
+    from extract.fields.rules import RuleExtractor
+    from schemas.doctypes import load_doctypes
+
+    from tests.synthlines import L
+
+    dt = load_doctypes()["death_certificate"]
+    first = L("202.10-05", 330, 92, h=60)
+    lines = [L("医师签名", 20, 160), L("王娣", 160, 160), L("填表日期", 200, 100), first, L("2025-10-05", 334, 105)]
+    out = RuleExtractor().extract(dt, lines, (700, 300))
+    assert out["issue_date"].value == "2025-10-05"
+    # a reading that holds no date either leaves the field empty
+    lines[-1] = L("20.10-05", 334, 105)
+    assert "issue_date" not in RuleExtractor().extract(dt, lines, (700, 300))

@@ -136,6 +136,44 @@ def _continued(lines: list[OcrLine], ids: list[int], best: tuple, best_in) -> tu
     return ext if added and all(ch.isdigit() for ch in added) else None
 
 
+def _read_again(lines: list[OcrLine], v: Value, spec: FieldSpec) -> ExtractedField | None:
+    """A value line that holds no value of its field's kind (202.10-05 for a date) with another
+    line read over the same place (its box mostly inside the value's, on its row): that other
+    reading's value, when it has one. None otherwise."""
+    li = v.spans[0].line
+    b = lines[li].bbox
+    for lj, l in enumerate(lines):
+        c = l.bbox
+        if lj == li or (c[2] - c[0]) * (c[3] - c[1]) <= 0:
+            continue
+        ix = max(0.0, min(b[2], c[2]) - max(b[0], c[0]))
+        iy = max(0.0, min(b[3], c[3]) - max(b[1], c[1]))
+        if ix * iy < 0.7 * (c[2] - c[0]) * (c[3] - c[1]) or (c[2] - c[0]) < 0.5 * (b[2] - b[0]):
+            continue
+        sp = span_of(lines, lj, 0, len(l.text))
+        f = to_field(spec.type, Value([sp], source=v.source))
+        if f.value is not None and not _rejected(spec, f.value):
+            return f
+    return None
+
+
+def _checked_id_on_page(lines: list[OcrLine], pattern: re.Pattern) -> Value | None:
+    """An ID number whose label was not read (证件号码 read 4合29码): the one number on the page,
+    read whole in one line, whose check digit holds (a misread digit fails it, so what is
+    taken is the number as printed); None when there is none or more than one."""
+    from extract.checks.idnumber import normalize_id_number, validate
+
+    got: dict[str, Value] = {}
+    for li in range(len(lines)):
+        v = _pattern_in(lines, [li], pattern)
+        if v is None:
+            continue
+        n = normalize_id_number(v.text)
+        if n and validate(n).checksum_ok:
+            got.setdefault(n, v)
+    return next(iter(got.values())) if len(got) == 1 else None
+
+
 def _pattern_in_value(lines: list[OcrLine], v: Value, pattern: re.Pattern) -> Value | None:
     """The longest match of `pattern` inside the value's own text (its spans joined)."""
     text, where = [], []
@@ -662,6 +700,8 @@ class RuleExtractor:
                         found = _pattern_in(lines, _row_right(lines, v.spans[0].line), pat)
                 if found is None and spec.search == "page":
                     found = _pattern_in(lines, _within(lines, spec.within, (W, H)), pat)
+                if found is None and v is None and spec.type == "id_number":
+                    found = _checked_id_on_page(lines, pat)
                 # a value that must match a pattern and matches nowhere is not there
                 v = found
             if (v is None or not v.spans) and spec.template and doctype.layout == "card" and not spec.pattern:
@@ -684,6 +724,12 @@ class RuleExtractor:
                     out.update(split_validity(v))
                 continue
             f = to_field(spec.type, v)
+            if f.value is None and v.source in ("right", "below") and len(v.spans) == 1:
+                # the place read twice (a second reading of a poorly read line overlaps the
+                # first): the reading that holds a value of the field's kind
+                f2 = _read_again(lines, v, spec)
+                if f2 is not None:
+                    f = f2
             if f.value is not None and not _rejected(spec, f.value):
                 if (clean is not None and doctype.layout == "page" and v.source in ("label", "right", "below")
                         and isinstance(f.value, str) and _unread_after(clean, lines, v, paper)):
