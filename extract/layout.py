@@ -132,7 +132,9 @@ def trim_span(lines: list[OcrLine], sp: Span) -> Span | None:
     s, e = sp.start, sp.end
     while s < e and (t[s] in _LEAD_PUNCT or t[s].isspace()):
         s += 1
-    while e > s and (t[e - 1] in "：:;；,，、 　|" or t[e - 1].isspace()):
+    while e > s and (t[e - 1] in "：:;；,，、 　|" or t[e - 1].isspace()
+                     # a speck after a Han character read as a dot (a sentence ends in 。, not in .)
+                     or (t[e - 1] in ".·" and e - 2 >= s and "\u4e00" <= t[e - 2] <= "\u9fff")):
         e -= 1
     if e <= s:
         return None

@@ -543,3 +543,42 @@ def test_a_value_read_twice_takes_the_reading_that_holds_a_date():
     # a reading that holds no date either leaves the field empty
     lines[-1] = L("20.10-05", 334, 105)
     assert "issue_date" not in RuleExtractor().extract(dt, lines, (700, 300))
+
+
+def _cause_page(value_line):
+    from tests.synthlines import L
+
+    return [L("死者姓名", 20, 20), L("王兰", 160, 20), L("I.(a)直接死亡原因", 20, 100), value_line, L("1天", 700, 100),
+            L("(b)引起(a)的疾病或情况", 20, 160), L("高血压病3级", 400, 160), L("1周", 700, 160)]
+
+
+def test_a_han_value_far_shorter_than_its_box_may_be_incomplete():
+    """Dev seed 766 death_certificate_degraded #10: a handwritten stroke across 脑出血 made one
+    tall box three characters wide, read 出 at 0.99. Han characters are about as wide as the
+    text is tall: a box far wider than its characters took in characters that were not read."""
+    from extract.fields.rules import RuleExtractor
+    from schemas.doctypes import load_doctypes
+
+    from tests.synthlines import L
+
+    dt = load_doctypes()["death_certificate"]
+    lost = L("出", 400, 100)
+    lost.polygon = [(400, 92), (516, 92), (516, 157), (400, 157)]
+    f = RuleExtractor().extract(dt, _cause_page(lost), (900, 300))["cause_of_death"]
+    assert f.value == "出" and "value_may_be_incomplete" in f.checks
+    f = RuleExtractor().extract(dt, _cause_page(L("脑出血", 400, 100)), (900, 300))["cause_of_death"]
+    assert f.value == "脑出血" and "value_may_be_incomplete" not in f.checks
+
+
+def test_a_speck_read_as_a_full_stop_after_a_han_value_is_dropped():
+    """Dev seed 766 death_certificate_degraded #2, #6: a speck of toner after 恶病质 read as '.'."""
+    from extract.fields.rules import RuleExtractor
+    from schemas.doctypes import load_doctypes
+
+    from tests.synthlines import L
+
+    dt = load_doctypes()["death_certificate"]
+    out = RuleExtractor().extract(dt, _cause_page(L("恶病质.", 400, 100)), (900, 300))
+    assert out["cause_of_death"].value == "恶病质"
+    out = RuleExtractor().extract(dt, _cause_page(L("2型糖尿病", 400, 100)), (900, 300))
+    assert out["cause_of_death"].value == "2型糖尿病"

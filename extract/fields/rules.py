@@ -17,7 +17,7 @@ import numpy as np
 
 from extract import choices, seals
 from extract.layout import (OTHER, Label, Span, Value, find_labels, join_split_labels, pair_values, reading_order, span_of,
-                            spans_in_box)
+                            spans_in_box, typical_height)
 from extract.tables import (ITEM_KEYS, check_cells, derive_missing_flags, drop_bare, find_tables, harmonize_ranges,
                             table_items)
 from ocr.base import OcrLine
@@ -590,6 +590,25 @@ def _unread_after(image: np.ndarray, lines: list[OcrLine], v: Value, paper: floa
     return bool(first.mean() > UNREAD_AFTER and cols.mean() > UNREAD_AFTER)
 
 
+def _too_wide_for_its_text(lines: list[OcrLine], v: Value) -> bool:
+    """Is a value read from a whole line of Han characters far shorter than the line's box (出 in
+    a box three characters wide, a handwritten stroke across 脑出血)? Han characters are about as
+    wide as the page's text is tall: characters the box took in were not read."""
+    if len(v.spans) != 1:
+        return False
+    sp = v.spans[0]
+    line = lines[sp.line]
+    text = line.text.strip()
+    if not text or sp.end - sp.start < len(text) or sum("\u4e00" <= c <= "\u9fff" for c in text) < 0.5 * len(text):
+        return False
+    h = typical_height(lines)
+    if not h:
+        return False
+    b = line.bbox
+    est = sum(1.0 if "\u4e00" <= c <= "\u9fff" else 0.55 for c in text)
+    return b[2] - b[0] > (est + 1.5) * h
+
+
 def _template_shift(doctype: DocType, values: dict, t: list[float], H: float) -> float:
     """How far down (pixels) the card's print lies from where its template boxes put it, judged
     by the value found by its label whose template row is nearest to `t`'s: a card cut with a
@@ -733,6 +752,9 @@ class RuleExtractor:
             if f.value is not None and not _rejected(spec, f.value):
                 if (clean is not None and doctype.layout == "page" and v.source in ("label", "right", "below")
                         and isinstance(f.value, str) and _unread_after(clean, lines, v, paper)):
+                    f.checks.append("value_may_be_incomplete")
+                elif (doctype.layout == "page" and v.source in ("label", "right", "below") and isinstance(f.value, str)
+                        and _too_wide_for_its_text(lines, v)):
                     f.checks.append("value_may_be_incomplete")
                 out[fname] = f
         return out
