@@ -38,12 +38,17 @@ def parse_options(lines: list[OcrLine], v: Value) -> list[Option]:
     """The options of the list in the value's spans, each with a head: a box, a mark or a list
     number (□2.来院途中, 3.家中 with its ticked box not read, .来院途中)."""
     out = []
+    lead = None  # headless text that opens the list
     for sp in v.spans:
         t = lines[sp.line].text
         for m in _OPTION.finditer(t, sp.start, sp.end):
             head = m.group("head")
             if not head.strip():
+                if not out and lead is None and not t[sp.start:m.start()].strip():
+                    lead = Option(m.group("text"), False, sp.line, m.start(), m.end())
                 continue
+            if not out and lead is not None and re.search(r"2", head) and lead.line == sp.line:
+                out.append(lead)  # option 1, its head (a box drawn over) not read, before □2
             out.append(Option(m.group("text"), any(c in MARKS for c in head), sp.line, m.start(), m.end()))
     return out
 

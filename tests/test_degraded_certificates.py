@@ -381,3 +381,36 @@ def test_a_card_shaped_cell_of_a_degraded_certificate_is_no_id_card(pipeline):
         pf = doc["fields"].get(name)
         if pf is not None and norm_value(pf["value"]) != norm_value(tf["value"]):
             assert pf["confidence"] < CONFIDENT, (name, pf["value"], tf["value"], pf["confidence"])
+
+
+def test_a_list_whose_first_head_was_not_read_keeps_its_first_option():
+    """Dev seed 767 death_certificate_degraded #1: 医疗卫生机构 drawn round, the ring over its box
+    so that the OCR read the list from 医疗卫生机构□2来院途中…: the first option had no head, was
+    no option, and the ring's end inside □2's head made 来院途中 the ticked one at 0.93. Text
+    that opens the list before an option numbered 2 is option 1."""
+    import re
+
+    from extract import choices
+    from tests.synthlines import char_width
+
+    line = L("医疗卫生机构□2来院途中 3.家中 □4.养老服务机构 5.其他场所□6.不详", 150, 100)
+    img = _page(220, int(line.bbox[2]) + 60)
+    x = line.bbox[0]
+    for ch in line.text:
+        w = char_width(ch, 30)
+        if ch == "□":
+            cv2.rectangle(img, (int(x + 4), 106), (int(x + w - 4), 124), (60, 60, 60), 2)
+        elif ch.strip():
+            cv2.rectangle(img, (int(x + 5), 105), (int(x + w - 5), 125), (60, 60, 60), 2)
+        x += w
+    m = re.search("医疗卫生机构", line.text)
+    x0 = line.bbox[0] + sum(char_width(c, 30) for c in line.text[: m.start()])
+    x1 = x0 + sum(char_width(c, 30) for c in m.group())
+    cv2.ellipse(img, (int((x0 + x1) / 2) - 8, 115), (int((x1 - x0) / 2 + 30), 22), 0, 0, 360, (140, 60, 60), 2)
+    v = Value([span_of([line], 0, 0, len(line.text))], source="right")
+    assert [o.text for o in choices.parse_options([line], v)][:2] == ["医疗卫生机构", "来院途中"]
+    assert choices.choose([line], v, img)[0] == "医疗卫生机构"
+    # a list that opens with its box read still has six options, not a seventh
+    line2 = L("□1.医疗卫生机构 □2.来院途中", 150, 100)
+    v2 = Value([span_of([line2], 0, 0, len(line2.text))], source="right")
+    assert [o.text for o in choices.parse_options([line2], v2)] == ["医疗卫生机构", "来院途中"]
