@@ -194,6 +194,8 @@ def _strength(text: str, end: int) -> int:
         return 2
     if k == len(text) or k > end or (end > 0 and text[end - 1] in ")）]】"):
         return 1
+    if re.fullmatch(r"[.。·,，\s\u3000]{1,2}", text[k:]):
+        return 1  # a speck read as a dot after the label, at its line's end: the line ends there
     return 0
 
 

@@ -582,3 +582,20 @@ def test_a_speck_read_as_a_full_stop_after_a_han_value_is_dropped():
     assert out["cause_of_death"].value == "恶病质"
     out = RuleExtractor().extract(dt, _cause_page(L("2型糖尿病", 400, 100)), (900, 300))
     assert out["cause_of_death"].value == "2型糖尿病"
+
+
+def test_a_label_with_a_speck_read_as_a_dot_at_its_lines_end_stands_as_a_label():
+    """Dev seed 768 death_certificate_degraded #7: (c) 引起（b）的疾病或情况。 — a speck after the
+    label read as 。 made it run into text, and it was dropped beside its field's labels that
+    end their lines: 脑梗死后遗症 was lost and 吸入性肺炎 alone was sure at 0.99."""
+    from extract.fields.rules import RuleExtractor
+    from schemas.doctypes import load_doctypes
+
+    from tests.synthlines import L
+
+    lines = [L("I.(a)直接死亡原因", 20, 40), L("窒息", 400, 40),
+             L("(b)引起(a)的疾病或情况", 20, 100), L("吸入性肺炎", 400, 100),
+             L("(c)引起(b)的疾病或情况。", 20, 160), L("脑梗死后遗症", 400, 160),
+             L("(d)引起(c)的疾病或情况", 20, 220)]
+    out = RuleExtractor().extract(load_doctypes()["death_certificate"], lines, (900, 300))
+    assert out["underlying_causes"].value == "吸入性肺炎；脑梗死后遗症"
