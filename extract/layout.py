@@ -133,8 +133,9 @@ def trim_span(lines: list[OcrLine], sp: Span) -> Span | None:
     while s < e and (t[s] in _LEAD_PUNCT or t[s].isspace()):
         s += 1
     while e > s and (t[e - 1] in "：:;；,，、 　|" or t[e - 1].isspace()
-                     # a speck after a Han character read as a dot (a sentence ends in 。, not in .)
-                     or (t[e - 1] in ".·" and e - 2 >= s and "\u4e00" <= t[e - 2] <= "\u9fff")):
+                     # a speck after a Han character read as a dot (a sentence ends in 。, not in .;
+                     # a middle dot may join the line to the next: 碧桂园· / 凤凰城)
+                     or (t[e - 1] == "." and e - 2 >= s and "\u4e00" <= t[e - 2] <= "\u9fff")):
         e -= 1
     if e <= s:
         return None

@@ -260,7 +260,9 @@ def test_suspicious_address_goes_to_review(address, check):
     doc = DocumentResult(type="id_card_front", confidence=0.99)
     finalize_document(doc, dtp, fs, 1, lambda b: b, 0.9)
     f = doc.fields["address"]
-    assert check in f.checks and f.confidence <= 0.5 and doc.needs_review
+    # a township one character off the county's only near one is repaired, for review
+    assert (check in f.checks or (check == "township_unknown" and "place_repaired" in f.checks))
+    assert f.confidence <= 0.5 and doc.needs_review
 
 
 def test_real_names_with_doubled_characters_are_not_flagged():
