@@ -1009,24 +1009,30 @@ def branch_misread(authority: str) -> bool:
     county of that authority's city, without being one (鄂邑 for 鄠邑)? A misread district
     name, then. Branches named for other things (开发区分局, 高新分局) are far from every
     county's name and pass."""
+    return bool(_near_counties(authority))
+
+
+def _near_counties(authority: str) -> list[str]:
+    """The names (without 区/县/市) of the counties of an authority's city that its branch is
+    one character away from, where the branch is none of them; [] when it is one, is named for
+    something else, or the city is not told."""
     from rapidfuzz.distance import Levenshtein
 
     m = re.search(r"公安局([\u4e00-\u9fff]{2,4})分局$", authority or "")
     if not m:
-        return False
+        return []
     rp = parse_region(authority[: m.start(1)])
     if len(rp.candidates) != 1:
-        return False
+        return []
     parent = rp.candidates[0].city or rp.candidates[0].province
-    idx = _index()
-    kids = [k for k in idx.children.get(parent.code, []) if k.level == 3]
+    kids = [k for k in _index().children.get(parent.code, []) if k.level == 3]
     stem = _COUNTY_SUFFIX.sub("", m.group(1)) or m.group(1)
     if stem in _FUNCTIONAL_BRANCHES:
-        return False
+        return []
     names = {_COUNTY_SUFFIX.sub("", k.name) for k in kids}
     if stem in names or m.group(1) in {k.name for k in kids}:
-        return False
-    return any(len(n) == len(stem) and Levenshtein.distance(stem, n, score_cutoff=1) == 1 for n in names)
+        return []
+    return sorted(n for n in names if len(n) == len(stem) and Levenshtein.distance(stem, n, score_cutoff=1) == 1)
 
 
 def restore_authority_city(authority: str) -> str | None:
@@ -1056,16 +1062,10 @@ def repair_branch(authority: str) -> str | None:
     """:func:`branch_misread` repaired: the branch named for the only county of the city one
     character from it (阜阳市公安局颖州分局 → 颍州分局: 颍 is not in the recogniser's alphabet).
     ``None`` when the branch is not misread so, or several counties are as near."""
-    if not isinstance(authority, str) or not branch_misread(authority):
-        return None
-    m = re.search(r"公安局([\u4e00-\u9fff]{2,4})分局$", authority)
-    rp = parse_region(authority[: m.start(1)])
-    parent = rp.candidates[0].city or rp.candidates[0].province
-    kids = [k for k in _index().children.get(parent.code, []) if k.level == 3]
-    read = m.group(1)
-    stem = _COUNTY_SUFFIX.sub("", read) or read
-    near = {_COUNTY_SUFFIX.sub("", k.name) for k in kids}
-    near = [n for n in near if len(n) == len(stem) and sum(a != b for a, b in zip(n, stem)) == 1]
+    near = _near_counties(authority) if isinstance(authority, str) else []
     if len(near) != 1:
         return None
+    m = re.search(r"公安局([\u4e00-\u9fff]{2,4})分局$", authority)
+    read = m.group(1)
+    stem = _COUNTY_SUFFIX.sub("", read) or read
     return authority[: m.start(1)] + near[0] + read[len(stem):] + "分局"

@@ -169,6 +169,12 @@ def ethnicity_repair(f: ExtractedField | None) -> None:
         f.checks.append("ethnicity_repaired")
 
 
+def _repaired_is_no_evidence(eth: ExtractedField | None) -> None:
+    """A repaired ethnicity is known because it was chosen for being known: that is no check."""
+    if eth is not None and "ethnicity_repaired" in eth.checks:
+        eth.checks = [c for c in eth.checks if c != "ethnicity_known"]
+
+
 @register_checker("id_card_front")
 def check_id_front(fields: dict[str, ExtractedField]) -> None:
     idf = fields.get("id_number")
@@ -179,9 +185,7 @@ def check_id_front(fields: dict[str, ExtractedField]) -> None:
     place_repairs(fields, ("address",), _id_code(fields))
     ethnicity_repair(fields.get("ethnicity"))
     _apply(fields, idcard.check_front(_values(fields)))
-    eth = fields.get("ethnicity")
-    if eth is not None and "ethnicity_repaired" in eth.checks:
-        eth.checks = [c for c in eth.checks if c != "ethnicity_known"]  # not evidence: chosen for being known
+    _repaired_is_no_evidence(fields.get("ethnicity"))
     # birth date and sex printed but unreadable: fill them from a number that checks out
     if idf is not None and "checksum_ok" in idf.checks:
         chk = validate(idf.value)
@@ -316,9 +320,7 @@ def check_household_register(fields: dict[str, ExtractedField]) -> None:
         _replace_value(rel, near, "relationship_repaired")
     elif rel is not None:
         _apply(fields, {"relationship": records.check_relationship(rel.value)})
-    eth = fields.get("ethnicity")
-    if eth is not None and "ethnicity_repaired" in eth.checks:
-        eth.checks = [c for c in eth.checks if c != "ethnicity_known"]  # not evidence: chosen for being known
+    _repaired_is_no_evidence(fields.get("ethnicity"))
 
 
 @register_checker("disability_certificate")
