@@ -544,6 +544,15 @@ def label_piece(text: str, words: list[str]) -> bool:
     return any(3 <= len(w) <= 4 and sq in (w[1:], w[:-1]) for w in words)
 
 
+def _label_left_on_row(lines: list[OcrLine], b: list[float], lab: Label, by_line: dict[int, list[Label]],
+                       h: float) -> bool:
+    """Does a label's line other than `lab`'s end on box `b`'s row, between `lab`'s left edge
+    (less 1.5 line heights) and `b`'s start? Then `b` is that label's value (the next row of a
+    grid), not more of `lab`'s."""
+    return any(li2 != lab.line and lab.bbox[0] - 1.5 * h <= lines[li2].bbox[2] <= b[0] + 0.5 * h
+               and _row_overlap(lines[li2].bbox, b) >= 0.5 for li2 in by_line)
+
+
 def _owned_by_row_label(lines: list[OcrLine], li: int, lab_line: int, by_line: dict[int, list[Label]]) -> bool:
     """Is line `li` the value right of a label of its own row: a label's line (ending in its
     label) left of it, with no other line between them on the row?"""
@@ -652,8 +661,7 @@ def pair_values(
                         continue
                     if li in label_lines_start or li in pieces or _bare_label(line.text) or b[3] - b[1] > 2.5 * h:
                         continue
-                    if any(li2 != lab.line and lab.bbox[0] - 1.5 * h <= lines[li2].bbox[2] <= b[0] + 0.5 * h
-                           and _row_overlap(lines[li2].bbox, b) >= 0.5 for li2 in by_line):
+                    if _label_left_on_row(lines, b, lab, by_line, h):
                         continue  # the value of a label left of it on its row (the next row of a grid)
                     if _owned_by_row_label(lines, li, lab.line, by_line):
                         continue  # the next row's label, however far left, reads it as its own value
@@ -697,11 +705,7 @@ def pair_values(
             if nxt is None or nxt in label_lines_start or by_line.get(nxt):
                 break
             nb = lines[nxt].bbox
-            if any(
-                li2 != lab.line and lab.bbox[0] - 1.5 * h <= lines[li2].bbox[2] <= nb[0] + 0.5 * h
-                and _row_overlap(lines[li2].bbox, nb) >= 0.5
-                for li2 in by_line
-            ):
+            if _label_left_on_row(lines, nb, lab, by_line, h):
                 break
             sp = text_until_label(nxt, 0)
             if sp is None:
