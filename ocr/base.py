@@ -10,7 +10,7 @@ import dataclasses
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, ClassVar
+from typing import Callable, ClassVar, NamedTuple
 
 import numpy as np
 
@@ -83,6 +83,19 @@ class OcrEngine(abc.ABC):
             out.append(OcrLine(text=text, confidence=score, polygon=[(0, 0), (w, 0), (w, h), (0, h)]))
         return out
 
+    def text_orientations(self, crops: list[np.ndarray]) -> list[tuple[int, float]] | None:
+        """Per single-line crop: (0 or 180, probability) from the engine's text-line
+        orientation classifier; None for an engine that has none."""
+        return None
+
+    def recognize_upright(self, image: np.ndarray, det_side: int | None = None) -> tuple[list[OcrLine], "Orientation"]:
+        """As `recognize`, but lines that the engine's orientation classifier finds mostly
+        upside down are recognised turned half round: then the lines are in the frame of the
+        image turned 180 degrees and `turned` is set. Deciding from the detector's boxes
+        before recognising saves reading a turned card twice. Engines without a classifier
+        read the image as it lies, with no verdict."""
+        return self.recognize(image, det_side), Orientation()
+
     @classmethod
     def model_files(cls) -> dict[str, tuple[Path, str]]:
         """name -> (path, expected sha256) of the model files the engine loads."""
@@ -102,6 +115,29 @@ class OcrEngine(abc.ABC):
                 )
             out[name] = got
         return out
+
+
+class Orientation(NamedTuple):
+    """The orientation classifier's verdict on a view's lines: `turned`, they are upside
+    down (and were recognised turned); `clear`, nearly all of them agree, surely."""
+
+    turned: bool = False
+    clear: bool = False
+
+
+def orientation_verdict(widths: list[float], orientations: list[tuple[int, float]], sure: float = 0.9,
+                        share: float = 0.7, clear_share: float = 0.9, min_lines: int = 2,
+                        clear_lines: int = 3) -> Orientation:
+    """Turned when at least `min_lines` lines are classified surely and the surely turned
+    ones make `share` of their width (a wide line says more than a lone character); clear
+    when `clear_lines` are sure and `clear_share` of the width agrees either way."""
+    surely = [(w, deg) for w, (deg, p) in zip(widths, orientations) if p >= sure]
+    total = sum(w for w, _ in surely)
+    if len(surely) < min_lines or total <= 0:
+        return Orientation()
+    part = sum(w for w, deg in surely if deg == 180) / total
+    clear = len(surely) >= clear_lines and (part >= clear_share or part <= 1 - clear_share)
+    return Orientation(part >= share, clear)
 
 
 def sha256_file(path: Path, chunk: int = 1 << 20) -> str:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .base import EngineUnavailable, OcrEngine, OcrLine, OcrOptions, register
+from .base import EngineUnavailable, OcrEngine, OcrLine, OcrOptions, Orientation, orientation_verdict, register
 from .ctc import DecodedLine, ctc_decode
 
 # sha256 of the model files inside rapidocr==3.10.0 (verified at load)
@@ -54,6 +54,7 @@ class RapidOcrEngine(OcrEngine):
         self._ocr = RapidOCR(params=params)
         self._rec = self._ocr._load_rec_model()
         self._ocr._load_det_model()
+        self._cls = self._ocr._load_cls_model()
         # class index -> character (index 0 is the CTC blank)
         self._charset = list(self._rec.postprocess_op.character)
 
@@ -82,6 +83,29 @@ class RapidOcrEngine(OcrEngine):
 
         boxes = self.detect(image, det_side)
         crops = [get_rotate_crop_image(image, b.copy()) for b in boxes]
+        return self._read(boxes, crops)
+
+    def recognize_upright(self, image: np.ndarray, det_side: int | None = None) -> tuple[list[OcrLine], Orientation]:
+        import cv2
+        from rapidocr.utils.process_img import get_rotate_crop_image
+
+        boxes = self.detect(image, det_side)
+        crops = [get_rotate_crop_image(image, b.copy()) for b in boxes]
+        orient = self.text_orientations(crops) or []
+        verdict = orientation_verdict([c.shape[1] for c in crops], orient)
+        if verdict.turned:
+            # detected again, upright: the detector finds upright print more whole (a line
+            # half under a watermark was found in full only the right way up)
+            return self.recognize(cv2.rotate(image, cv2.ROTATE_180), det_side), verdict
+        return self._read(boxes, crops), verdict
+
+    def text_orientations(self, crops: list[np.ndarray]) -> list[tuple[int, float]] | None:
+        if not crops:
+            return []
+        res = self._cls(crops).cls_res
+        return [(180 if "180" in str(label) else 0, float(score)) for label, score in res]
+
+    def _read(self, boxes: list[np.ndarray], crops: list[np.ndarray]) -> list[OcrLine]:
         lines = []
         for box, line in zip(boxes, self.recognize_lines(crops)):
             if line.text.strip() and line.confidence >= self.options.min_score:

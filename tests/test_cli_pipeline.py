@@ -136,6 +136,10 @@ def test_pages_are_detected_at_their_own_resolution_cards_at_the_engines(rapid_e
             seen.append(("recognize", det_side, max(image.shape[:2])))
             return self.inner.recognize(image, det_side)
 
+        def recognize_upright(self, image, det_side=None):
+            seen.append(("recognize_upright", det_side, max(image.shape[:2])))
+            return self.inner.recognize_upright(image, det_side)
+
     pipe = Pipeline(PipelineOptions(page_det_side=1600), engine=Recording(rapid_engine))
     page = generate("medical_certificate_clean", 7, 0)
     res = pipe.extract_bytes(cv2.imencode(".png", page.image)[1].tobytes(), "page.png")
@@ -179,10 +183,16 @@ def test_a_signature_the_detector_loses_is_read_beside_its_label_and_not_trusted
     tb = truth["bbox"]
 
     class LosesTheName(_Wrapped):
-        def recognize(self, image, det_side=None):
-            lines = self.inner.recognize(image, det_side)
+        def _lose(self, lines):
             return [l for l in lines if not (l.bbox[0] < tb[2] and tb[0] < l.bbox[2] and l.bbox[1] < tb[3] and tb[1] < l.bbox[3]
                                              and truth["value"][:1] in l.text)]
+
+        def recognize(self, image, det_side=None):
+            return self._lose(self.inner.recognize(image, det_side))
+
+        def recognize_upright(self, image, det_side=None):
+            lines, verdict = self.inner.recognize_upright(image, det_side)
+            return self._lose(lines), verdict
 
     pipe = Pipeline(PipelineOptions(), engine=LosesTheName(rapid_engine))
     res = pipe.extract_bytes(cv2.imencode(".png", s.image)[1].tobytes(), "cert.png")
