@@ -154,6 +154,9 @@ def snap_qualitative(t: str) -> str | None:
     from (`阴性(-)`), or None (as read, not qualitative, or two as near: `明性`)."""
     if not t or t in QUALITATIVE or t in QUALITATIVE_EN:
         return None
+    bare = re.sub(r"[.·,。'`]+$", "", t)
+    if bare != t and bare in QUALITATIVE_EN:  # Neg. : a speck after the word
+        return bare
     if re.fullmatch(r"[A-Za-z]{3,8}", t):
         # Neg read as Nog or Nieg: the same first letter, one edit
         en = [q for q in QUALITATIVE_EN if q[0] == t[0] and _edit_distance(t, q, 1) <= 1]
@@ -1320,7 +1323,8 @@ def usual_unit(name: str, read: str, vocab: dict[str, tuple[str, ...]] | None = 
     """The usual unit of the test `name` (:func:`lab_names`) that the unit `read` is a misreading
     of, or None: `read` is no known unit and holds no power of ten, one usual unit is nearest,
     one edit away, or two when it is at least three characters long and `read` begins alike;
-    one character read for a test reported in `%`; letters alone for a test reported in one
+    one character, or two that are the sign doubled or split (`%%`, `96`), read for a test
+    reported in `%`; letters alone for a test reported in one
     unit only (see the rule's comment)."""
     vocab = lab_names() if vocab is None else vocab
     units = vocab.get(name) or ()
@@ -1334,6 +1338,9 @@ def usual_unit(name: str, read: str, vocab: dict[str, tuple[str, ...]] | None = 
         return u
     if "%" in units and len(read) == 1:
         # one mark in the unit's cell of a test reported in per cent: the % misread (2, 6, f)
+        return "%"
+    if "%" in units and re.fullmatch(r"[%96oO0]{2}", read) and ("%" in read or read in ("96", "06", "0o")):
+        # the % read as two marks: doubled (%%), or its circles as digits (96)
         return "%"
     if len(units) == 1 and re.fullmatch(r"[A-Za-z]{2,6}", read) and len(read) <= len(u) and (
             len(u) == 2 and re.fullmatch(r"[A-Za-z]{2}", u) or len(u) >= 4 and read[0] == u[0]):

@@ -126,6 +126,15 @@ def test_code_misreadings():
     assert usual_code("总蛋白", "ALB") is None  # another test's: not this one's misreading
 
 
+def test_a_speck_after_a_qualitative_word_is_not_part_of_it():
+    from extract.tables import snap_qualitative
+
+    assert snap_qualitative("Neg.") == "Neg"  # dev seed 791 lab #6
+    assert snap_qualitative("Pos·") == "Pos"
+    assert snap_qualitative("Neg") is None  # as printed
+    assert snap_qualitative("Nag.") is None  # a speck and a misread letter: left as read
+
+
 def test_qualitative_sign_read_as_the_character_one():
     assert clean_range("阴性(一)") == "阴性(-)" and clean_range("阴性（一）") == "阴性(-)"
     assert clean_range("3.5-5.3") == "3.5-5.3"
@@ -308,6 +317,8 @@ def test_row_number_with_its_dot_read_into_the_name_is_taken_off():
     ("低密度脂蛋白胆固醇", "mn", "mmol/L"),  # the one long unit, its slash lost, begun alike
     ("尿素", "mmg", "mmol/L"),
     ("低密度脂蛋白胆固醇", "meciA", "mmol/L"),
+    ("单核细胞百分比", "%%", "%"),      # the sign doubled (dev seed 791 lab #9)
+    ("淋巴细胞百分比", "96", "%"),      # its two circles read as digits (dev seed 791 lab #3)
 ])
 def test_unit_misread_beyond_an_edit_of_a_test_with_one_usual_unit(name, read, want):
     assert usual_unit(name, read) == want
@@ -320,6 +331,8 @@ def test_unit_misread_beyond_an_edit_of_a_test_with_one_usual_unit(name, read, w
     ("总胆固醇", "mg/dL"),          # another known unit as read
     ("肌酐", "mmolL"),              # μmol/L only: begins otherwise
     ("不在词表", "2"),
+    ("血红蛋白", "96"),             # two digits in the unit of a test not in per cent
+    ("单核细胞百分比", "99"),       # no circle, no sign
 ])
 def test_unit_not_guessed_without_the_tests_usual_unit_near(name, read):
     assert usual_unit(name, read) is None
