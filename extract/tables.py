@@ -1440,7 +1440,9 @@ def harmonize_ranges(items: list[Item]) -> None:
     share a separator, a range with another one (or none, when the digits split one way only)
     takes the majority's, with a low confidence: a reviewer confirms it. A double dash read
     twice or more among single ones is the table's separator (the OCR merges two dashes, it
-    does not split one)."""
+    does not split one). A lower bound read above the upper one gets its lost point back
+    (`200-50.0`), and a range read as digits alone is cut where the result's decimals say
+    (`74125` beside `9.1`), when one cut only fits."""
     seps: dict[str, int] = {}
     for it in items:
         m = _RANGE_SEP.match(it.value.get("reference_range", ""))
@@ -1463,8 +1465,18 @@ def harmonize_ranges(items: list[Item]) -> None:
     for it in items:
         rng = it.value.get("reference_range", "")
         m = _RANGE_SEP.match(rng)
-        if m and m.group("sep") != sep:
+        lost = _dot_lost(m.group("lo"), m.group("hi")) if m else None
+        if lost is not None:
+            new = f"{lost}{sep}{m.group('hi')}"
+        elif m and m.group("sep") != sep:
             new = f"{m.group('lo')}{sep}{m.group('hi')}"
+        elif re.fullmatch(r"\d{3,}", rng):
+            # the separator and both points lost (74125 for 7.4-12.5): the one split whose
+            # bounds carry the result's decimals, the lower below the upper
+            split = _split_digits(rng, _decimals(it.value.get("result", "")))
+            if split is None:
+                continue
+            new = f"{split[0]}{sep}{split[1]}"
         else:
             # two decimals glued (0.48.0), or the separator read as a dot (0.0.6.8): the only
             # split that gives two decimals printed alike
@@ -1478,6 +1490,38 @@ def harmonize_ranges(items: list[Item]) -> None:
             new = f"{split[0]}{sep}{split[1]}"
         it.value["reference_range"] = new
         it.cell_confs["reference_range"] = it.cell_confs.get("reference_range", []) + [HARMONIZED_CONF]
+
+
+def _dot_lost(lo: str, hi: str) -> str | None:
+    """The lower bound with its decimal point put back, when it was lost: read without one, it
+    is not below the upper bound, and with as many decimals as the upper one it is
+    (`200--50.0` for `20.0--50.0`). Otherwise None."""
+    if "." in lo or "." not in hi or float(lo) < float(hi):
+        return None
+    k = len(hi.split(".")[1])
+    if len(lo) <= k:
+        return None
+    cand = f"{lo[:-k]}.{lo[-k:]}"
+    if len(cand.split(".")[0]) > 1 and cand[0] == "0":
+        return None
+    return cand if float(cand) < float(hi) else None
+
+
+def _split_digits(t: str, k: int) -> tuple[str, str] | None:
+    """Digits of a range read with no separator and no points (`74125`), cut into two bounds
+    of `k` decimals each (`7.4`, `12.5`) when exactly one cut gives a lower bound below the
+    upper one; None when `k` is 0 (any cut would do) or no cut or several do."""
+    if k < 1:
+        return None
+    out = []
+    for i in range(k + 1, len(t) - k):
+        a, b = t[:i], t[i:]
+        a, b = f"{a[:-k]}.{a[-k:]}", f"{b[:-k]}.{b[-k:]}"
+        if any(len(x.split(".")[0]) > 1 and x[0] == "0" for x in (a, b)):
+            continue
+        if float(a) < float(b):
+            out.append((a, b))
+    return out[0] if len(out) == 1 else None
 
 
 def _two_decimals(a: str, b: str) -> tuple[str, str] | None:
@@ -1534,10 +1578,11 @@ def _dash_in(gray: np.ndarray, x0: float, y0: float, x1: float, y1: float, faint
     crop = (roi < paper - delta).astype(np.uint8)
     n, _, st, _ = cv2.connectedComponentsWithStats(crop, 8)
     ch, cw = crop.shape
-    # specks aside, ruling lines crossing the cell, and strokes cut by its top or bottom edge
-    # (a descender of the row above, an ascender of the row below)
+    # specks aside, ruling lines crossing the cell, strokes cut by its top or bottom edge (a
+    # descender of the row above, an ascender of the row below) and by its left or right edge
+    # (the last letter of the cell before, reached by the box's lead over the border)
     blobs = [st[i] for i in range(1, n) if st[i][4] >= 3 and st[i][2] < 0.8 * cw and st[i][3] < 0.8 * ch
-             and st[i][1] > 0 and st[i][1] + st[i][3] < ch]
+             and st[i][1] > 0 and st[i][1] + st[i][3] < ch and st[i][0] > 0 and st[i][0] + st[i][2] < cw]
     if len(blobs) != 1:
         return False
     _, _, w, h, _ = blobs[0]

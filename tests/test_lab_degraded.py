@@ -425,3 +425,21 @@ def test_flag_arrow_read_as_a_one_after_the_result(res, last_conf, rng, want):
     from extract.tables import arrow_read_as_one
 
     assert arrow_read_as_one(res, [0.99] * (len(res) - 1) + [last_conf], rng) == want
+
+
+def test_a_lone_dash_beside_the_last_letter_of_the_cell_before():
+    """Dev seed 791 lab #6: the result cell's box reaches over its left border (a cell's text
+    may start on it) and took in the O of URO from the code cell; a stroke cut by the box's
+    side is the neighbour's, and the lone "-" is still seen."""
+    import cv2
+    import numpy as np
+
+    from extract.tables import _dash_in
+
+    g = np.full((60, 160), 240, np.uint8)
+    cv2.line(g, (30, 0), (30, 59), 80, 2)                 # the cells' border
+    cv2.ellipse(g, (18, 30), (8, 11), 0, 0, 360, 60, 2)  # the O of the code cell
+    cv2.line(g, (50, 31), (56, 31), 70, 2)               # the dash
+    assert _dash_in(g, 20, 5, 150, 55)
+    cv2.putText(g, "3", (90, 42), cv2.FONT_HERSHEY_SIMPLEX, 0.9, 60, 2)
+    assert not _dash_in(g, 20, 5, 150, 55)  # a digit beside the dash: not a lone dash
