@@ -269,6 +269,35 @@ def _decimals(t: str) -> int:
     return len(t.split(".")[1]) if "." in t else 0
 
 
+# how sure a result is whose decimal point was put back (below the review threshold)
+POINT_LOST_CONF = 0.5
+_BOUNDS = re.compile(r"^(\d+\.\d+)(?:-{1,2}|～|~|—{1,2}|–)(\d+\.\d+)$")
+
+
+def point_lost(res: str, reference_range: str, flag: str) -> str | None:
+    """A numeric result read without its decimal point (`182` for `18.2`, `132` for `1.32`),
+    or None. The point is put where the reference's bounds have theirs (a result is printed
+    with its reference's decimals) only when the page's own flag says so: the mark printed
+    (`↓`) is the one the pointed result implies and not the one the read result does, or no
+    mark was read and the pointed result lies inside the reference while the read one is out
+    of it (a laboratory marks every result out of its range)."""
+    from extract.checks.records import expected_flag
+
+    m = _BOUNDS.match(reference_range or "")
+    if not m or not re.fullmatch(r"\d{2,}", res or ""):
+        return None
+    k = _decimals(m.group(1))
+    if k < 1 or _decimals(m.group(2)) != k or len(res) <= k:
+        return None
+    cand = f"{res[:-k]}.{res[-k:]}"
+    if len(cand.split(".")[0]) > 1 and cand[0] == "0":
+        return None
+    as_read, pointed = expected_flag(res, reference_range), expected_flag(cand, reference_range)
+    if as_read is None or pointed is None or as_read == pointed:
+        return None
+    return cand if (flag or "") == pointed else None
+
+
 def arrow_read_as_one(res: str, confs: list[float], reference_range: str) -> tuple[str, str] | None:
     """A flag arrow printed after the result (`6.90↑`, `3↓`, `2+↑`) read as a digit `1`
     (`6.901`, `31`, `2+1`): (the result without it, the flag) when the recogniser was unsure of
@@ -970,6 +999,8 @@ def table_items(tb: Table, derive_flags: bool = True, keep_bare: bool = False, s
         if q:
             range_txt, gconf = q, gconf + [UNIT_GUESS_CONF]
         source = "printed" if flag else "none"
+        if (pointed := point_lost(res, range_txt, flag)) is not None:
+            res, rconf = pointed, rconf + [POINT_LOST_CONF]
         if not flag and (arrow := arrow_read_as_one(res, rconf, range_txt)):
             # a flag arrow after the result read as a digit 1: the result without it, the flag
             # its reference gives
@@ -1227,10 +1258,8 @@ def snap_names(items: list[Item], vocab: dict[str, tuple[str, ...]] | None = Non
             it.cell_confs["name"] = list(confs) + [s.confidence]
             it.snapped_from = read
     for it in items:
-        # a unit misread (`UA`, `bg`, `mimol/L`) of a test whose usual unit is near it
-        uc = it.cell_confs.get("unit") or []
-        if uc and min(uc) >= SNAP_MAX_READ_CONF:
-            continue
+        # a unit misread (`UA`, `bg`, `mimol/L`) of a test whose usual unit is near it; read
+        # surely or not (a blurred mm read as wa with 0.99): no unit is written so
         u = usual_unit(it.value.get("name", ""), it.value.get("unit", ""), vocab)
         if u is not None and not it.bare:
             it.value["unit"] = u
@@ -1323,6 +1352,8 @@ def usual_unit(name: str, read: str, vocab: dict[str, tuple[str, ...]] | None = 
     """The usual unit of the test `name` (:func:`lab_names`) that the unit `read` is a misreading
     of, or None: `read` is no known unit and holds no power of ten, one usual unit is nearest,
     one edit away, or two when it is at least three characters long and `read` begins alike;
+    its last four characters read as printed, the beginning not (one character fewer at most,
+    two more);
     one character, or two that are the sign doubled or split (`%%`, `96`), read for a test
     reported in `%`; letters alone for a test reported in one
     unit only (see the rule's comment)."""
@@ -1336,6 +1367,11 @@ def usual_unit(name: str, read: str, vocab: dict[str, tuple[str, ...]] | None = 
         return None
     if d <= 1 and len(u) >= 2 or d == 2 and len(u) >= 3 and read[0] == u[0]:
         return u
+    tail = [u for u in units if len(u) >= 4 and read.endswith(u[-4:]) and len(u) - 1 <= len(read) <= len(u) + 2]
+    if len(tail) == 1:
+        # the unit's end read as printed and its beginning not (waol/L, :.mg/L): a blurred
+        # copy's mm run together
+        return tail[0]
     if "%" in units and len(read) == 1:
         # one mark in the unit's cell of a test reported in per cent: the % misread (2, 6, f)
         return "%"
@@ -1397,6 +1433,7 @@ def harmonize_power_units(items: list[Item]) -> None:
         if st:
             styles[st] = styles.get(st, 0) + 1
     if not styles:
+        _own_style_powers(items)
         return
     (pre, sep), n = max(styles.items(), key=lambda kv: kv[1])
     if n <= 2 * (sum(styles.values()) - n):
@@ -1417,6 +1454,24 @@ def harmonize_power_units(items: list[Item]) -> None:
                 continue
         power = {"9": "⁹", "12": "¹²"}[e] if sep == "raised" else sep + e
         it.value["unit"] = f"{pre}10{power}/L"
+        it.cell_confs["unit"] = it.cell_confs.get("unit", []) + [UNIT_GUESS_CONF]
+
+
+def _own_style_powers(items: list[Item]) -> None:
+    """A report whose only count unit is damaged (`10*0/L`: no power of ten is 0): its own
+    mark (`*` or `^`) kept, the power read (9 or 12) or the test's usual one, at a low
+    confidence."""
+    for it in items:
+        m = _POWER_DAMAGED.match(it.value.get("unit", ""))
+        if not m or it.bare or m.group("t") != "L":
+            continue
+        marks = [ch for ch in m.group("m") if ch in "^*"]
+        if len(marks) != 1 or len(m.group("m")) != 2:
+            continue
+        e = _power_exponent(m.group("m"), it.value.get("name", ""))
+        if e is None:
+            continue
+        it.value["unit"] = f"{m.group('p') if m.group('p') == '×' else ''}10{marks[0]}{e}/L"
         it.cell_confs["unit"] = it.cell_confs.get("unit", []) + [UNIT_GUESS_CONF]
 
 

@@ -319,6 +319,10 @@ def test_row_number_with_its_dot_read_into_the_name_is_taken_off():
     ("低密度脂蛋白胆固醇", "meciA", "mmol/L"),
     ("单核细胞百分比", "%%", "%"),      # the sign doubled (dev seed 791 lab #9)
     ("淋巴细胞百分比", "96", "%"),      # its two circles read as digits (dev seed 791 lab #3)
+    ("尿素", "waol/L", "mmol/L"),       # a blurred copy's mm run together, the end read (793 #1)
+    ("钾", "saol/L", "mmol/L"),
+    ("胱抑素C", ":.mg/L", "mg/L"),      # specks before the unit (793 #2)
+    ("估算肾小球滤过率", "1mL/win/1.73m2", "mL/min/1.73m2"),
 ])
 def test_unit_misread_beyond_an_edit_of_a_test_with_one_usual_unit(name, read, want):
     assert usual_unit(name, read) == want
@@ -333,6 +337,8 @@ def test_unit_misread_beyond_an_edit_of_a_test_with_one_usual_unit(name, read, w
     ("不在词表", "2"),
     ("血红蛋白", "96"),             # two digits in the unit of a test not in per cent
     ("单核细胞百分比", "99"),       # no circle, no sign
+    ("肌酐", "mmol/L"),             # another known unit, as read, whatever its end
+    ("尿素", "ol/L"),               # too little read to say
 ])
 def test_unit_not_guessed_without_the_tests_usual_unit_near(name, read):
     assert usual_unit(name, read) is None
@@ -443,3 +449,38 @@ def test_a_lone_dash_beside_the_last_letter_of_the_cell_before():
     assert _dash_in(g, 20, 5, 150, 55)
     cv2.putText(g, "3", (90, 42), cv2.FONT_HERSHEY_SIMPLEX, 0.9, 60, 2)
     assert not _dash_in(g, 20, 5, 150, 55)  # a digit beside the dash: not a lone dash
+
+
+@pytest.mark.parametrize("res, rng, flag, want", [
+    ("182", "0.0--21.0", "", "18.2"),      # no mark printed: the pointed result is in range (793 #4)
+    ("303", "27.0-34.0", "", "30.3"),
+    ("132", "1.80-6.30", "↓", "1.32"),     # the printed ↓ is the pointed result's (793 #5)
+    ("182", "0.0--21.0", "↑", None),       # the printed ↑ is the read result's: as read
+    ("411", "155-357", "↑", None),         # a range without decimals says nothing of points
+    ("661", "4.0-6.0", "↑", None),         # 66.1 is as high as 661: no evidence
+    ("18.2", "0.0--21.0", "", None),       # read with its point
+    ("5", "1.0-9.0", "", None),            # one digit cannot have lost a point before it
+])
+def test_a_results_lost_point_is_put_back_only_when_the_flag_says_so(res, rng, flag, want):
+    from extract.tables import point_lost
+
+    assert point_lost(res, rng, flag) == want
+
+
+def test_a_reports_only_count_unit_damaged_keeps_its_own_mark():
+    """Dev seed 793 lab #0: 血小板计数's 10*9/L read 10*0/L, the report's only count unit (no
+    style to follow): its own * kept, the power the test's (9), for review."""
+    from extract.tables import Item, harmonize_power_units
+
+    def items(unit):
+        return [Item({"name": "血小板计数", "unit": unit, "result": "227"}, {"unit": [0.99]}, [0, 0, 1, 1]),
+                Item({"name": "血红蛋白", "unit": "g/L", "result": "161"}, {"unit": [0.99]}, [0, 0, 1, 1])]
+
+    its = items("10*0/L")
+    harmonize_power_units(its)
+    assert [it.value["unit"] for it in its] == ["10*9/L", "g/L"]
+    assert min(its[0].cell_confs["unit"]) < 0.9 and min(its[1].cell_confs["unit"]) > 0.9
+    for unread in ("10**/L", "10*0/"):  # no power, or no litre: as read
+        its = items(unread)
+        harmonize_power_units(its)
+        assert its[0].value["unit"] == unread
