@@ -259,7 +259,12 @@ def _prepare_date_text(s: Any, keep_digit_spaces: bool = True) -> str | None:
     t = _CN_DAY_RE.sub(_cn_small, t)
     t = _DIGIT_O_RE.sub("0", t)
     t = _DIGIT_L_RE.sub("1", t)
+    # a time read glued to its date (2025-02-2309:02:00): the day is two digits, the hour too
+    t = _GLUED_TIME_RE.sub(r"\1 \2", t)
     return t
+
+
+_GLUED_TIME_RE = re.compile(r"(?<!\d)(\d{4}[-./]\d{1,2}[-./]\d{2})(\d{2}:\d{2})")
 
 
 _SEP = r"[.\-/。,_·．、 ]"
@@ -270,7 +275,7 @@ _FULL_DATE_RES = (
 )
 _YEAR_MONTH_RES = (
     re.compile(r"(?<!\d)(\d{4})年(\d{1,2})月"),
-    re.compile(rf"(?<!\d)(\d{{4}}){_SEP}(\d{{1,2}})(?![\d.\-/])"),
+    re.compile(rf"(?<!\d)(\d{{4}}){_SEP}(\d{{1,2}})(?![\d.\-/]|[:;]\d)"),
 )
 _MIN_YEAR, _MAX_YEAR = 1800, 2200
 

@@ -450,6 +450,16 @@ def test_report_time_cut_after_the_day_still_gives_the_date():
     assert extract("lab_report", lines)["report_date"] == "2025-12-08"
 
 
+def test_report_time_with_a_colon_for_its_second_dot_is_repaired_for_review():
+    """Dev seed 793 lab #5: 报告时间：2025.02:2315:23:00 (a dot read as a colon, the time glued)."""
+    from extract.confidence import field_confidence
+
+    lines = [L("检验报告单", 300, 40, 50), L("姓名：张三", 60, 120), L("报告时间：2025.02:2315:23:00", 700, 900)]
+    f = fields("lab_report", lines)["report_date"]
+    assert f.value == "2025-02-23" and f.notes["repair"]["reason"] == "date_separator"
+    assert field_confidence("lab_report", "report_date", f) < 0.9
+
+
 def test_value_printed_a_little_above_its_label_line_is_its_value():
     lines = [L("常住人口登记卡", 400, 40, 50), L("姓名", 64, 200, 31), L("张三", 254, 200, 31),
              L("住址", 123, 1115, 31), L("河南省洛阳市栾川县石庙镇小坡村200号", 254, 1100, 26)]

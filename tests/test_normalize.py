@@ -69,6 +69,11 @@ def test_cn_to_int(raw, expected):
         ("出生日期：1980年3月5日", "1980-03-05"),
         ("2020-01-02 10:30", "2020-01-02"),
         ("2020. 01 .02", "2020-01-02"),
+        # a time read glued to its date (the space between them lost): day and hour two digits
+        ("报告时间：2025-02-2309:02:00", "2025-02-23"),
+        ("2026.01.1014:06", "2026-01-10"),
+        # the day after a colon is no year-month (a misread separator: a repair, not a value)
+        ("2025.02:23", None),
         ("2020年2月29日", "2020-02-29"),
         # year and month only
         ("2020年1月", "2020-01"),
@@ -270,3 +275,12 @@ def test_latin_capitals_for_a_stage_or_type_become_the_roman_numeral():
     # not inside a Latin word or after a digit, and not before other characters
     assert n("HIV型") == "HIV型" and n("维生素D缺乏") == "维生素D缺乏" and n("高血压病3级") == "高血压病3级"
     assert n("IV") == "IV"
+
+
+def test_a_colon_read_between_month_and_day_is_repaired_for_review():
+    """Dev seed 793 lab #5: 报告时间：2025.02:2315:23:00 (a dot read as a colon, the time glued)."""
+    from extract.fields.values import repair_date_separator
+
+    val, rep = repair_date_separator("2025.02:2315:23:00")
+    assert val == "2025-02-23" and rep["reason"] == "date_separator" and rep["edits"] == [[7, ":", "."]]
+    assert repair_date_separator("2025.02:31") is None  # no 31 February: nothing to repair to

@@ -358,10 +358,20 @@ def _scored_confs(kind: str, v: Value) -> list[float]:
 _LOST_SEPARATOR = re.compile(r"(?<!\d)(\d{4})(?:(\d{2})([-./])(\d{1,2})|([-./])(\d{2})(\d{2}))(?!\d)")
 
 
+# a date whose second separator was read as a colon, a time perhaps glued after it
+_COLON_SEPARATOR = re.compile(r"(?<!\d)(\d{4})([-./])(\d{1,2})[:;](\d{2})(?=\d{2}:|\D|$)")
+
+
 def repair_date_separator(text: str) -> tuple[str, dict] | None:
     """A date whose OCR lost one separator, when the digits allow one reading only: the date
     and the repair (for the field's notes: a repaired value is for a reviewer to confirm)."""
     t = N.to_halfwidth(text) or ""
+    c = _COLON_SEPARATOR.search(t)
+    if c:
+        # the month and the day parted by a colon (2025.02:23): the year's separator misread
+        val = N.normalize_date(f"{c.group(1)}{c.group(2)}{c.group(3)}{c.group(2)}{c.group(4)}")
+        if val is not None:
+            return val, {"from": text, "edits": [[c.start(4) - 1, ":", c.group(2)]], "reason": "date_separator"}
     m = _LOST_SEPARATOR.search(t)
     if not m:
         return None
