@@ -79,6 +79,13 @@ def _affine3(M: np.ndarray) -> np.ndarray:
 CARD_BAND = 0.12
 
 
+def _card_shaped(img: np.ndarray) -> bool:
+    """Has the image an ID-1 card's aspect (85.6 x 54 mm, 1.585), lying level (a card stood
+    on its side is left to the page reading, which turns it)?"""
+    h, w = img.shape[:2]
+    return 1.45 <= w / max(1, h) <= 1.75
+
+
 def _rot180(img: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     h, w = img.shape[:2]
     M = np.array([[-1.0, 0.0, w - 1.0], [0.0, -1.0, h - 1.0], [0.0, 0.0, 1.0]])
@@ -229,6 +236,19 @@ class Pipeline:
                 ):
                     docs.append(doc)
                     card_masks.append(quad)
+        if not docs and self.options.find_cards and regions and _card_shaped(img):
+            # an image that is itself a card (a crop) whose outline search went astray (a
+            # design stripe or a fold taken for an edge, the found part rejected): the whole
+            # image read as the card, before the page reading cuts it into text blocks
+            h, w = img.shape[:2]
+            quad = np.array([[0, 0], [w - 1, 0], [w - 1, h - 1], [0, h - 1]], dtype=np.float32)
+            with timer("regions"):
+                crop, Hm, _ = P.warp_quad(img, quad, out_width=CARD_WIDTH)
+            view = View(crop, np.asarray(Hm, dtype=np.float64), "card", [0.0, 0.0, float(w), float(h)])
+            lines, view = self._ocr_oriented(view, timer)
+            doc = self._document(view, lines, page.number, warnings, timer, allowed=CARD_TYPES)
+            if doc.type != "unknown" and _completeness(doc, self.doctypes) >= 0.5 and _reads_as_card(doc, self.doctypes):
+                return [doc]
         if docs and not self._ink_outside(img, card_masks):
             return docs
         # the rest of the page (cards masked out), read as a page

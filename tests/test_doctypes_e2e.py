@@ -157,3 +157,18 @@ def test_a_speck_between_a_bank_cards_digits_breaks_neither_type_nor_number(pipe
     truth = s.truth["documents"][0]["fields"]["card_number"]["value"]
     f = doc["fields"]["card_number"]
     assert f["value"] == truth and "luhn_ok" in f["checks"]
+
+
+def test_a_card_crop_whose_outline_search_went_astray_is_read_whole(pipeline):
+    """Dev seed 793 bank_card_degraded #0: the outline search found a part of the card
+    (rejected); the page reading then cut the card into text blocks and lost the bank's name
+    printed above the number. An image with a card's aspect is read whole as the card first."""
+    s = generate("bank_card_degraded", 793, 0)
+    res = pipeline.extract_bytes(cv2.imencode(".png", s.image)[1].tobytes(), "card.png").to_json_dict()
+    [doc] = res["documents"]
+    truth = s.truth["documents"][0]["fields"]
+    assert doc["type"] == "bank_card"
+    assert doc["fields"]["bank"]["value"] == truth["bank"]["value"]
+    assert doc["fields"]["card_number"]["value"] == truth["card_number"]["value"]
+    h, w = s.image.shape[:2]
+    assert doc["region"] == [0.0, 0.0, float(w), float(h)]
