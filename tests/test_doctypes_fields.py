@@ -609,3 +609,12 @@ def test_a_label_with_a_speck_read_as_a_dot_at_its_lines_end_stands_as_a_label()
              L("(d)引起(c)的疾病或情况", 20, 220)]
     out = RuleExtractor().extract(load_doctypes()["death_certificate"], lines, (900, 300))
     assert out["underlying_causes"].value == "吸入性肺炎；脑梗死后遗症"
+
+
+def test_a_speck_inside_a_number_does_not_hide_it():
+    """Dev seed 793 disability_certificate_degraded #1: 证号150922·19720810400443, a seal's dot
+    read inside the number: found and read without it, and its check digit holds."""
+    lines = [L("中华人民共和国残疾人证", 300, 40, 50), L("姓名 邹蕊秀", 60, 150), L("类别 肢体 等级 叁级", 60, 220),
+             L("证号150922·19720810400443", 60, 400)]
+    got = extract("disability_certificate", lines)
+    assert got["certificate_number"] == "15092219720810400443"

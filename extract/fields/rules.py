@@ -31,6 +31,8 @@ _SKIP = re.compile(r"[\s\u3000_＿]")
 
 
 _SKIP_RULES = re.compile(r"[\s\u3000_＿|丨｜]")  # digits printed in boxes: the box sides read as |
+# a speck of toner or a seal's dot read inside a number (150922·19720810400443)
+_SKIP_SPECKS = re.compile(r"[\s\u3000_＿·•˙`'‘’]")
 
 
 def _joined(lines: list[OcrLine], ids: list[int], skip: re.Pattern = _SKIP) -> tuple[str, list[tuple[int, int]]]:
@@ -102,6 +104,8 @@ def _pattern_in(lines: list[OcrLine], line_ids: list[int] | None, pattern: re.Pa
         best = best_in(multi)
     if best is None:  # one character per printed box, the box sides read as |
         best = best_in(_rows(lines, ids), _SKIP_RULES)
+    if best is None:  # a speck read between the characters
+        best = best_in([[li] for li in ids], _SKIP_SPECKS)
     if best is None:
         return None
     _, where, a, b = best
