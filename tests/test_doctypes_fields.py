@@ -71,6 +71,11 @@ def test_an_interval_beside_an_unread_disease_is_no_cause_and_a_lost_row_is_flag
     out = fields("death_certificate", lines)
     assert out["cause_of_death"].value == "慢性阻塞性肺疾病急性加重"
     assert "underlying_causes" not in out
+    # a layout that prints the word before the interval (dev seed 794 death #2: 间隔10余年
+    # was taken for row (c)'s disease, with 0.99)
+    lines = [(L("间隔10余年", 910, 720) if x.text == "10年" else x) for x in lines]
+    out = fields("death_certificate", lines)
+    assert "underlying_causes" not in out
     lines = head + [
         L("I.(a) 直接死亡原因", 80, 660), L("大面积脑梗死", 520, 660), L("3天", 910, 660),
         L("(b) 引起（a).的疾病或情况", 80, 720), L("心房颤动", 520, 720), L("1周", 910, 720),
