@@ -623,3 +623,28 @@ def test_a_speck_inside_a_number_does_not_hide_it():
              L("证号150922·19720810400443", 60, 400)]
     got = extract("disability_certificate", lines)
     assert got["certificate_number"] == "15092219720810400443"
+
+
+def test_a_copier_streak_across_the_sheet_does_not_end_a_diagnosis_list():
+    """Dev seed 794 discharge_summary_degraded #7: a faint streak across the whole sheet ran
+    between the second and third discharge diagnoses and was taken for a form's rule (the
+    value ended, 0.99 sure). A rule that runs through both margins is no form's; a rule that
+    stops at the table still ends the value."""
+    import cv2
+
+    h = 22
+    lines = [L("出院小结", 513, 136, 60), L("姓名：胡金凤 性别：女", 103, 226, h),
+             L("二、出院诊断：癫痫", 103, 453, h), L("结肠癌术后化疗", 247, 490, h), L("胸腰椎压缩性骨折", 247, 529, h),
+             L("三、入院时情况：", 103, 579, h)]
+    img = blank()
+    for ln in lines:  # ink where the lines are (the label column's ink check looks at it)
+        x0, y0, x1, y1 = (int(v) for v in ln.bbox)
+        cv2.rectangle(img, (x0 + 2, y0 + 6), (x1 - 2, y1 - 6), (40, 40, 40), -1)
+    streak = img.copy()
+    cv2.line(streak, (0, 518), (img.shape[1] - 1, 526), (200, 200, 200), 2)
+    f = fields("discharge_summary", lines, image=streak)["discharge_diagnosis"]
+    assert f.value == "癫痫；结肠癌术后化疗；胸腰椎压缩性骨折"
+    ruled = img.copy()
+    cv2.line(ruled, (90, 521), (1000, 521), (60, 60, 60), 2)
+    f = fields("discharge_summary", lines, image=ruled)["discharge_diagnosis"]
+    assert f.value == "癫痫；结肠癌术后化疗"

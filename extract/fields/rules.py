@@ -512,7 +512,22 @@ def _ruled_between(gray: np.ndarray | None, prev: Span, sp: Span, lab: Label | N
     if not at_label.any() or not at_line.any():
         return False
     near = np.convolve(at_label.astype(int), np.ones(5, int), mode="same") > 0  # a slant of two rows
-    return bool((near & at_line).any())
+    if not (near & at_line).any():
+        return False
+    return not _crosses_the_sheet(gray, top, bottom, h)
+
+
+def _crosses_the_sheet(gray: np.ndarray, top: int, bottom: int, h: float) -> bool:
+    """Does a line between rows `top` and `bottom` run on through both margins of the sheet
+    (a streak the copier drew across it, a fold)? A form's rules stop at its table."""
+    H, W = gray.shape
+    m = max(8, int(SHEET_MARGIN * W))
+    pad = int(2 * h)  # a streak slants a little over the sheet's width
+    t, b = max(0, top - pad), min(H, bottom + pad)
+    return bool(_rule_rows(gray, 0, m, t, b).any() and _rule_rows(gray, W - m, W, t, b).any())
+
+
+SHEET_MARGIN = 0.04  # share of the view's width, each side, where a form prints no rule
 
 
 def _own_rows(lines: list[OcrLine], v: Value, lab: Label | None, image: np.ndarray | None,
