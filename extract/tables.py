@@ -1602,6 +1602,27 @@ def _split_decimals(t: str) -> tuple[str, str] | None:
     return out[0] if len(out) == 1 else None
 
 
+MISSING_UNIT_CONF = 0.5
+
+
+def missing_units(items: list[Item]) -> None:
+    """A unit cell read empty on a row of a numeric test that is reported with a unit, in a
+    table whose rows mostly read theirs (a faint % lost): the test's one usual unit, or (more
+    than one usual unit, or a count unit printed in the report's own style) the empty cell
+    made unsure. Both for a reviewer to confirm."""
+    numeric = [it for it in items if not it.bare and re.fullmatch(r"[<>≤≥]?\d+(?:\.\d+)?", it.value.get("result", ""))]
+    if len(numeric) < 3 or sum(bool(it.value.get("unit")) for it in numeric) < 0.6 * len(numeric):
+        return
+    vocab = lab_names()
+    for it in numeric:
+        units = tuple(u for u in vocab.get(it.value.get("name", ""), ()) if u)
+        if it.value.get("unit") or not units:
+            continue
+        if len(units) == 1 and "10" not in units[0]:  # a count unit's style is the report's own
+            it.value["unit"] = units[0]
+        it.cell_confs["unit"] = it.cell_confs.get("unit", []) + [MISSING_UNIT_CONF]
+
+
 def derive_missing_flags(items: list[Item]) -> None:
     """Flags that no mark gave, from the reference, once the cells are final (a range "-"
     found in the ink after the items were built)."""

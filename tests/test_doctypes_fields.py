@@ -648,3 +648,15 @@ def test_a_copier_streak_across_the_sheet_does_not_end_a_diagnosis_list():
     cv2.line(ruled, (90, 521), (1000, 521), (60, 60, 60), 2)
     f = fields("discharge_summary", lines, image=ruled)["discharge_diagnosis"]
     assert f.value == "癫痫；结肠癌术后化疗"
+
+
+def test_a_card_numbers_latin_capital_read_as_a_chinese_lookalike():
+    """Dev seed 795 social_security_card_clean #0: 社会保障卡号Y35704844 read with 丫 for Y; the
+    number without its letter was 0.997 sure. The letter is kept, and the value is not sure."""
+    from extract.confidence import field_confidence
+
+    lines = [L("中华人民共和国社会保障卡", 130, 80, 60), L("姓名", 80, 375), L("李素", 288, 370),
+             L("社会保障卡号丫35704844", 83, 501, confs=[0.99] * 6 + [0.45] + [0.99] * 8)]
+    f = fields("social_security_card", lines, size=(1100, 700))["card_number"]
+    assert f.value == "Y35704844"
+    assert field_confidence("social_security_card", "card_number", f) < 0.9

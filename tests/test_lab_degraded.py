@@ -484,3 +484,26 @@ def test_a_reports_only_count_unit_damaged_keeps_its_own_mark():
         its = items(unread)
         harmonize_power_units(its)
         assert its[0].value["unit"] == unread
+
+
+def test_an_empty_unit_cell_of_a_test_reported_with_a_unit():
+    """Dev seed 795 lab #3: 嗜酸性粒细胞百分比's % not read, the items 0.92 sure. In a table whose
+    rows read their units, the test's one usual unit is put in, for review; a count unit (its
+    style is the report's) or a test reported without a unit is left as read."""
+    from extract.tables import Item, missing_units
+
+    def item(name, result, unit):
+        return Item({"name": name, "result": result, "unit": unit, "reference_range": "", "flag": ""},
+                    {"unit": [0.99]} if unit else {}, [0, 0, 1, 1])
+
+    items = [item("白细胞计数", "6.1", "10^9/L"), item("中性粒细胞百分比", "60.2", "%"), item("淋巴细胞百分比", "30.1", "%"),
+             item("嗜酸性粒细胞百分比", "6.7", ""), item("红细胞计数", "4.5", ""), item("尿比重", "1.020", ""),
+             item("血红蛋白", "135", "g/L"), item("平均红细胞体积", "90.1", "fL"), item("血小板计数", "230", "10^9/L")]
+    missing_units(items)
+    assert [it.value["unit"] for it in items][:6] == ["10^9/L", "%", "%", "%", "", ""]
+    assert items[3].cell_confs["unit"] == [0.5] and items[4].cell_confs["unit"] == [0.5]
+    assert "unit" not in items[5].cell_confs and min(items[1].cell_confs["unit"]) > 0.9
+    # a table whose rows mostly read no unit: nothing is put in
+    few = [item("嗜酸性粒细胞百分比", "6.7", ""), item("白球比", "1.5", ""), item("尿比重", "1.020", ""), item("钾", "4.1", "mmol/L")]
+    missing_units(few)
+    assert few[0].value["unit"] == ""

@@ -19,6 +19,7 @@ from extract import choices, seals
 from extract.layout import (OTHER, Label, Span, Value, find_labels, join_split_labels, pair_values, reading_order, span_of,
                             spans_in_box, typical_height)
 from extract.tables import (ITEM_KEYS, check_cells, derive_missing_flags, drop_bare, find_tables, harmonize_ranges,
+                            missing_units,
                             table_items)
 from ocr.base import OcrLine
 from schemas.doctypes import DocType, FieldSpec
@@ -43,10 +44,15 @@ def _joined(lines: list[OcrLine], ids: list[int], skip: re.Pattern = _SKIP) -> t
         for ci, ch in enumerate(lines[li].text):
             if skip.match(ch):
                 continue
-            f = unicodedata.normalize("NFKC", ch)
+            f = unicodedata.normalize("NFKC", _LATIN_LOOKALIKE.get(ch, ch))
             text.append(f[:1] if f else ch)
             where.append((li, ci))
     return "".join(text), where
+
+
+# a Chinese character the recogniser reads for a Latin capital printed before digits (the Y of
+# a social security card number read as 丫): the capital, for a pattern to match
+_LATIN_LOOKALIKE = {"丫": "Y"}
 
 
 def _value_from(lines: list[OcrLine], where: list[tuple[int, int]], a: int, b: int, source: str) -> Value:
@@ -186,7 +192,7 @@ def _pattern_in_value(lines: list[OcrLine], v: Value, pattern: re.Pattern) -> Va
             ch = lines[sp.line].text[ci]
             if _SKIP.match(ch):
                 continue
-            f = unicodedata.normalize("NFKC", ch)
+            f = unicodedata.normalize("NFKC", _LATIN_LOOKALIKE.get(ch, ch))
             text.append(f[:1] if f else ch)
             where.append((sp.line, ci))
     joined = "".join(text)
@@ -293,6 +299,7 @@ def table_field(lines: list[OcrLine], spec: FieldSpec, image: np.ndarray | None)
         page_items.extend(drop_bare(tb_items))
     # the tables of one page print their ranges alike (side by side: one template)
     harmonize_ranges(page_items)
+    missing_units(page_items)
     derive_missing_flags(page_items)
     for it in page_items:
         if it.flag_source == "derived":
@@ -705,7 +712,8 @@ class RuleExtractor:
                     v = _continued_rows(lines, v, spec.multiline, spec.line_gap or 0.9, busy, renamed, lab)
                 if gray is None and image is not None and doctype.layout == "page" and len({sp.line for sp in v.spans}) > 1:
                     gray = (image.astype(np.float32).mean(axis=2) if image.ndim == 3 else image.astype(np.float32))
-                values[fname] = _own_rows(lines, v, lab, image, paper, gray)
+                # a seal's dark strokes in the label column are no row's label: looked at without it
+                values[fname] = _own_rows(lines, v, lab, clean if clean is not None else image, paper, gray)
         values.update(sentence_values(lines, doctype))
         out: dict[str, ExtractedField] = {}
         for fname, spec in doctype.fields.items():

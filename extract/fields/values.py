@@ -232,7 +232,8 @@ def conv_amount(v: Value) -> str | None:
 
 def conv_card_number(v: Value) -> str | None:
     """A card number as printed, letters upper-case, spaces and dashes removed (A12345678)."""
-    t = re.sub(r"[^0-9A-Za-z]", "", N.to_halfwidth(v.text) or "").upper()
+    t = re.sub(r"丫(?=[0-9])", "Y", N.to_halfwidth(v.text) or "")  # Y read as 丫 (see rules._LATIN_LOOKALIKE)
+    t = re.sub(r"[^0-9A-Za-z]", "", t).upper()
     return t if any(ch.isdigit() for ch in t) else None
 
 
