@@ -192,6 +192,31 @@ def _complete_birth_date(fields: dict[str, ExtractedField]) -> None:
     bd.checks = [c for c in bd.checks if c != "date_invalid"] + ["completed_from_id_number", "birth_date_matches_id"]
 
 
+# a document most of whose fields are unread or unsure: the recogniser struggled with the
+# page, and the few values it read surely are no surer than this (a 6 read as 8 with 0.92 on a
+# page where nine of eleven fields were lost); a value a check digit verifies keeps its own
+HARD_PAGE_SHARE = 0.5
+HARD_PAGE_MIN = 3
+HARD_PAGE_CAP = 0.85
+_VERIFIED = {"checksum_ok", "luhn_ok"}
+
+
+def _hard_page_cap(dt: DocType, fields: dict[str, ExtractedField], threshold: float) -> None:
+    """Cap the confidences of a hard-to-read document's fields (see :data:`HARD_PAGE_CAP`):
+    at least half of its fields found below the review threshold or required and missing,
+    three at least. The capped fields are marked `page_hard_to_read`."""
+    found = [f for f in fields.values() if f.source != "derived"]
+    unsure = sum(1 for f in found if f.confidence < threshold)
+    missing = sum(1 for n, spec in dt.fields.items() if spec.required and n not in fields)
+    trouble = unsure + missing
+    if trouble < HARD_PAGE_MIN or trouble < HARD_PAGE_SHARE * (len(found) + missing):
+        return
+    for f in fields.values():
+        if f.confidence > HARD_PAGE_CAP and not _VERIFIED & set(f.checks):
+            f.confidence = HARD_PAGE_CAP
+            f.checks.append("page_hard_to_read")
+
+
 def finalize_document(
     doc: DocumentResult,
     dt: DocType,
@@ -208,8 +233,10 @@ def finalize_document(
         _complete_birth_date(fields)
     _generic_checks(dt, fields)
     FAILING_CHECKS = failing_checks()
+    for f_name, f in fields.items():
+        f.confidence = field_confidence(dt.type, f_name, f)
+    _hard_page_cap(dt, fields, threshold)
     for name, f in fields.items():
-        f.confidence = field_confidence(dt.type, name, f)
         doc.fields[name] = FieldResult(
             value=f.value,
             confidence=round(f.confidence, 4),

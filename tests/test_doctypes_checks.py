@@ -312,3 +312,26 @@ def test_birth_date_and_sex_not_read_are_derived_from_a_number_that_checks_out()
     fs = fields(name="张三", sex="男", birth_date="1961-01-17", id_number=make_id(birth="19610116", seq="124"))
     D.check_household_register(fs)
     assert fs["birth_date"].value == "1961-01-17" and fs["sex"].value == "男"
+
+
+def test_a_hard_to_read_page_caps_its_few_sure_fields():
+    """Dev seed 796 medical_certificate_degraded #3: nine of eleven fields lost or unsure, and
+    the record number read 4872714452 for 4672714452 with 0.92. On such a page no value the
+    recogniser alone vouches for is confident; a number a check digit verifies keeps its own."""
+    from extract.verify import HARD_PAGE_CAP
+
+    dt_ = load_doctypes()["medical_certificate"]
+    fs = {"hospital": F("广州市康复医院"), "record_number": F("4872714452"), "patient_name": F("王增楼", 0.3),
+          "diagnosis": F("M层性肿痕", 0.3), "advice": F("建免重体力劳动", 0.3)}
+    doc = DocumentResult(type="medical_certificate", page=1, confidence=0.99)
+    finalize_document(doc, dt_, fs, 1, lambda b: b, 0.9)
+    assert doc.fields["record_number"].confidence <= HARD_PAGE_CAP
+    assert "page_hard_to_read" in doc.fields["record_number"].checks and doc.needs_review
+    # the same sure fields on a page read well: as sure as read
+    fs = {"hospital": F("广州市康复医院"), "record_number": F("4872714452"), "patient_name": F("王娜卿"),
+          "sex": F("女"), "age": F("26"), "diagnosis": F("肺恶性肿瘤"), "issue_date": F("2025-03-08"),
+          "doctor": F("汤鸣友")}
+    doc = DocumentResult(type="medical_certificate", page=1, confidence=0.99)
+    finalize_document(doc, dt_, fs, 1, lambda b: b, 0.9)
+    assert doc.fields["record_number"].confidence > HARD_PAGE_CAP
+    assert not any("page_hard_to_read" in f.checks for f in doc.fields.values())
