@@ -444,15 +444,15 @@ def normalize_age(s: Any) -> str | None:
 
 
 def normalize_id_number(s: Any) -> str | None:
-    """Upper-case, half-width, whitespace, ``-`` and specks read between the digits (``·``,
-    a toner dot or a seal's) removed. Digits are never changed.
+    """Upper-case, half-width, whitespace and ``-`` removed. Digits are never changed.
 
-    Returns ``None`` for an empty string or one without any digit.
+    Returns ``None`` for an empty string or one without any digit. (Specks read between the
+    digits are the checkers' to drop, as a repair: extract/checks/repair.py.)
     """
     t = _compact(s)
     if not t:
         return None
-    t = re.sub(r"(?<=[0-9])[·•˙`'‘’](?=[0-9Xx])", "", t.replace("-", "")).upper()
+    t = t.replace("-", "").upper()
     if not any(ch.isdigit() for ch in t):
         return None
     return t

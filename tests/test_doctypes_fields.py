@@ -621,8 +621,15 @@ def test_a_speck_inside_a_number_does_not_hide_it():
     read inside the number: found and read without it, and its check digit holds."""
     lines = [L("中华人民共和国残疾人证", 300, 40, 50), L("姓名 邹蕊秀", 60, 150), L("类别 肢体 等级 叁级", 60, 220),
              L("证号150922·19720810400443", 60, 400)]
-    got = extract("disability_certificate", lines)
-    assert got["certificate_number"] == "15092219720810400443"
+    from extract.checks.documents import check_disability_certificate
+
+    assert extract("disability_certificate", lines)["certificate_number"] == "150922·19720810400443"  # found
+
+    fs = fields("disability_certificate", lines)
+    check_disability_certificate(fs)
+    f = fs["certificate_number"]
+    assert f.value == "15092219720810400443" and "repaired" in f.checks and "checksum_ok" in f.checks
+    assert f.notes["repair"]["reason"] == "specks_dropped"
 
 
 def test_a_copier_streak_across_the_sheet_does_not_end_a_diagnosis_list():

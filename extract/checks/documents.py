@@ -7,6 +7,7 @@ It adds check names to fields and may repair a value when the checks make the re
 from __future__ import annotations
 
 import datetime as _dt
+import re
 
 from extract.checks import divisions, ethnicity, idcard, records
 from extract.checks.idnumber import validate
@@ -323,9 +324,27 @@ def check_household_register(fields: dict[str, ExtractedField]) -> None:
     _repaired_is_no_evidence(fields.get("ethnicity"))
 
 
+_NUMBER_SPECK = re.compile(r"(?<=[0-9])[·•˙`'‘’.](?=[0-9Xx])")
+
+
+def drop_number_specks(f: ExtractedField | None, length: int) -> None:
+    """Specks of toner or a seal's dots read between a number's digits (150922·1972…): dropped
+    when the number then has its printed length, recorded as a repair (`specks_dropped`)."""
+    if f is None or not isinstance(f.value, str) or not _NUMBER_SPECK.search(f.value):
+        return
+    bare = _NUMBER_SPECK.sub("", f.value)
+    if len(bare) != length:
+        return
+    edits = [[m.start(), m.group(), ""] for m in _NUMBER_SPECK.finditer(f.value)]
+    f.notes["repair"] = {"from": f.value, "edits": edits, "reason": "specks_dropped"}
+    f.value = bare
+    f.checks.append("repaired")
+
+
 @register_checker("disability_certificate")
 def check_disability_certificate(fields: dict[str, ExtractedField]) -> None:
     cert = fields.get("certificate_number")
+    drop_number_specks(cert, 20)
     if "id_number" not in fields and cert is not None and isinstance(cert.value, str) and len(cert.value) == 20:
         # the card form prints no ID number: it is the certificate number's first 18 characters
         idpart = cert.value[:18]
