@@ -73,13 +73,19 @@ _STATE: dict = {"ids": []}
 def flatmap_path_parameters(context, path_parameters):
     """Half the generated `eid`s are replaced by the id of a real, finished extraction (else
     they only ever reach the 404 branch), and so are half the page numbers (1, the page
-    there is) and documents/fields (document 0's `name` and `id_number` have a box)."""
-    if not path_parameters or "eid" not in path_parameters:
+    there is) and documents/fields (document 0's `name` and `id_number` have a box). A page or
+    document number generated invalid (negative data: a boolean) is never replaced by a valid
+    one: the case must stay a case the API has to reject."""
+    if not path_parameters or not isinstance(path_parameters.get("eid"), str):
         return st.just(path_parameters)
+
+    def an_int(v) -> bool:  # a negative case's page may be a boolean or a string: kept, so it stays invalid
+        return isinstance(v, int) and not isinstance(v, bool)
+
     real = {"eid": st.sampled_from(_STATE["ids"] or ["none"])}
-    if "page" in path_parameters:
+    if "page" in path_parameters and an_int(path_parameters["page"]):
         real["page"] = st.sampled_from([1, path_parameters["page"]])
-    if "field" in path_parameters:
+    if "field" in path_parameters and an_int(path_parameters.get("doc")):
         real["doc"] = st.sampled_from([0, path_parameters["doc"]])
         real["field"] = st.sampled_from(["name", "id_number", path_parameters["field"]])
     return st.one_of(st.just(path_parameters),
