@@ -230,7 +230,7 @@ class Pipeline:
                         view = View(crop, np.asarray(Hm, dtype=np.float64), "card", [float(v) for v in reg.bbox])
                     lines, view = self._ocr_oriented(view, timer)
                 doc = self._document(view, lines, page.number, warnings, timer, allowed=CARD_TYPES)
-                if doc.type != "unknown" and _completeness(doc, self.doctypes) >= 0.5 and _reads_as_card(doc, self.doctypes) and not (
+                if self._whole_card(doc) and not (
                     (_cut_from_form(doc, self.doctypes) or _thinly_read(doc, self.doctypes))
                     and self._ink_outside(img, [np.asarray(r.quad, np.float32) for r in regions])
                 ):
@@ -247,7 +247,7 @@ class Pipeline:
             view = View(crop, np.asarray(Hm, dtype=np.float64), "card", [0.0, 0.0, float(w), float(h)])
             lines, view = self._ocr_oriented(view, timer)
             doc = self._document(view, lines, page.number, warnings, timer, allowed=CARD_TYPES)
-            if doc.type != "unknown" and _completeness(doc, self.doctypes) >= 0.5 and _reads_as_card(doc, self.doctypes):
+            if self._whole_card(doc):
                 return [doc]
         if docs and not self._ink_outside(img, card_masks):
             return docs
@@ -320,10 +320,15 @@ class Pipeline:
         doc = self._document(cview, clines, page_no, warnings, timer, allowed=CARD_TYPES)
         # as for a card found by its edges: half its required fields, or it is a piece of one
         # (a label whose value a stamp hid, cut off from its card's other lines)
-        if doc.type == "unknown" or _completeness(doc, self.doctypes) < 0.5 or not _reads_as_card(doc, self.doctypes):
+        if not self._whole_card(doc):
             return None
         doc.warnings.append("card_edges_not_found")
         return doc
+
+    def _whole_card(self, doc: DocumentResult) -> bool:
+        """Does a card view's document read as a card: a card type, half its required fields
+        at least, and the print of a card (not a piece of one: a label whose value a stamp hid)?"""
+        return doc.type != "unknown" and _completeness(doc, self.doctypes) >= 0.5 and _reads_as_card(doc, self.doctypes)
 
     def _card_parts(self, view: View, lines: list[OcrLine], group: list[int]) -> list[list[int]]:
         """A block cut into side-by-side parts when at least two of them look like cards (the two
