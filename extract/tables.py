@@ -269,9 +269,17 @@ def _decimals(t: str) -> int:
     return len(t.split(".")[1]) if "." in t else 0
 
 
+def _pointed(digits: str, k: int) -> str | None:
+    """Digits with a decimal point put `k` from their end (`182`, 1 -> `18.2`), or None when
+    too short or when the number would begin with a 0 before more digits (`05.5`)."""
+    if k < 1 or len(digits) <= k:
+        return None
+    cand = f"{digits[:-k]}.{digits[-k:]}"
+    return None if len(cand.split(".")[0]) > 1 and cand[0] == "0" else cand
+
+
 # how sure a result is whose decimal point was put back (below the review threshold)
 POINT_LOST_CONF = 0.5
-_BOUNDS = re.compile(r"^(\d+\.\d+)(?:-{1,2}|～|~|—{1,2}|–)(\d+\.\d+)$")
 
 
 def point_lost(res: str, reference_range: str, flag: str) -> str | None:
@@ -283,14 +291,12 @@ def point_lost(res: str, reference_range: str, flag: str) -> str | None:
     of it (a laboratory marks every result out of its range)."""
     from extract.checks.records import expected_flag
 
-    m = _BOUNDS.match(reference_range or "")
+    m = _RANGE_SEP.match(reference_range or "")
     if not m or not re.fullmatch(r"\d{2,}", res or ""):
         return None
-    k = _decimals(m.group(1))
-    if k < 1 or _decimals(m.group(2)) != k or len(res) <= k:
-        return None
-    cand = f"{res[:-k]}.{res[-k:]}"
-    if len(cand.split(".")[0]) > 1 and cand[0] == "0":
+    k = _decimals(m.group("lo"))
+    cand = _pointed(res, k) if _decimals(m.group("hi")) == k else None
+    if cand is None:
         return None
     as_read, pointed = expected_flag(res, reference_range), expected_flag(cand, reference_range)
     if as_read is None or pointed is None or as_read == pointed:
@@ -1553,13 +1559,8 @@ def _dot_lost(lo: str, hi: str) -> str | None:
     (`200--50.0` for `20.0--50.0`). Otherwise None."""
     if "." in lo or "." not in hi or float(lo) < float(hi):
         return None
-    k = len(hi.split(".")[1])
-    if len(lo) <= k:
-        return None
-    cand = f"{lo[:-k]}.{lo[-k:]}"
-    if len(cand.split(".")[0]) > 1 and cand[0] == "0":
-        return None
-    return cand if float(cand) < float(hi) else None
+    cand = _pointed(lo, _decimals(hi))
+    return cand if cand is not None and float(cand) < float(hi) else None
 
 
 def _split_digits(t: str, k: int) -> tuple[str, str] | None:
@@ -1570,11 +1571,8 @@ def _split_digits(t: str, k: int) -> tuple[str, str] | None:
         return None
     out = []
     for i in range(k + 1, len(t) - k):
-        a, b = t[:i], t[i:]
-        a, b = f"{a[:-k]}.{a[-k:]}", f"{b[:-k]}.{b[-k:]}"
-        if any(len(x.split(".")[0]) > 1 and x[0] == "0" for x in (a, b)):
-            continue
-        if float(a) < float(b):
+        a, b = _pointed(t[:i], k), _pointed(t[i:], k)
+        if a is not None and b is not None and float(a) < float(b):
             out.append((a, b))
     return out[0] if len(out) == 1 else None
 

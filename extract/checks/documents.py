@@ -7,11 +7,10 @@ It adds check names to fields and may repair a value when the checks make the re
 from __future__ import annotations
 
 import datetime as _dt
-import re
 
 from extract.checks import divisions, ethnicity, idcard, records
 from extract.checks.idnumber import validate
-from extract.checks.repair import repair_id_number
+from extract.checks.repair import is_speck, repair_id_number
 from extract.fields.base import ExtractedField
 from extract.verify import register_checker
 
@@ -324,20 +323,18 @@ def check_household_register(fields: dict[str, ExtractedField]) -> None:
     _repaired_is_no_evidence(fields.get("ethnicity"))
 
 
-_NUMBER_SPECK = re.compile(r"(?<=[0-9])[·•˙`'‘’.](?=[0-9Xx])")
-
-
 def drop_number_specks(f: ExtractedField | None, length: int) -> None:
-    """Specks of toner or a seal's dots read between a number's digits (150922·1972…): dropped
-    when the number then has its printed length, recorded as a repair (`specks_dropped`)."""
-    if f is None or not isinstance(f.value, str) or not _NUMBER_SPECK.search(f.value):
+    """Specks of toner or a seal's dots read between a number's characters (150922·1972…, the
+    ID repair's specks: extract/checks/repair.py): dropped when the number then has its
+    printed length, recorded as a repair (`specks_dropped`)."""
+    if f is None or not isinstance(f.value, str):
         return
-    bare = _NUMBER_SPECK.sub("", f.value)
-    if len(bare) != length:
+    v = f.value
+    specks = [i for i in range(len(v)) if is_speck(v, i)]
+    if not specks or len(v) - len(specks) != length:
         return
-    edits = [[m.start(), m.group(), ""] for m in _NUMBER_SPECK.finditer(f.value)]
-    f.notes["repair"] = {"from": f.value, "edits": edits, "reason": "specks_dropped"}
-    f.value = bare
+    f.notes["repair"] = {"from": v, "edits": [[i, v[i], ""] for i in specks], "reason": "specks_dropped"}
+    f.value = "".join(ch for i, ch in enumerate(v) if i not in set(specks))
     f.checks.append("repaired")
 
 

@@ -77,7 +77,7 @@ class Repair:
 SPECKS = frozenset("·.,'`:;_•˙‧∙’‘。、，．")
 
 
-def _is_speck(s: str, i: int) -> bool:
+def is_speck(s: str, i: int) -> bool:
     """Is ``s[i]`` a speck read between two characters of the number (not at either end)?"""
     return 0 < i < len(s) - 1 and s[i] in SPECKS and s[i - 1] not in SPECKS and s[i + 1] not in SPECKS
 
@@ -159,7 +159,7 @@ def repair_id_number(
     # no character of a number, so dropping them changes no digit that was read
     # (never taken for an erased digit: 17 digits and a speck are 17 digits)
     dropped: list[tuple[int, str, str]] = []
-    keep = [i for i in range(len(compact)) if not _is_speck(compact, i)]
+    keep = [i for i in range(len(compact)) if not is_speck(compact, i)]
     if len(keep) < len(compact):
         dropped = [(i, compact[i], "") for i in range(len(compact)) if i not in set(keep)]
         alts = [alts[i] for i in keep] if len(alts) == len(compact) else [[] for _ in keep]

@@ -26,7 +26,7 @@ from schemas.doctypes import DocType, FieldSpec
 
 from . import register_extractor
 from .base import ExtractedField
-from .values import split_validity, to_field
+from .values import LATIN_LOOKALIKE, split_validity, to_field
 
 _SKIP = re.compile(r"[\s\u3000_＿]")
 
@@ -44,15 +44,15 @@ def _joined(lines: list[OcrLine], ids: list[int], skip: re.Pattern = _SKIP) -> t
         for ci, ch in enumerate(lines[li].text):
             if skip.match(ch):
                 continue
-            f = unicodedata.normalize("NFKC", _LATIN_LOOKALIKE.get(ch, ch))
-            text.append(f[:1] if f else ch)
+            text.append(_folded(ch))
             where.append((li, ci))
     return "".join(text), where
 
 
-# a Chinese character the recogniser reads for a Latin capital printed before digits (the Y of
-# a social security card number read as 丫): the capital, for a pattern to match
-_LATIN_LOOKALIKE = {"丫": "Y"}
+def _folded(ch: str) -> str:
+    """A character as a pattern sees it: half-width (NFKC), a Latin look-alike as the capital."""
+    f = unicodedata.normalize("NFKC", LATIN_LOOKALIKE.get(ch, ch))
+    return f[:1] if f else ch
 
 
 def _value_from(lines: list[OcrLine], where: list[tuple[int, int]], a: int, b: int, source: str) -> Value:
@@ -192,8 +192,7 @@ def _pattern_in_value(lines: list[OcrLine], v: Value, pattern: re.Pattern) -> Va
             ch = lines[sp.line].text[ci]
             if _SKIP.match(ch):
                 continue
-            f = unicodedata.normalize("NFKC", _LATIN_LOOKALIKE.get(ch, ch))
-            text.append(f[:1] if f else ch)
+            text.append(_folded(ch))
             where.append((sp.line, ci))
     joined = "".join(text)
     best = None

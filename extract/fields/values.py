@@ -230,9 +230,15 @@ def conv_amount(v: Value) -> str | None:
     return N.normalize_amount(v.text)
 
 
+# a Chinese character the recogniser reads for a Latin capital printed before digits (the Y of
+# a social security card number read as 丫): the capital (also for the patterns: fields/rules.py)
+LATIN_LOOKALIKE = {"丫": "Y"}
+_LATIN_BEFORE_DIGIT = re.compile(f"[{''.join(LATIN_LOOKALIKE)}](?=[0-9])")
+
+
 def conv_card_number(v: Value) -> str | None:
     """A card number as printed, letters upper-case, spaces and dashes removed (A12345678)."""
-    t = re.sub(r"丫(?=[0-9])", "Y", N.to_halfwidth(v.text) or "")  # Y read as 丫 (see rules._LATIN_LOOKALIKE)
+    t = _LATIN_BEFORE_DIGIT.sub(lambda m: LATIN_LOOKALIKE[m.group()], N.to_halfwidth(v.text) or "")
     t = re.sub(r"[^0-9A-Za-z]", "", t).upper()
     return t if any(ch.isdigit() for ch in t) else None
 
