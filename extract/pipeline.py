@@ -302,6 +302,10 @@ class Pipeline:
         cls = classify_lines(block)
         if cls.type not in CARD_TYPES and not self._reads_turned(view.image, block):
             return None
+        if _form_labels(block, self.doctypes) >= FORM_LABELS:
+            # the holder's rows of a larger document (a disability booklet's 姓名 … 公民身份号码
+            # beside its 证号, 类别, 等级): a card prints none of those other labels
+            return None
         pts = np.array([p for l in block for p in l.polygon], dtype=np.float32)
         (cx, cy), (w, h), ang = cv2.minAreaRect(pts)
         if h > w:
@@ -558,6 +562,30 @@ class Pipeline:
             _cut_off(view.image, lines + extra, fields2)
         return fields2
 
+    def _without_colored_ink(self, view: View, dt, fields: dict, timer: Timer) -> dict:
+        """A page with a required value missing and coloured ink on it (a rectangular 与原件一致
+        stamp across the values, too large and square for a seal): read again with the coloured
+        ink whitened, and take from that reading the values the first one lacks. Only the
+        missing ones: a signature in blue ink is lost without its colour."""
+        holes = {n: _rows_unread(fields[n]) for n in fields if _rows_unread(fields[n])}
+        if not holes and not any(spec.required and n not in fields for n, spec in dt.fields.items()):
+            return fields
+        if seals.colored_ink_share(view.image) <= INK_SHARE:
+            return fields
+        clean = seals.suppress_colored_ink(view.image)
+        with timer("ocr"):
+            lines2 = self.engine.recognize(clean, self._det_side(clean, view.kind))
+        h, w = view.image.shape[:2]
+        fields2 = _extract_fields(self.extractor, dt, lines2, (w, h), clean)
+        # a missing value, or a table whose rows (as many or more) have fewer unread results
+        found = {
+            n: f for n, f in fields2.items() if n not in fields or (
+                n in holes and len(f.value) >= len(fields[n].value) and _rows_unread(f) < holes[n])
+        }
+        for f in found.values():
+            f.checks.append("read_without_colored_ink")
+        return {**fields, **found}
+
     def _second_look(self, view: View, dt, lines: list[OcrLine], fields: dict) -> dict:
         """Re-read template boxes of missing values and of multi-line values by recognition
         alone; flag a multi-line value with unread ink right under it as maybe incomplete."""
@@ -662,6 +690,7 @@ class Pipeline:
         else:
             with timer("reread"):
                 fields = self._beside_labels(view, dt, lines, fields)
+                fields = self._without_colored_ink(view, dt, fields, timer)
         with timer("checks"):
             finalize_document(doc, dt, fields, page_no, lambda b: _round(P.map_bbox(Hinv, b)), self.options.review_threshold, self.options.debug)
         # how the document lies on the page: the angle of its text baseline, clockwise
@@ -733,7 +762,8 @@ def _bare(text: str) -> str:
 
 
 INFORMATIVE_ERRORS = frozenset({"page_downscaled", "pdf_text_layer_skipped"})
-INK_SHARE = 0.005  # coloured ink over this share of a black-printed card's value boxes is read around
+INK_SHARE = 0.005
+FORM_LABELS = 2  # a block of text with this many lines labelled as no card labels its print is no card  # coloured ink over this share of a black-printed card's value boxes is read around
 
 
 def _inside(a, b) -> bool:
@@ -792,6 +822,31 @@ def _own_required(doc: DocumentResult, doctypes) -> list:
     birth date and sex are no evidence of the card's own print)."""
     req = doctypes[doc.type].required_fields() if doc.type in doctypes else []
     return [doc.fields[r] for r in req if r in doc.fields and "derived_from_id_number" not in doc.fields[r].checks]
+
+
+def _rows_unread(f) -> int:
+    """How many rows of a table field (a list of dicts with a "result") have no result read."""
+    if not isinstance(f.value, list):
+        return 0
+    return sum(1 for it in f.value if isinstance(it, dict) and "result" in it and not str(it["result"]).strip())
+
+
+def _form_labels(block: list[OcrLine], doctypes) -> int:
+    """How many of a block's lines are labels that only documents other than cards print
+    (证号, 类别, 等级, 科室…): a line that is such a label, or starts with one of two or more
+    characters."""
+    card = {_bare(x) for t in CARD_TYPES for spec in doctypes[t].fields.values() for x in spec.labels}
+    card |= {_bare(x) for t in CARD_TYPES for x in doctypes[t].other_labels}
+    other = {
+        _bare(x) for name, dt in doctypes.items() if name not in CARD_TYPES
+        for spec in dt.fields.values() for x in spec.labels
+    } - card
+    n = 0
+    for l in block:
+        t = _bare(l.text)
+        if t in other or any(len(x) >= 2 and t.startswith(x) and not t.startswith(tuple(card)) for x in other):
+            n += 1
+    return n
 
 
 def _reads_as_card(doc: DocumentResult, doctypes) -> bool:

@@ -232,6 +232,9 @@ def clean_unit(t: str) -> str:
         return _UNIT_CASE[t[1:].lower()]
     if re.search(r"[μmnpk]$", t) and (t + "L").lower() in _UNIT_CASE:
         return _UNIT_CASE[(t + "L").lower()]  # a unit cannot end in a prefix: /μ is /μL
+    m = re.fullmatch(r"([×xX]?10(?:[\^*](?:9|12)|⁹|¹²))L", t)
+    if m:  # a count unit with its slash lost (×10^9L): nobody prints a power of ten of litres
+        return m.group(1) + "/L"
     return _NO_SLASH.get(t.lower()) or t
 
 
@@ -1633,9 +1636,16 @@ def derive_missing_flags(items: list[Item]) -> None:
                 it.value["flag"], it.flag_source = exp, "derived"
 
 
-def _dash_in(gray: np.ndarray, x0: float, y0: float, x1: float, y1: float, faint: bool = False) -> bool:
+def _dash_in(gray: np.ndarray, x0: float, y0: float, x1: float, y1: float, faint: bool = False,
+             small: bool = False) -> bool:
     """Is the only mark in this box a short horizontal stroke (a printed "-")? With `faint`, ink
-    half as dark as the box's darkest mark counts (a pale copy on a tinted paper)."""
+    half as dark as the box's darkest mark counts (a pale copy on a tinted paper). With `small`
+    (implies `faint`): a dash that a blurred, downscaled page left a few pixels wide and about as
+    tall counts when it lies at the row's mid-height, where a dash sits (a full stop or a
+    speck of dust lies anywhere); marks above or below that band (a ruling line's broken
+    pieces, the row above's descenders) are left out."""
+    if small:
+        faint = True
     import cv2
 
     H, W = gray.shape
@@ -1657,10 +1667,16 @@ def _dash_in(gray: np.ndarray, x0: float, y0: float, x1: float, y1: float, faint
     # (the last letter of the cell before, reached by the box's lead over the border)
     blobs = [st[i] for i in range(1, n) if st[i][4] >= 3 and st[i][2] < 0.8 * cw and st[i][3] < 0.8 * ch
              and st[i][1] > 0 and st[i][1] + st[i][3] < ch and st[i][0] > 0 and st[i][0] + st[i][2] < cw]
+    hh = d - b
+    if small:
+        blobs = [bl for bl in blobs if SMALL_DASH_BAND[0] * ch <= bl[1] + bl[3] / 2 <= SMALL_DASH_BAND[1] * ch]
+        if len(blobs) != 1:
+            return False
+        _, _, w, h, _ = blobs[0]
+        return w >= h and h <= 0.12 * hh and 3 <= w <= 0.6 * hh
     if len(blobs) != 1:
         return False
     _, _, w, h, _ = blobs[0]
-    hh = d - b
     # a dash in a small light font is only a few pixels long (4 x 2 at 150 dpi)
     return w >= 1.8 * h and h <= 0.3 * hh and max(3, 0.07 * hh) <= w <= 1.5 * hh
 
@@ -1692,8 +1708,17 @@ def _blobs(gray: np.ndarray, x0: float, y0: float, x1: float, y1: float) -> list
 
 # how sure a "-" is that was found as a faint stroke only
 FAINT_DASH_CONF = 0.6
+# a dash found as a small mark at the row's mid-height only (:func:`_dash_in` with `small`)
+SMALL_DASH_CONF = 0.5
+SMALL_DASH_BAND = (0.3, 0.75)  # of the cell's box height (the row's text box, padded)
 # the name too: a one-character name (钾, 氯) that the detector missed leaves its cell empty
 CHECKED_CELLS = ("result", "flag", "unit", "reference_range", "code", "name")
+
+
+def _qualitative_row(it: Item) -> bool:
+    """Is the row a qualitative test's: its result a word or a sign (阴性, Neg, -, +), no number?"""
+    res = it.value.get("result", "")
+    return res in QUALITATIVE or res in QUALITATIVE_EN or res in ("-", "+", "±") or snap_qualitative(res) is not None
 
 
 def check_cells(tb: Table, items: list[Item], image: np.ndarray | None) -> None:
@@ -1725,6 +1750,12 @@ def check_cells(tb: Table, items: list[Item], image: np.ndarray | None) -> None:
                     # a result is never empty: a faint lone stroke in its cell is the "-" printed
                     it.value[key] = "-"
                     it.cell_confs[key] = [FAINT_DASH_CONF]
+                elif (key == "result" or key == "reference_range" and _qualitative_row(it)) and \
+                        _dash_in(gray, x0 - lead, y0 - pad, x1 - 3, y1 + pad, small=True):
+                    # a blurred, downscaled page's dash: a result is never empty, and a
+                    # qualitative test's reference (阴性, Neg, -) is printed as "-"
+                    it.value[key] = "-"
+                    it.cell_confs[key] = [SMALL_DASH_CONF]
                 elif _blobs(gray, x0 + 3, y0, x1 - 3, y1):
                     it.cell_confs[key] = [0.3]  # something is printed there that was not read
                     units = lab_names().get(it.value.get("name", "")) or ()
