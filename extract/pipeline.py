@@ -563,12 +563,14 @@ class Pipeline:
         return fields2
 
     def _without_colored_ink(self, view: View, dt, fields: dict, timer: Timer) -> dict:
-        """A page with a required value missing and coloured ink on it (a rectangular 与原件一致
-        stamp across the values, too large and square for a seal): read again with the coloured
-        ink whitened, and take from that reading the values the first one lacks. Only the
-        missing ones: a signature in blue ink is lost without its colour."""
+        """A page with a required value missing, a table result unread or a value that may be
+        incomplete, and coloured ink on it (a rectangular 与原件一致 stamp across the values,
+        too large and square for a seal; a note in blue pen): read again with the coloured ink
+        whitened, and take from that reading what the first one lacks. Only that: a signature
+        in blue ink is lost without its colour."""
         holes = {n: _rows_unread(fields[n]) for n in fields if _rows_unread(fields[n])}
-        if not holes and not any(spec.required and n not in fields for n, spec in dt.fields.items()):
+        cut = {n for n, f in fields.items() if "value_may_be_incomplete" in f.checks}
+        if not holes and not cut and not any(spec.required and n not in fields for n, spec in dt.fields.items()):
             return fields
         if seals.colored_ink_share(view.image) <= INK_SHARE:
             return fields
@@ -577,10 +579,13 @@ class Pipeline:
             lines2 = self.engine.recognize(clean, self._det_side(clean, view.kind))
         h, w = view.image.shape[:2]
         fields2 = _extract_fields(self.extractor, dt, lines2, (w, h), clean)
-        # a missing value, or a table whose rows (as many or more) have fewer unread results
+        _cut_off(view.image, lines2, fields2)  # the coloured ink there is no print (see _cut_off)
+        # a missing value; a table whose rows (as many or more) have fewer unread results; a
+        # value that ran on into unread ink (a pen's 与原件一致 across it), read whole and as long
         found = {
             n: f for n, f in fields2.items() if n not in fields or (
-                n in holes and len(f.value) >= len(fields[n].value) and _rows_unread(f) < holes[n])
+                n in holes and len(f.value) >= len(fields[n].value) and _rows_unread(f) < holes[n]) or (
+                n in cut and isinstance(f.value, str) and _read_further(fields[n].value, f))
         }
         for f in found.values():
             f.checks.append("read_without_colored_ink")
@@ -822,6 +827,15 @@ def _own_required(doc: DocumentResult, doctypes) -> list:
     birth date and sex are no evidence of the card's own print)."""
     req = doctypes[doc.type].required_fields() if doc.type in doctypes else []
     return [doc.fields[r] for r in req if r in doc.fields and "derived_from_id_number" not in doc.fields[r].checks]
+
+
+def _read_further(first, f) -> bool:
+    """Does a second reading `f` of a value that ran on into unread ink read it whole (not
+    flagged and as long), or read on past it (longer, holding the first reading)?"""
+    first = str(first)
+    if "value_may_be_incomplete" not in f.checks and len(f.value) >= len(first):
+        return True
+    return len(f.value) > len(first) and first in f.value
 
 
 def _rows_unread(f) -> int:

@@ -100,6 +100,13 @@ def colored_ink_share(image: np.ndarray, boxes=None) -> float:
     return float(m.mean()) if m.size else 0.0
 
 
+# a blue mark whose ink is dark even in its own colour's channel (a ballpoint's: its median
+# brightest channel under DARK_INK of the paper): at or above OWN_INK of that a pixel is the
+# mark's ink alone (a red stamp's ink lets the red through: its rule is the paper's)
+DARK_INK = 0.7
+OWN_INK = 0.85
+
+
 def suppress_colored_ink(image: np.ndarray, boxes=None) -> np.ndarray:
     """The image with coloured ink (inside `boxes` when given) whitened to the paper's tone;
     black strokes under the ink stay dark (they are not saturated), so a value stamped or
@@ -120,7 +127,11 @@ def suppress_colored_ink(image: np.ndarray, boxes=None) -> np.ndarray:
     # mark is light there; print under a semi-transparent mark stays darker, where whitening
     # would have cut it away), and what is then nearly paper is paper
     mx = image.max(axis=2)
-    light = mx >= 0.8 * paper
+    # the mark's own ink is as light as its brightest channel is in most of its pixels (a red
+    # stamp's red channel: paper; a blue pen's blue channel: mid-grey); print under it darker
+    own = float(np.median(mx[m]))
+    blue = float(np.median(image[..., 0][m].astype(np.int16) - image[..., 2][m].astype(np.int16))) > 0
+    light = mx >= (OWN_INK * own if blue and own < DARK_INK * paper else 0.8 * paper)
     out[m & light] = int(paper)
     dark = m & ~light
     out[dark] = mx[dark][:, None]

@@ -1492,6 +1492,7 @@ def drop_bare(items: list[Item]) -> list[Item]:
 
 _NUM = r"\d+(?:\.\d+)?"
 _RANGE_SEP = re.compile(rf"^(?P<lo>{_NUM})(?P<sep>-{{1,2}}|～|~|—{{1,2}}|–)(?P<hi>{_NUM})$")
+_RANGE_MIXED_SEP = re.compile(rf"^(?P<lo>{_NUM})[-~～—–]{{2,3}}(?P<hi>{_NUM})$")
 _RANGE_NO_SEP = re.compile(r"^(?P<lo>\d+\.\d+)(?P<hi>\d+\.\d+)$")
 # how sure a separator taken from the rest of the column is (below the review threshold)
 HARMONIZED_CONF = 0.6
@@ -1534,6 +1535,10 @@ def harmonize_ranges(items: list[Item]) -> None:
             new = f"{lost}{sep}{m.group('hi')}"
         elif m and m.group("sep") != sep:
             new = f"{m.group('lo')}{sep}{m.group('hi')}"
+        elif not m and _RANGE_MIXED_SEP.match(rng):
+            # the separator's marks misread as others (3.50~-5.30 for 3.50--5.30)
+            m3 = _RANGE_MIXED_SEP.match(rng)
+            new = f"{m3.group('lo')}{sep}{m3.group('hi')}"
         elif re.fullmatch(r"\d{3,}", rng):
             # the separator and both points lost (74125 for 7.4-12.5): the one split whose
             # bounds carry the result's decimals, the lower below the upper

@@ -117,3 +117,75 @@ def test_a_blurred_scans_small_dashes_are_read(pipeline):
                 and got[it["name"]]["result"] == it["result"])
     assert right >= len(truth) - 1
     assert doc.fields["items"].confidence < 0.9  # found as marks, not read: for review
+
+
+# ------------------------------------------------------------------------ coloured ink
+
+
+def test_a_blue_pens_stroke_is_whitened_and_the_print_under_it_kept():
+    """A ballpoint's blue is darker than the paper even in its blue channel: the stroke alone
+    (its brightest channel as light as most of the stroke's) goes, black print under it stays."""
+    from extract.seals import suppress_colored_ink
+
+    img = np.full((60, 200, 3), 235, np.uint8)
+    img[20:40, 40:160] = (30, 30, 30)            # black print
+    img[28:32, 0:200] = (150, 60, 40)            # a blue pen stroke across it (BGR)
+    img[28:32, 40:160] = (25, 20, 15)            # where it crosses the print: darker still
+    out = suppress_colored_ink(img)
+    assert out[29, 10].min() >= 200               # the stroke alone: paper
+    assert out[29, 100].max() <= 60               # print under the stroke: still dark
+    assert out[25, 100].max() <= 40               # print elsewhere untouched
+
+
+def test_an_address_crossed_by_a_blue_pen_is_read_whole_without_it(pipeline):
+    """Dev seed 810 household register #1: 与原件一致 written in blue pen across the address;
+    the detector lost the line, the label's re-read found its first half only."""
+    s, res = _run(pipeline, "household_register_degraded", 1)
+    doc = next(d for d in res.documents if d.type == "household_register")
+    truth = s.truth["documents"][0]["fields"]
+    f = doc.fields["address"]
+    assert f.value == truth["address"]["value"]
+    assert "read_without_colored_ink" in f.checks and f.confidence < 0.9
+
+
+# ------------------------------------------------------------------------ one number read twice
+
+
+def _f(v):
+    from extract.fields.base import ExtractedField
+
+    return ExtractedField(v, v, None, [0.95] * len(v), "label")
+
+
+@pytest.mark.parametrize("idv, cert, want_id, want_cert", [
+    # dev seed 810 disability #5: 1972 read as 1922 in the certificate number only
+    ("621124197204070292", "62112419220407029223", "621124197204070292", "62112419720407029223"),
+    # the other way round: the ID number misread, the certificate number checks out
+    ("621124197804070292", "62112419720407029223", "621124197204070292", "62112419720407029223"),
+    # two characters apart: which is right is not for this rule
+    ("621124197204070292", "62112419220407029523", "621124197204070292", "62112419220407029523"),
+    # neither checks out: nothing to go by
+    ("621124197804070292", "62112419220407029223", "621124197804070292", "62112419220407029223"),
+    # a 17-character reading is left as read
+    ("62112419720407029", "62112419220407029223", "62112419720407029", "62112419220407029223"),
+])
+def test_the_id_number_printed_twice_repairs_the_reading_that_fails(idv, cert, want_id, want_cert):
+    from extract.checks.documents import one_number_read_twice
+
+    i, c = _f(idv), _f(cert)
+    one_number_read_twice(i, c)
+    assert (i.value, c.value) == (want_id, want_cert)
+    for f, was in ((i, idv), (c, cert)):
+        if f.value != was:
+            assert f.notes["repair"]["from"] == was and f.checks[-1].startswith("repaired_from_")
+            assert len(f.notes["repair"]["edits"]) == 1
+
+
+def test_a_number_repaired_from_the_other_reading_is_not_confident():
+    from extract.checks.documents import one_number_read_twice
+    from extract.confidence import field_confidence
+
+    i, c = _f("621124197204070292"), _f("62112419220407029223")
+    i.checks.append("checksum_ok")
+    one_number_read_twice(i, c)
+    assert field_confidence("disability_certificate", "certificate_number", c) <= 0.85

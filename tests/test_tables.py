@@ -357,7 +357,8 @@ def test_range_separator_taken_from_the_rest_of_the_table():
     # separator and points lost: cut where the result's one decimal fits once (lab #4), or
     # left as read when two cuts fit (208428: 2.0-842.8 or 20.8-42.8)
     for read, want in (("3.90.6.10", "3.90--6.10"), ("0.0.6.8", "0.0--6.8"), ("9.50", "9.50"), ("208428", "208428"),
-                       ("200--50.0", "20.0--50.0"), ("74125", "7.4--12.5"), ("15--50.0", "15--50.0")):
+                       ("200--50.0", "20.0--50.0"), ("74125", "7.4--12.5"), ("15--50.0", "15--50.0"),
+                       ("0.60~-1.20", "0.60--1.20")):  # a dash of two misread as ~ (dev seed 810 lab #0)
         data[4] = ("镁", "0.9", read)
         (tb,) = _range_table(data)
         items = table_items(tb)

@@ -338,10 +338,32 @@ def drop_number_specks(f: ExtractedField | None, length: int) -> None:
     f.checks.append("repaired")
 
 
+def one_number_read_twice(idf: ExtractedField | None, cert: ExtractedField | None) -> None:
+    """A disability certificate prints the holder's ID number twice: on its own and as the
+    certificate number's first 18 characters. When one reading checks out (its check digit)
+    and the other does not, one character apart, the failing one is the misread: it takes the
+    other's character, as a recorded repair (a digit chosen so is for a reviewer to confirm)."""
+    if idf is None or cert is None or not isinstance(idf.value, str) or not isinstance(cert.value, str):
+        return
+    idv, cv = idf.value, cert.value
+    if len(idv) != 18 or len(cv) != 20:
+        return
+    diff = [i for i in range(18) if idv[i] != cv[i]]
+    if len(diff) != 1:
+        return
+    i = diff[0]
+    id_ok, cert_ok = validate(idv).ok, validate(cv[:18]).ok
+    if id_ok and not cert_ok:
+        _replace_value(cert, idv + cv[18:], "repaired_from_id_number", [[i, cv[i], idv[i]]])
+    elif cert_ok and not id_ok:
+        _replace_value(idf, cv[:18], "repaired_from_certificate_number", [[i, idv[i], cv[i]]])
+
+
 @register_checker("disability_certificate")
 def check_disability_certificate(fields: dict[str, ExtractedField]) -> None:
     cert = fields.get("certificate_number")
     drop_number_specks(cert, 20)
+    one_number_read_twice(fields.get("id_number"), cert)
     if "id_number" not in fields and cert is not None and isinstance(cert.value, str) and len(cert.value) == 20:
         # the card form prints no ID number: it is the certificate number's first 18 characters
         idpart = cert.value[:18]
