@@ -767,8 +767,8 @@ def _bare(text: str) -> str:
 
 
 INFORMATIVE_ERRORS = frozenset({"page_downscaled", "pdf_text_layer_skipped"})
-INK_SHARE = 0.005
-FORM_LABELS = 2  # a block of text with this many lines labelled as no card labels its print is no card  # coloured ink over this share of a black-printed card's value boxes is read around
+INK_SHARE = 0.005  # coloured ink over this share of a black-printed card's value boxes is read around
+FORM_LABELS = 2  # a block of text with this many lines labelled as no card labels its print is no card
 
 
 def _inside(a, b) -> bool:
