@@ -189,3 +189,76 @@ def test_a_number_repaired_from_the_other_reading_is_not_confident():
     i.checks.append("checksum_ok")
     one_number_read_twice(i, c)
     assert field_confidence("disability_certificate", "certificate_number", c) <= 0.85
+
+
+# ------------------------------------------------------------------------ seal words on a line
+
+
+def _seal_beside(k_print: int, red_tail: bool) -> tuple[np.ndarray, object]:
+    from tests.synthlines import L
+
+    img = np.full((80, 400, 3), 240, np.uint8)
+    line = L("小儿肺炎务专用章", 20, 20, h=30)
+    for i in range(8):
+        x = 20 + 30 * i
+        colour = (70, 70, 70) if i < k_print or not red_tail else (150, 150, 225)  # BGR: pale red
+        cv2.rectangle(img, (x + 5, 26), (x + 24, 44), colour, 3)
+    return img, line
+
+
+def test_print_run_on_into_a_seals_words_keeps_the_print():
+    """Dev seed 811 discharge #2: a pale seal's 业务专用章 level with a diagnosis, read as one
+    line 小儿肺炎务专用章 that was dropped whole as seal text (the diagnosis lost at 0.99)."""
+    from extract.seals import print_before_seal, without_seals
+
+    img, line = _seal_beside(4, True)
+    kept = print_before_seal(line, img)
+    assert kept is not None and kept.text == "小儿肺炎"
+    assert kept.bbox[2] <= 20 + 30 * 4 + 2 and len(kept.char_confidences) == 4
+    assert [l.text for l in without_seals([line], img)] == ["小儿肺炎"]
+
+
+def test_seal_words_in_one_ink_are_dropped_whole():
+    from extract.seals import print_before_seal, without_seals
+
+    img, line = _seal_beside(8, True)        # all dark: no telling print from seal
+    assert print_before_seal(line, img) is None
+    img, line = _seal_beside(0, True)        # all red: the seal's own words
+    assert print_before_seal(line, img) is None
+    assert without_seals([line], img) == []
+    assert without_seals([line], None) == []  # no image: dropped as before
+
+
+# ------------------------------------------------------------------------ a value's row
+
+
+def test_a_date_is_not_taken_from_the_next_label_on_its_row():
+    """Dev seed 811 discharge #2: 入院日期：2025/02 (the day under a seal) beside
+    出院时间：2025/03/27; the admission date's pattern search along the row took the discharge
+    date at 0.998."""
+    from extract.fields.rules import RuleExtractor
+    from schemas.doctypes import load_doctypes
+    from tests.synthlines import L
+
+    dt = load_doctypes()["discharge_summary"]
+    lines = [L("出院记录", 300, 20), L("患者姓名：叶眉眉", 80, 80), L("入院日期：2025/02", 80, 140),
+             L("出院时间：2025/03/27", 420, 140), L("住院天数：30天", 800, 140)]
+    f = RuleExtractor().extract(dt, lines, (1240, 1754))
+    assert f["discharge_date"].value == "2025-03-27"
+    assert "admission_date" not in f or f["admission_date"].value != "2025-03-27"
+
+
+def test_a_certificate_numbers_misread_check_digit_is_repaired_from_the_id_number():
+    from extract.checks import documents as D
+    from extract.checks.idnumber import validate
+
+    idn = "621124197204070292"
+    bad = idn[:17] + ("3" if idn[17] != "3" else "4")
+    assert not validate(bad).ok
+    fs = {"id_number": _f(idn), "certificate_number": _f(bad + "23"), "disability_category": _f("听力残疾"),
+          "disability_level": _f("三级")}
+    D.check_disability_certificate(fs)
+    cert = fs["certificate_number"]
+    assert cert.value == idn + "23"
+    assert {"repaired_from_id_number", "checksum_ok", "certificate_matches_id"} <= set(cert.checks)
+    assert cert.notes["repair"]["edits"] == [[17, bad[17], idn[17]]]

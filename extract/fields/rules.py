@@ -217,6 +217,16 @@ def _row_right(lines: list[OcrLine], li: int) -> list[int]:
     return out
 
 
+def _row_before_label(lines: list[OcrLine], li: int, labels, fname: str) -> list[int]:
+    """Line `li` and the lines right of it on its row, up to the next label of another field
+    (入院日期 2025/02 | 出院时间 2025/03/27: the second date is not the first's)."""
+    row = _row_right(lines, li)
+    stops = [lab for lab in labels if lab.field != fname and lab.line in row and lab.line != li]
+    stop = min((lab.bbox[0] for lab in stops), default=float("inf"))
+    held = {lab.line for lab in stops}
+    return [j for j in row if j == li or (j not in held and lines[j].bbox[0] < stop)]
+
+
 def _whole_option_row(lines: list[OcrLine], v: Value) -> Value:
     """An option list the OCR cut into several lines: the value's line and the lines right of
     it on its row that hold options too (a mark on any of them counts)."""
@@ -742,7 +752,7 @@ class RuleExtractor:
                     if found is None:
                         found = _pattern_in(lines, sorted({s.line for s in v.spans}), pat)
                     if found is None:  # printed in separate boxes along the row (one per digit)
-                        found = _pattern_in(lines, _row_right(lines, v.spans[0].line), pat)
+                        found = _pattern_in(lines, _row_before_label(lines, v.spans[0].line, labels, fname), pat)
                 if found is None and spec.search == "page":
                     found = _pattern_in(lines, _within(lines, spec.within, (W, H)), pat)
                 if found is None and v is None and spec.type == "id_number":
