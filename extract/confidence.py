@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextvars
 import json
 import math
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -58,6 +59,8 @@ SOURCE_FACTOR = {"template": 4.0, "pattern": 2.0}
 LOOKALIKES = {"O": "0", "o": "0", "D": "0", "Q": "0", "I": "1", "l": "1", "|": "1", "i": "1",
               "Z": "2", "z": "2", "S": "5", "s": "5", "B": "8", "x": "X", "×": "X"}
 DERIVED_FACTOR = 0.98
+ROMAN = re.compile("[\u2160-\u216b]")  # Ⅰ … Ⅻ: read as one another, see field_confidence
+ROMAN_CAP = 0.85
 REREAD_LONG_TEXT_CAP = 0.85
 UNKNOWN_SURNAME_CAP = 0.85
 # values a document states twice (an ID card's birth date and sex are in its number too): sure
@@ -159,6 +162,10 @@ def field_confidence(doc_type: str, field: str, f: ExtractedField) -> float:
         # a long value put together from a re-read piece and the lines around it: the pieces'
         # scores say nothing of whether one of them lost or doubled a character at a seam
         p = min(p, REREAD_LONG_TEXT_CAP)
+    if isinstance(f.value, str) and ROMAN.search(f.value):
+        # Roman numerals are read as one another (Ⅳ as Ⅴ, Ⅲ as Ⅱ: a stroke lost in a blurred
+        # copy), sure all the same, and a stage or grade (Ⅳ期, 心功能Ⅲ级) is what the claim turns on
+        p = min(p, ROMAN_CAP)
     if "surname_unknown" in f.checks:
         # a first character that is none of the common surnames: a rare surname, or a misread
         # one (股松厚 for 殷松厚) that the recogniser is sure of; never "certain" either way

@@ -1,7 +1,7 @@
 """Degraded pages (eighth session): a booklet's holder rows are not cut out as an ID card, a
 large rectangular stamp across a page's values is read around, a blurred page's tiny dashes are
 found at the row's mid-height, and a count unit that lost its slash. The pipeline tests run the
-real OCR on generated documents (dev seed 810) with known truth."""
+real OCR on generated documents (dev seeds 810 and 811) with known truth."""
 from __future__ import annotations
 
 import cv2
@@ -15,7 +15,11 @@ DEV_SEED = 810
 
 
 def _run(pipeline, kind: str, index: int):
-    s = generate(kind, DEV_SEED, index)
+    return _run_seed(pipeline, kind, DEV_SEED, index)
+
+
+def _run_seed(pipeline, kind: str, seed: int, index: int):
+    s = generate(kind, seed, index)
     ok, buf = cv2.imencode(".png", s.image)
     assert ok
     res = pipeline.extract_bytes(buf.tobytes(), f"{kind}-{index}.png")
@@ -262,3 +266,42 @@ def test_a_certificate_numbers_misread_check_digit_is_repaired_from_the_id_numbe
     assert cert.value == idn + "23"
     assert {"repaired_from_id_number", "checksum_ok", "certificate_matches_id"} <= set(cert.checks)
     assert cert.notes["repair"]["edits"] == [[17, bad[17], idn[17]]]
+
+
+# ------------------------------------------------------------------------ confident errors of dev seed 811
+
+
+def test_a_stage_in_roman_numerals_is_never_certain():
+    """Dev seed 811 medical #4: 糖尿病肾病Ⅳ期 read as Ⅴ期 at 0.988."""
+    from extract.confidence import field_confidence
+    from extract.fields.base import ExtractedField
+
+    def conf(v):
+        return field_confidence("medical_certificate", "diagnosis", ExtractedField(v, v, [0, 0, 10, 10], [0.999] * len(v), "label"))
+
+    assert conf("糖尿病肾病Ⅴ期；高血压病2级") <= 0.85
+    assert conf("糖尿病肾病；高血压病2级") > 0.9
+
+
+def test_a_comma_the_line_break_put_first_and_the_recogniser_left_out(pipeline):
+    """Dev seed 811 medical #4: 建议：注意休息，避免劳累 | ，定期复查。 joined as 劳累定期复查
+    at 0.989: the wrapped line's box held the comma, its first character read stood a
+    character's width in. The advice is flagged as maybe incomplete."""
+    s, res = _run_seed(pipeline, "medical_certificate_degraded", 811, 4)
+    doc = next(d for d in res.documents if d.type == "medical_certificate")
+    f = doc.fields["advice"]
+    truth = s.truth["documents"][0]["fields"]["advice"]["value"]
+    assert f.value == truth or ("value_may_be_incomplete" in f.checks and f.confidence < 0.9)
+    assert doc.fields["diagnosis"].confidence < 0.9 or doc.fields["diagnosis"].value == \
+        s.truth["documents"][0]["fields"]["diagnosis"]["value"]
+
+
+def test_a_diagnosis_beside_a_seals_words_and_dates_of_one_row(pipeline):
+    """Dev seed 811 discharge #2: 小儿肺炎 run on into a pale seal's 务专用章 (the diagnosis was
+    dropped at 0.99) and 入院日期 taking 出院时间's date (0.998)."""
+    s, res = _run_seed(pipeline, "discharge_summary_degraded", 811, 2)
+    doc = next(d for d in res.documents if d.type == "discharge_summary")
+    truth = s.truth["documents"][0]["fields"]
+    assert doc.fields["admission_diagnosis"].value == truth["admission_diagnosis"]["value"]
+    adm = doc.fields.get("admission_date")
+    assert adm is None or adm.value == truth["admission_date"]["value"] or adm.confidence < 0.9

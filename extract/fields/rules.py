@@ -593,6 +593,67 @@ def _own_rows(lines: list[OcrLine], v: Value, lab: Label | None, image: np.ndarr
 UNREAD_AFTER = 0.3
 
 
+def _unread_before_rows(image: np.ndarray, lines: list[OcrLine], v: Value, paper: float) -> bool:
+    """Whether a value continued on further lines has dark ink that no line covers right
+    before one of its continuation lines (a comma the line break put first, "，定期复查", that
+    the detector left out: the joined value lost it)."""
+    seen: set[int] = set()
+    for sp in v.spans:
+        if sp.line in seen or sp.start != 0:
+            seen.add(sp.line)
+            continue
+        first = not seen
+        seen.add(sp.line)
+        if first:
+            continue
+        l0 = lines[sp.line]
+        b = l0.bbox
+        lh = b[3] - b[1]
+        if lh <= 4:
+            continue
+        H, W = image.shape[:2]
+        pos = l0.char_positions
+        if pos and len(pos) >= 3 and len(pos) == len(l0.text):
+            # inside the line's box: the first character read stands a character's width or
+            # more after the box's start (the detector took the comma in, the recogniser not)
+            w = b[2] - b[0]
+            step = (pos[-1] - pos[0]) * w / (len(pos) - 1)
+            lead = pos[0] * w - 0.5 * step
+            if step > 0 and lead > LEADING_GAP * step:
+                a, e = int(b[0]), int(b[0] + lead)
+                c, d = int(max(0, b[1])), int(min(H, b[3]))
+                crop = image[c:d, a:e]
+                if crop.size:
+                    gray = crop.astype(np.float32).mean(axis=2) if crop.ndim == 3 else crop.astype(np.float32)
+                    if (gray < 0.6 * paper).sum() >= LEADING_INK * lh * lh:  # a comma is small
+                        return True
+        a, e = int(max(0, b[0] - 1.0 * lh)), int(b[0] - 0.05 * lh)
+        c, d = int(max(0, b[1] + 0.1 * lh)), int(min(H, b[3] - 0.05 * lh))
+        if e - a < 0.5 * lh or d - c < 3:
+            continue
+        crop = image[c:d, a:e]
+        gray = crop.astype(np.float32).mean(axis=2) if crop.ndim == 3 else crop.astype(np.float32)
+        grey = (crop.max(axis=2).astype(np.int16) - crop.min(axis=2).astype(np.int16)) < 50 if crop.ndim == 3 else True
+        m = (gray < 0.6 * paper) & grey
+        for l in lines:
+            lb = l.bbox
+            if lb[3] - lb[1] > 2.0 * lh:
+                continue
+            x0, y0, x1, y1 = int(lb[0]) - a, int(lb[1]) - c, int(np.ceil(lb[2])) - a, int(np.ceil(lb[3])) - c
+            if x1 <= 0 or y1 <= 0 or x0 >= m.shape[1] or y0 >= m.shape[0]:
+                continue
+            m[max(0, y0):max(0, y1), max(0, x0):max(0, x1)] = False
+        # a mark of a punctuation's size at least (a speck is not), in the row's band
+        if m.sum() >= UNREAD_BEFORE * lh * lh:
+            return True
+    return False
+
+
+UNREAD_BEFORE = 0.03  # dark pixels, as a share of a square of the line's height
+LEADING_GAP = 0.7  # of the line's character step: room for a character before the first one read
+LEADING_INK = 0.01  # dark pixels there, as a share of a square of the line's height
+
+
 def _unread_after(image: np.ndarray, lines: list[OcrLine], v: Value, paper: float) -> bool:
     """Whether dark ink that no line of about the text's height covers stands right after the
     value's last character, in the middle of its row (a watermark read as one big line across
@@ -791,6 +852,9 @@ class RuleExtractor:
                     f.checks.append("value_may_be_incomplete")
                 elif (doctype.layout == "page" and v.source in ("label", "right", "below") and isinstance(f.value, str)
                         and _too_wide_for_its_text(lines, v)):
+                    f.checks.append("value_may_be_incomplete")
+                elif clean is not None and doctype.layout == "page" and isinstance(f.value, str) \
+                        and _unread_before_rows(clean, lines, v, paper):
                     f.checks.append("value_may_be_incomplete")
                 out[fname] = f
         return out
