@@ -1037,7 +1037,7 @@ def table_items(tb: Table, derive_flags: bool = True, keep_bare: bool = False, s
         last_bottom = bottom
     if snap:
         if not has_code:
-            split_glued_codes(items)
+            split_glued_codes(items) or codes_before_results(items)
         snap_names(items)
         for it in items:
             if it.snapped_from and (restored := restore_lost_power(it.value.get("unit", ""), it.value["name"])):
@@ -1350,6 +1350,41 @@ def split_glued_codes(items: list[Item]) -> bool:
         it.value = v
         if k in splits:
             it.cell_confs["code"] = [USUAL_CODE_CONF]
+    return True
+
+
+_CODE_BEFORE = re.compile(r"^(?P<c>[A-Za-z](?:[A-Za-z0-9#%\-]*?[A-Za-z#%])?)(?P<r>[<>≤≥]?\d+(?:\.\d+)?)$")
+
+
+def codes_before_results(items: list[Item]) -> bool:
+    """A code column the header did not show and the OCR read into the results (`UREA5.48`,
+    `CysC0.55`): when half the rows' results begin with an abbreviation of the vocabulary (the
+    code of that row's test, or a known one), every result that begins with letters has them
+    cut off as its code (at a low confidence: the split is inferred). True when split."""
+    vocab, known = lab_names(), known_codes()
+    rows = [it for it in items if not it.bare]
+    cut = {}
+    sure = 0
+    for k, it in enumerate(rows):
+        m = _CODE_BEFORE.match(it.value.get("result", ""))
+        if m is None:
+            continue
+        c = _code(m.group("c"))
+        name = clean_name(it.value.get("name", ""))
+        if c in known or (name in vocab and usual_code(name, c)):
+            sure += 1
+        cut[k] = (c, m.group("r"))
+    if len(rows) < 3 or sure < 0.5 * len(rows):
+        return False
+    for k, it in enumerate(rows):
+        code, res = cut.get(k, ("", it.value.get("result", "")))
+        v = {"name": it.value.get("name", ""), "code": code}
+        v.update({kk: vv for kk, vv in it.value.items() if kk not in ("name", "code")})
+        v["result"] = res
+        it.value = v
+        if k in cut:
+            it.cell_confs["code"] = [USUAL_CODE_CONF]
+            it.cell_confs["result"] = it.cell_confs.get("result", []) + [USUAL_CODE_CONF]
     return True
 
 

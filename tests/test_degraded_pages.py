@@ -305,3 +305,34 @@ def test_a_diagnosis_beside_a_seals_words_and_dates_of_one_row(pipeline):
     assert doc.fields["admission_diagnosis"].value == truth["admission_diagnosis"]["value"]
     adm = doc.fields.get("admission_date")
     assert adm is None or adm.value == truth["admission_date"]["value"] or adm.confidence < 0.9
+
+
+# ------------------------------------------------------------------------ codes read into results
+
+
+def _items(rows):
+    from extract.tables import Item
+
+    return [Item({"name": n, "result": r, "unit": "", "reference_range": "", "flag": ""},
+                 {"result": [0.99]}, [0, 30 * i, 100, 30 * i + 25]) for i, (n, r) in enumerate(rows)]
+
+
+def test_codes_read_into_the_results_are_cut_off():
+    """Dev seed 811 lab #2: a code column the header did not show, read into the results
+    (UREA5.48, CysC0.55); a row whose code is unknown is cut too (A17 for ALT), below review."""
+    from extract.tables import codes_before_results
+
+    items = _items([("尿素", "UREA5.48"), ("尿酸", "UA333"), ("胱抑素C", "CysC0.55"), ("丙氨酸氨基转移酶", "A17"),
+                    ("直接胆红素", "0.6"), ("总胆固醇", "TC4.11")])
+    assert codes_before_results(items)
+    assert [it.value["result"] for it in items] == ["5.48", "333", "0.55", "17", "0.6", "4.11"]
+    assert [it.value["code"] for it in items] == ["UREA", "UA", "CysC", "A", "", "TC"]
+    assert max(items[0].cell_confs["result"]) >= 0.9 and min(items[0].cell_confs["result"]) < 0.9
+
+
+def test_results_with_a_few_letters_are_left_as_read():
+    from extract.tables import codes_before_results
+
+    items = _items([("尿素", "5.48"), ("尿酸", "333"), ("胱抑素C", "CysC0.55"), ("肌酐", "69"), ("钾", "4.01")])
+    assert not codes_before_results(items)
+    assert items[2].value["result"] == "CysC0.55" and "code" not in items[2].value
