@@ -1680,10 +1680,10 @@ def _dash_in(gray: np.ndarray, x0: float, y0: float, x1: float, y1: float, faint
              small: bool = False) -> bool:
     """Is the only mark in this box a short horizontal stroke (a printed "-")? With `faint`, ink
     half as dark as the box's darkest mark counts (a pale copy on a tinted paper). With `small`
-    (implies `faint`): a dash that a blurred, downscaled page left a few pixels wide and about as
-    tall counts when it lies at the row's mid-height, where a dash sits (a full stop or a
-    speck of dust lies anywhere); marks above or below that band (a ruling line's broken
-    pieces, the row above's descenders) are left out."""
+    (the faint look's threshold, dark or pale): a dash that a blurred, downscaled page left a
+    few pixels wide and about as tall counts when it lies at the row's mid-height, where a dash
+    sits (a full stop or a speck of dust lies anywhere); marks above or below that band (a
+    ruling line's broken pieces, the row above's descenders) are left out."""
     if small:
         faint = True
     import cv2
@@ -1697,8 +1697,8 @@ def _dash_in(gray: np.ndarray, x0: float, y0: float, x1: float, y1: float, faint
     delta = 60.0
     if faint:
         delta = max(25.0, 0.5 * (paper - float(roi.min())))
-        if delta >= 60.0:
-            return False  # not faint: the plain look has decided
+        if delta >= 60.0 and not small:
+            return False  # not faint: the plain look has decided (a small mark: its shape has not)
     crop = (roi < paper - delta).astype(np.uint8)
     n, _, st, _ = cv2.connectedComponentsWithStats(crop, 8)
     ch, cw = crop.shape
@@ -1758,7 +1758,8 @@ CHECKED_CELLS = ("result", "flag", "unit", "reference_range", "code", "name")
 def _qualitative_row(it: Item) -> bool:
     """Is the row a qualitative test's: its result a word or a sign (阴性, Neg, -, +), no number?"""
     res = it.value.get("result", "")
-    return res in QUALITATIVE or res in QUALITATIVE_EN or res in ("-", "+", "±") or snap_qualitative(res) is not None
+    return res in QUALITATIVE or res in QUALITATIVE_EN or bool(re.fullmatch(r"[-±]|\d?\+{1,4}", res)) \
+        or snap_qualitative(res) is not None
 
 
 def check_cells(tb: Table, items: list[Item], image: np.ndarray | None) -> None:

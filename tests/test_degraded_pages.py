@@ -336,3 +336,14 @@ def test_results_with_a_few_letters_are_left_as_read():
     items = _items([("尿素", "5.48"), ("尿酸", "333"), ("胱抑素C", "CysC0.55"), ("肌酐", "69"), ("钾", "4.01")])
     assert not codes_before_results(items)
     assert items[2].value["result"] == "CysC0.55" and "code" not in items[2].value
+
+
+def test_a_photocopys_dark_small_dashes_are_read(pipeline):
+    """Dev seed 811 lab #3: the qualitative rows' "-" references are dark but 5 x 3 pixels (too
+    short for the plain look's 1.8 ratio); 2+ and ++ are qualitative results too."""
+    s, res = _run_seed(pipeline, "lab_report_degraded", 811, 3)
+    doc = next(d for d in res.documents if d.type == "lab_report")
+    got = {it["name"]: it for it in doc.fields["items"].value}
+    truth = [it for it in s.truth["documents"][0]["fields"]["items"]["value"] if it["reference_range"] == "-"]
+    assert len(truth) == 8
+    assert sum(1 for it in truth if got.get(it["name"], {}).get("reference_range") == "-") >= 7
