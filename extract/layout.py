@@ -794,15 +794,34 @@ def typical_height(lines: list[OcrLine]) -> float | None:
     return hs[len(hs) // 2] if hs else None
 
 
+# slanted lines within this many degrees of each other lie at one angle (the lines of one card
+# laid askew on a copier's glass); a watermark's line stands apart from them
+SAME_SLANT = 3.0
+
+
+def _box_turned(line: OcrLine, angle: float) -> list[float]:
+    """The line's box in a frame turned by `angle` degrees (its lines' own level frame)."""
+    a = math.radians(angle)
+    c, s = math.cos(a), math.sin(a)
+    pts = [(x * c + y * s, -x * s + y * c) for x, y in line.polygon]
+    xs, ys = [p[0] for p in pts], [p[1] for p in pts]
+    return [min(xs), min(ys), max(xs), max(ys)]
+
+
 def cluster_lines(lines: list[OcrLine], gap: float = 2.5) -> list[list[int]]:
     """Group lines into blocks: two lines belong together when the space between their boxes is
     less than `gap` line heights both ways. Separate cards on one page become separate blocks.
-    A slanted line (a watermark across the page) links nothing: its box would span both cards
-    of a copy; it stays a block of its own."""
+    A slanted line (a watermark across the page) links no level line: its box would span both
+    cards of a copy. Slanted lines at one angle (:data:`SAME_SLANT`) are the lines of one
+    thing laid askew (a card placed at 8 degrees on the glass): they link to each other, by the
+    same rule in their own level frame."""
     n = len(lines)
     parent = list(range(n))
     ref_h = typical_height(lines)
     slanted = [is_slanted(l, ref_h=ref_h) for l in lines]
+    angles = [slant(l) for l in lines]
+    # slanted by their polygon (not only a level box drawn around slanted text)
+    tilted = [slanted[i] and is_slanted(lines[i]) and len(lines[i].polygon) >= 4 for i in range(n)]
 
     def find(i: int) -> int:
         while parent[i] != i:
@@ -810,19 +829,22 @@ def cluster_lines(lines: list[OcrLine], gap: float = 2.5) -> list[list[int]]:
             i = parent[i]
         return i
 
+    def near(a: list[float], b: list[float]) -> bool:
+        h = max(8.0, a[3] - a[1], b[3] - b[1])
+        dx = max(0.0, max(a[0], b[0]) - min(a[2], b[2]))
+        dy = max(0.0, max(a[1], b[1]) - min(a[3], b[3]))
+        return dx < gap * h and dy < gap * h
+
     boxes = [l.bbox for l in lines]
     for i in range(n):
-        if slanted[i]:
-            continue
         for j in range(i + 1, n):
-            if slanted[j]:
-                continue
-            a, b = boxes[i], boxes[j]
-            h = max(8.0, a[3] - a[1], b[3] - b[1])
-            dx = max(0.0, max(a[0], b[0]) - min(a[2], b[2]))
-            dy = max(0.0, max(a[1], b[1]) - min(a[3], b[3]))
-            if dx < gap * h and dy < gap * h:
-                parent[find(i)] = find(j)
+            if not slanted[i] and not slanted[j]:
+                if near(boxes[i], boxes[j]):
+                    parent[find(i)] = find(j)
+            elif tilted[i] and tilted[j] and abs(angles[i] - angles[j]) < SAME_SLANT:
+                a = (angles[i] + angles[j]) / 2
+                if near(_box_turned(lines[i], a), _box_turned(lines[j], a)):
+                    parent[find(i)] = find(j)
     groups: dict[int, list[int]] = {}
     for i in range(n):
         groups.setdefault(find(i), []).append(i)

@@ -74,6 +74,12 @@ def _affine3(M: np.ndarray) -> np.ndarray:
     return np.vstack([np.asarray(M, dtype=np.float64), [0.0, 0.0, 1.0]])
 
 
+# text outside the found cards worth reading the page for: this share of the page (inner 90%),
+# or this share of the found cards' own ink (copier specks and a watermark's strokes outside two
+# found cards stay under a third of their print; a card not found beside one found, near its
+# print)
+INK_OUTSIDE_PAGE = 0.01
+INK_OUTSIDE_CARDS = 0.5
 # the band, as a share of a card's shorter side, around a found card that `_ink_outside`
 # does not count (half of it outside the outline)
 CARD_BAND = 0.12
@@ -427,10 +433,20 @@ class Pipeline:
         return _text_score(self.engine.recognize_lines(crops)) > _text_score(sample) + 0.1
 
     def _ink_outside(self, img: np.ndarray, quads: list[np.ndarray]) -> bool:
-        """Is there a noticeable amount of text on the page outside the found cards?"""
+        """Is there a noticeable amount of text on the page outside the found cards: a share
+        of the page (:data:`INK_OUTSIDE_PAGE`), or as much as :data:`INK_OUTSIDE_CARDS` of
+        the found cards' own print? A card's sparse print (an ID card's back, faintly copied)
+        covers under a percent of an A4 page: beside a found card, it is ink of that card's
+        order."""
         small = cv2.resize(img, None, fx=0.25, fy=0.25, interpolation=cv2.INTER_AREA)
         g = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY)
         ink = cv2.adaptiveThreshold(g, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 25, 25)
+        h, w = ink.shape
+        m = int(0.05 * min(h, w))
+        inside = np.zeros_like(ink)
+        for q in quads:
+            cv2.fillConvexPoly(inside, (np.asarray(q, dtype=np.float32).reshape(4, 2) * 0.25).astype(np.int32), 255)
+        card_ink = float(((ink > 0) & (inside > 0))[m : h - m, m : w - m].mean())
         for q in quads:
             qs = (np.asarray(q, dtype=np.float32).reshape(4, 2) * 0.25).astype(np.int32)
             cv2.fillConvexPoly(ink, qs, 0)
@@ -439,10 +455,8 @@ class Pipeline:
             short = min(float(np.linalg.norm(qs[0] - qs[1])), float(np.linalg.norm(qs[1] - qs[2])))
             cv2.polylines(ink, [qs], True, 0, thickness=max(2, int(CARD_BAND * short)))
         # margins are often copier noise: ignore a 5% border
-        h, w = ink.shape
-        m = int(0.05 * min(h, w))
-        inner = ink[m : h - m, m : w - m]
-        return float((inner > 0).mean()) > 0.01
+        outside = float((ink[m : h - m, m : w - m] > 0).mean())
+        return outside > INK_OUTSIDE_PAGE or (card_ink > 0 and outside > INK_OUTSIDE_CARDS * card_ink)
 
     def _page_view(self, img: np.ndarray) -> View:
         h, w = img.shape[:2]

@@ -319,6 +319,8 @@ def test_a_birthplace_of_division_names_only_is_whole_unless_cut_short():
     (101, 13, "a watermark across both cards linked their text into one block"),
     (101, 14, "a slanted stamp between the cards linked them into one block"),
     (171, 0, "front upside down above the upright back, close enough to be one block"),
+    (805, 0, "the back laid at 8 degrees: its lines, slanted, were each taken for a watermark"),
+    (804, 10, "a faint back beside the found front: under a percent of the page's ink"),
 ])
 def test_both_sides_are_found_on_a_copy_without_outlines(pipeline, seed, index, why):
     pairs = _read(pipeline, "id_both_a4_copy", seed, index)
