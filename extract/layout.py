@@ -206,7 +206,7 @@ _HEADING_TAIL = re.compile(r"[\s\u3000]*[\u4e00-\u9fff]{1,4}[\s\u3000]*[:：]")
 _SENTENCE_PUNCT = set("，。；,;！!？?")
 
 
-def _inside_running_text(text: str, lab: Label, chosen: list[Label]) -> bool:
+def _inside_running_text(text: str, lab: Label, chosen: list[Label], lines: list[OcrLine] | None = None) -> bool:
     """A label occurrence that is a piece of running text rather than a label, when it is run
     into text after it (strength 0) and either
 
@@ -214,7 +214,9 @@ def _inside_running_text(text: str, lab: Label, chosen: list[Label]) -> bool:
       preceding characters make it part of a longer word. Declared labels that end with it
       (上级医师, 主治医师) win over it as longer labels before this check. It still counts
       after the short value of a label to its left on its line (姓名张三性别男: OCR dropped the
-      spaces between the cells of a row), or
+      spaces between the cells of a row), or after the short value that begins its line when
+      a label stands on its own just left of that line, on its row (性别 | 男民族汉: the
+      label's box apart, the value and the next cell read as one line), or
     - the head of a longer heading: a few Han characters and a colon follow (主治医师查房：).
 
     A label followed by a colon, a space or the end of its line stands as a label."""
@@ -234,7 +236,30 @@ def _inside_running_text(text: str, lab: Label, chosen: list[Label]) -> bool:
         gap = re.sub(r"[\s\u3000]", "", text[c.end : lab.start])
         if len(gap) <= 6 and not _SENTENCE_PUNCT.intersection(gap):
             return False  # after the value of the label to its left
+    elif lines is not None and _after_row_label(text, lab, chosen, lines):
+        return False
     return True
+
+
+def _after_row_label(text: str, lab: Label, chosen: list[Label], lines: list[OcrLine]) -> bool:
+    """Is `lab` preceded on its line by a short value (one to four characters: a sex, a name,
+    an ethnicity; no sentence punctuation) whose label stands as a line of its own just left of
+    the line, on its row?"""
+    head = re.sub(r"[\s\u3000]", "", text[: lab.start])
+    if not (1 <= len(head) <= 4) or _SENTENCE_PUNCT.intersection(head):
+        return False
+    b = lines[lab.line].bbox
+    h = max(1.0, b[3] - b[1])
+    for c in chosen:
+        if c.line == lab.line or c.field == OTHER or c.strength == 0:
+            continue
+        own = lines[c.line]
+        if _squeeze(own.text[c.end:])[0].strip(":：") or own.text[: c.start].strip():
+            continue  # the label is not alone on its line
+        cb = own.bbox
+        if _row_overlap(cb, b) >= 0.5 and cb[2] <= b[0] + 0.5 * h and b[0] - cb[2] < 4 * h:
+            return True
+    return False
 
 
 # a label of SHORT_FUZZY_MIN..4 characters read with one wrong character (姓书, 出生维, 户超地址)
@@ -350,7 +375,7 @@ def find_labels(
         if any(c.line == li and c.start < lab.end and lab.start < c.end for c in chosen):
             continue
         chosen.append(lab)
-    chosen = [l for l in chosen if not _inside_running_text(lines[l.line].text, l, chosen)]
+    chosen = [l for l in chosen if not _inside_running_text(lines[l.line].text, l, chosen, lines)]
     # a short label read with one wrong character stands in only for a label not read at all
     # (a printed label of :data:`OTHER` stands for itself: the one word, not the field)
     def key(l: Label) -> tuple[str, str]:

@@ -452,6 +452,15 @@ def test_a_birth_date_or_sex_the_number_does_not_confirm_is_never_certain():
     assert field_confidence("id_card_front", "sex", s) >= CONFIDENT
 
 
+def test_a_sex_read_with_the_next_cell_keeps_the_ethnicity(pipeline):
+    # dev seed 803 id_both_a4_copy #26: 性别 apart, 女民族汉 one line: 民族 was dropped as running text
+    pairs = _read(pipeline, "id_both_a4_copy", 803, 26)
+    front_t, front_p = next((t, p) for t, p in pairs if t["type"] == "id_card_front")
+    for name in ("sex", "ethnicity"):
+        assert front_p["fields"][name]["value"] == front_t["fields"][name]["value"], name
+    assert "derived_from_id_number" not in front_p["fields"]["sex"]["checks"]
+
+
 def test_half_of_changqi_after_the_start_date_is_long_term_for_review():
     # dev seed 756 id_both_a4_copy #9: 2023.06.10-长期 read 2023.06.10长
     from extract.fields.values import split_validity
