@@ -452,6 +452,24 @@ def test_a_birth_date_or_sex_the_number_does_not_confirm_is_never_certain():
     assert field_confidence("id_card_front", "sex", s) >= CONFIDENT
 
 
+def test_dates_of_a_validity_run_together_are_not_trusted():
+    # dev seed 804 id_both_a4_copy #11: 2023.12.21-2033.12.21 read 2023.12.24033.12.21 (1-2 as
+    # one 4), valid_from 2023-12-24 at 0.998
+    from extract.fields.values import split_validity
+    from extract.layout import Value, span_of
+    from tests.synthlines import L
+
+    def parts(text):
+        lines = [L(text, 300, 500)]
+        return split_validity(Value([span_of(lines, 0, 0, len(text))], source="label"))
+
+    got = parts("2023.12.24033.12.21")
+    assert "validity_dates_run_together" in got["valid_from"].checks
+    assert field_confidence("id_card_back", "valid_from", got["valid_from"]) < CONFIDENT
+    for whole in ("2023.12.21-2033.12.21", "2023.12.21-长期", "20231221-20331221"):
+        assert "validity_dates_run_together" not in parts(whole)["valid_from"].checks, whole
+
+
 def test_a_sex_read_with_the_next_cell_keeps_the_ethnicity(pipeline):
     # dev seed 803 id_both_a4_copy #26: 性别 apart, 女民族汉 one line: 民族 was dropped as running text
     pairs = _read(pipeline, "id_both_a4_copy", 803, 26)
