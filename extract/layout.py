@@ -206,7 +206,7 @@ _HEADING_TAIL = re.compile(r"[\s\u3000]*[\u4e00-\u9fff]{1,4}[\s\u3000]*[:：]")
 _SENTENCE_PUNCT = set("，。；,;！!？?")
 
 
-def _inside_running_text(text: str, lab: Label, chosen: list[Label]) -> bool:
+def _inside_running_text(text: str, lab: Label, chosen: list[Label], lines: list[OcrLine] | None = None) -> bool:
     """A label occurrence that is a piece of running text rather than a label, when it is run
     into text after it (strength 0) and either
 
@@ -214,7 +214,9 @@ def _inside_running_text(text: str, lab: Label, chosen: list[Label]) -> bool:
       preceding characters make it part of a longer word. Declared labels that end with it
       (上级医师, 主治医师) win over it as longer labels before this check. It still counts
       after the short value of a label to its left on its line (姓名张三性别男: OCR dropped the
-      spaces between the cells of a row), or
+      spaces between the cells of a row), or after the short value that begins its line when
+      a label stands on its own just left of that line, on its row (性别 | 男民族汉: the
+      label's box apart, the value and the next cell read as one line), or
     - the head of a longer heading: a few Han characters and a colon follow (主治医师查房：).
 
     A label followed by a colon, a space or the end of its line stands as a label."""
@@ -234,7 +236,30 @@ def _inside_running_text(text: str, lab: Label, chosen: list[Label]) -> bool:
         gap = re.sub(r"[\s\u3000]", "", text[c.end : lab.start])
         if len(gap) <= 6 and not _SENTENCE_PUNCT.intersection(gap):
             return False  # after the value of the label to its left
+    elif lines is not None and _after_row_label(text, lab, chosen, lines):
+        return False
     return True
+
+
+def _after_row_label(text: str, lab: Label, chosen: list[Label], lines: list[OcrLine]) -> bool:
+    """Is `lab` preceded on its line by a short value (one to four characters: a sex, a name,
+    an ethnicity; no sentence punctuation) whose label stands as a line of its own just left of
+    the line, on its row?"""
+    head = re.sub(r"[\s\u3000]", "", text[: lab.start])
+    if not (1 <= len(head) <= 4) or _SENTENCE_PUNCT.intersection(head):
+        return False
+    b = lines[lab.line].bbox
+    h = max(1.0, b[3] - b[1])
+    for c in chosen:
+        if c.line == lab.line or c.field == OTHER or c.strength == 0:
+            continue
+        own = lines[c.line]
+        if _squeeze(own.text[c.end:])[0].strip(":：") or own.text[: c.start].strip():
+            continue  # the label is not alone on its line
+        cb = own.bbox
+        if _row_overlap(cb, b) >= 0.5 and cb[2] <= b[0] + 0.5 * h and b[0] - cb[2] < 4 * h:
+            return True
+    return False
 
 
 # a label of SHORT_FUZZY_MIN..4 characters read with one wrong character (姓书, 出生维, 户超地址)
@@ -350,7 +375,7 @@ def find_labels(
         if any(c.line == li and c.start < lab.end and lab.start < c.end for c in chosen):
             continue
         chosen.append(lab)
-    chosen = [l for l in chosen if not _inside_running_text(lines[l.line].text, l, chosen)]
+    chosen = [l for l in chosen if not _inside_running_text(lines[l.line].text, l, chosen, lines)]
     # a short label read with one wrong character stands in only for a label not read at all
     # (a printed label of :data:`OTHER` stands for itself: the one word, not the field)
     def key(l: Label) -> tuple[str, str]:
@@ -794,15 +819,34 @@ def typical_height(lines: list[OcrLine]) -> float | None:
     return hs[len(hs) // 2] if hs else None
 
 
+# slanted lines within this many degrees of each other lie at one angle (the lines of one card
+# laid askew on a copier's glass); a watermark's line stands apart from them
+SAME_SLANT = 3.0
+
+
+def _box_turned(line: OcrLine, angle: float) -> list[float]:
+    """The line's box in a frame turned by `angle` degrees (its lines' own level frame)."""
+    a = math.radians(angle)
+    c, s = math.cos(a), math.sin(a)
+    pts = [(x * c + y * s, -x * s + y * c) for x, y in line.polygon]
+    xs, ys = [p[0] for p in pts], [p[1] for p in pts]
+    return [min(xs), min(ys), max(xs), max(ys)]
+
+
 def cluster_lines(lines: list[OcrLine], gap: float = 2.5) -> list[list[int]]:
     """Group lines into blocks: two lines belong together when the space between their boxes is
     less than `gap` line heights both ways. Separate cards on one page become separate blocks.
-    A slanted line (a watermark across the page) links nothing: its box would span both cards
-    of a copy; it stays a block of its own."""
+    A slanted line (a watermark across the page) links no level line: its box would span both
+    cards of a copy. Slanted lines at one angle (:data:`SAME_SLANT`) are the lines of one
+    thing laid askew (a card placed at 8 degrees on the glass): they link to each other, by the
+    same rule in their own level frame."""
     n = len(lines)
     parent = list(range(n))
     ref_h = typical_height(lines)
     slanted = [is_slanted(l, ref_h=ref_h) for l in lines]
+    angles = [slant(l) for l in lines]
+    # slanted by their polygon (not only a level box drawn around slanted text)
+    tilted = [slanted[i] and is_slanted(lines[i]) and len(lines[i].polygon) >= 4 for i in range(n)]
 
     def find(i: int) -> int:
         while parent[i] != i:
@@ -810,19 +854,22 @@ def cluster_lines(lines: list[OcrLine], gap: float = 2.5) -> list[list[int]]:
             i = parent[i]
         return i
 
+    def near(a: list[float], b: list[float]) -> bool:
+        h = max(8.0, a[3] - a[1], b[3] - b[1])
+        dx = max(0.0, max(a[0], b[0]) - min(a[2], b[2]))
+        dy = max(0.0, max(a[1], b[1]) - min(a[3], b[3]))
+        return dx < gap * h and dy < gap * h
+
     boxes = [l.bbox for l in lines]
     for i in range(n):
-        if slanted[i]:
-            continue
         for j in range(i + 1, n):
-            if slanted[j]:
-                continue
-            a, b = boxes[i], boxes[j]
-            h = max(8.0, a[3] - a[1], b[3] - b[1])
-            dx = max(0.0, max(a[0], b[0]) - min(a[2], b[2]))
-            dy = max(0.0, max(a[1], b[1]) - min(a[3], b[3]))
-            if dx < gap * h and dy < gap * h:
-                parent[find(i)] = find(j)
+            if not slanted[i] and not slanted[j]:
+                if near(boxes[i], boxes[j]):
+                    parent[find(i)] = find(j)
+            elif tilted[i] and tilted[j] and abs(angles[i] - angles[j]) < SAME_SLANT:
+                a = (angles[i] + angles[j]) / 2
+                if near(_box_turned(lines[i], a), _box_turned(lines[j], a)):
+                    parent[find(i)] = find(j)
     groups: dict[int, list[int]] = {}
     for i in range(n):
         groups.setdefault(find(i), []).append(i)

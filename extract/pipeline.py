@@ -74,6 +74,12 @@ def _affine3(M: np.ndarray) -> np.ndarray:
     return np.vstack([np.asarray(M, dtype=np.float64), [0.0, 0.0, 1.0]])
 
 
+# text outside the found cards worth reading the page for: this share of the page (inner 90%),
+# or this share of the found cards' own ink (copier specks and a watermark's strokes outside two
+# found cards stay under a third of their print; a card not found beside one found, near its
+# print)
+INK_OUTSIDE_PAGE = 0.01
+INK_OUTSIDE_CARDS = 0.5
 # the band, as a share of a card's shorter side, around a found card that `_ink_outside`
 # does not count (half of it outside the outline)
 CARD_BAND = 0.12
@@ -431,10 +437,20 @@ class Pipeline:
         return _text_score(self.engine.recognize_lines(crops)) > _text_score(sample) + 0.1
 
     def _ink_outside(self, img: np.ndarray, quads: list[np.ndarray]) -> bool:
-        """Is there a noticeable amount of text on the page outside the found cards?"""
+        """Is there a noticeable amount of text on the page outside the found cards: a share
+        of the page (:data:`INK_OUTSIDE_PAGE`), or as much as :data:`INK_OUTSIDE_CARDS` of
+        the found cards' own print? A card's sparse print (an ID card's back, faintly copied)
+        covers under a percent of an A4 page: beside a found card, it is ink of that card's
+        order."""
         small = cv2.resize(img, None, fx=0.25, fy=0.25, interpolation=cv2.INTER_AREA)
         g = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY)
         ink = cv2.adaptiveThreshold(g, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 25, 25)
+        h, w = ink.shape
+        m = int(0.05 * min(h, w))
+        inside = np.zeros_like(ink)
+        for q in quads:
+            cv2.fillConvexPoly(inside, (np.asarray(q, dtype=np.float32).reshape(4, 2) * 0.25).astype(np.int32), 255)
+        card_ink = float(((ink > 0) & (inside > 0))[m : h - m, m : w - m].mean())
         for q in quads:
             qs = (np.asarray(q, dtype=np.float32).reshape(4, 2) * 0.25).astype(np.int32)
             cv2.fillConvexPoly(ink, qs, 0)
@@ -443,10 +459,8 @@ class Pipeline:
             short = min(float(np.linalg.norm(qs[0] - qs[1])), float(np.linalg.norm(qs[1] - qs[2])))
             cv2.polylines(ink, [qs], True, 0, thickness=max(2, int(CARD_BAND * short)))
         # margins are often copier noise: ignore a 5% border
-        h, w = ink.shape
-        m = int(0.05 * min(h, w))
-        inner = ink[m : h - m, m : w - m]
-        return float((inner > 0).mean()) > 0.01
+        outside = float((ink[m : h - m, m : w - m] > 0).mean())
+        return outside > INK_OUTSIDE_PAGE or (card_ink > 0 and outside > INK_OUTSIDE_CARDS * card_ink)
 
     def _page_view(self, img: np.ndarray) -> View:
         h, w = img.shape[:2]
@@ -614,6 +628,7 @@ class Pipeline:
             for f in fields.values():
                 if f.bbox and any(_inside(l.bbox, f.bbox) for l in extra):
                     f.checks.append("reread")
+        fields = self._number_row_again(view, dt, lines, fields)
         for fname, spec in dt.fields.items():
             f = fields.get(fname)
             if f is None or not spec.template or not f.bbox or f.source == "derived":
@@ -634,6 +649,54 @@ class Pipeline:
                 _inside(l.bbox, below) for l in lines
             ):
                 f.checks.append("value_may_be_incomplete")
+        return fields
+
+    def _number_row_again(self, view: View, dt, lines: list[OcrLine], fields: dict) -> dict:
+        """An ID number read short or not at all on a card (a watermark or a stamp over part of
+        its row: the detector stopped at it): its row, the template's width, recognised again
+        as one line, as it is and with paler ink whitened (:data:`NUMBER_ROW_DARK`). A reading
+        is taken only when it is a whole number whose check digit holds; it replaces the row's
+        pieces, and the value carries `reread`."""
+        from extract.checks.idnumber import normalize_id_number, validate
+        from extract.reread import _darkest_ink
+
+        h, w = view.image.shape[:2]
+        for fname, spec in dt.fields.items():
+            if spec.type != "id_number" or not spec.template:
+                continue
+            f = fields.get(fname)
+            if f is not None and (validate(normalize_id_number(str(f.value)) or "").ok or f.source == "derived"):
+                continue
+            t = spec.template
+            if f is not None and f.bbox:
+                lh = f.bbox[3] - f.bbox[1]
+                y0, y1 = f.bbox[1] - 0.25 * lh, f.bbox[3] + 0.25 * lh
+            else:
+                y0, y1 = t[1] * h, t[3] * h
+            box = [max(0.0, t[0] * w), max(0.0, y0), min(float(w), t[2] * w), min(float(h), y1)]
+            crop = view.image[int(box[1]) : int(box[3]), int(box[0]) : int(box[2])]
+            if crop.size == 0 or box[3] - box[1] < 8:
+                continue
+            variants = [crop] + [_darkest_ink(crop, k) for k in NUMBER_ROW_DARK]
+            best = None
+            for line in self.engine.recognize_lines(variants):
+                m = _WHOLE_NUMBER.search(re.sub(r"[\s·.,:;`•˙‧∙’‘]", "", line.text))
+                if m and validate(m.group()).ok and (best is None or line.confidence > best.confidence):
+                    best = line
+            if best is None:
+                continue
+            best.polygon = [(box[0], box[1]), (box[2], box[1]), (box[2], box[3]), (box[0], box[3])]
+            # the row's pieces give way to the whole reading (labels left of the box stay)
+            kept = [l for l in lines if not (_inside(l.bbox, box) and _COMB_PIECE.search(l.text))]
+            fields2 = _extract_fields(self.extractor, dt, kept + [best], (w, h), view.image)
+            f2 = fields2.get(fname)
+            if f2 is None or any(n not in fields2 for n in fields if n != fname):
+                continue
+            if not validate(normalize_id_number(str(f2.value)) or "").ok:
+                continue
+            f2.checks.append("reread")
+            fields = dict(fields)
+            fields[fname] = f2
         return fields
 
     def _document(
@@ -708,6 +771,10 @@ class Pipeline:
 # a piece of a row of digits printed one per box: digits, the boxes' sides read as |, a space
 _COMB_PIECE = re.compile(r"[0-9Xx|丨｜]+")
 CUT_GROW = 0.08  # a card crop cut through its text is widened by this share of its width each side
+# a card's ID-number row read again with ink paler than its darkest strokes by these shares of
+# the way to the paper whitened (a grey watermark or a stamp over the digits)
+NUMBER_ROW_DARK = (0.15, 0.3)
+_WHOLE_NUMBER = re.compile(r"(?<!\d)\d{17}[\dXx](?![\dXx])")
 
 
 def _cut_at_sides(lines: list[OcrLine], width: int) -> bool:

@@ -147,6 +147,9 @@ def _read(pipeline, kind, seed, index):
     # colour, the print under it kept
     ("id_front_copy", 750, 24, ["address"]),
     ("id_front_copy", 750, 38, ["address"]),
+    # a watermark over the number's last digit: the detector stopped short of it; the row read
+    # again whole, taken for its check digit
+    ("id_both_a4_copy", 805, 16, ["id_number"]),
 ])
 def test_copies_read_right(pipeline, kind, seed, index, names):
     pairs = _read(pipeline, kind, seed, index)
@@ -319,6 +322,8 @@ def test_a_birthplace_of_division_names_only_is_whole_unless_cut_short():
     (101, 13, "a watermark across both cards linked their text into one block"),
     (101, 14, "a slanted stamp between the cards linked them into one block"),
     (171, 0, "front upside down above the upright back, close enough to be one block"),
+    (805, 0, "the back laid at 8 degrees: its lines, slanted, were each taken for a watermark"),
+    (804, 10, "a faint back beside the found front: under a percent of the page's ink"),
 ])
 def test_both_sides_are_found_on_a_copy_without_outlines(pipeline, seed, index, why):
     pairs = _read(pipeline, "id_both_a4_copy", seed, index)
@@ -448,6 +453,33 @@ def test_a_birth_date_or_sex_the_number_does_not_confirm_is_never_certain():
     assert field_confidence("id_card_front", "sex", s) < CONFIDENT
     s.checks.append("sex_matches_id")
     assert field_confidence("id_card_front", "sex", s) >= CONFIDENT
+
+
+def test_dates_of_a_validity_run_together_are_not_trusted():
+    # dev seed 804 id_both_a4_copy #11: 2023.12.21-2033.12.21 read 2023.12.24033.12.21 (1-2 as
+    # one 4), valid_from 2023-12-24 at 0.998
+    from extract.fields.values import split_validity
+    from extract.layout import Value, span_of
+    from tests.synthlines import L
+
+    def parts(text):
+        lines = [L(text, 300, 500)]
+        return split_validity(Value([span_of(lines, 0, 0, len(text))], source="label"))
+
+    got = parts("2023.12.24033.12.21")
+    assert "validity_dates_run_together" in got["valid_from"].checks
+    assert field_confidence("id_card_back", "valid_from", got["valid_from"]) < CONFIDENT
+    for whole in ("2023.12.21-2033.12.21", "2023.12.21-长期", "20231221-20331221"):
+        assert "validity_dates_run_together" not in parts(whole)["valid_from"].checks, whole
+
+
+def test_a_sex_read_with_the_next_cell_keeps_the_ethnicity(pipeline):
+    # dev seed 803 id_both_a4_copy #26: 性别 apart, 女民族汉 one line: 民族 was dropped as running text
+    pairs = _read(pipeline, "id_both_a4_copy", 803, 26)
+    front_t, front_p = next((t, p) for t, p in pairs if t["type"] == "id_card_front")
+    for name in ("sex", "ethnicity"):
+        assert front_p["fields"][name]["value"] == front_t["fields"][name]["value"], name
+    assert "derived_from_id_number" not in front_p["fields"]["sex"]["checks"]
 
 
 def test_half_of_changqi_after_the_start_date_is_long_term_for_review():

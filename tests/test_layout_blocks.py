@@ -40,6 +40,27 @@ def test_a_watermark_across_two_cards_does_not_join_them():
     assert len(cluster_lines(top + bottom + [level])) == 1
 
 
+def test_the_lines_of_a_card_laid_askew_form_one_block():
+    """A card's back placed at 8.5 degrees on the glass: its lines are slanted, at one angle.
+    They are one block (not six watermark lines), apart from a level card's block; a
+    watermark at another angle still links nothing."""
+    def askew(text, cx, cy, w, h):
+        return _rotated(text, cx, cy, w, h, -8.5)
+
+    level = [_line("姓名张三", 100, 100, 400, 140), _line("住址北京市", 100, 160, 500, 200)]
+    back = [askew("中华人民共和国", 1150, 1400, 400, 60), askew("居民身份证", 1170, 1480, 420, 90),
+            askew("签发机关", 940, 1690, 110, 30), askew("囊谦县公安局", 1095, 1670, 170, 36),
+            askew("有效期限", 950, 1745, 110, 30), askew("2019.12.11-长期", 1120, 1720, 215, 36)]
+    mark = _rotated("复印无效", 900, 900, 900, 120, -30)
+    lines = level + back + [mark]
+    assert all(is_slanted(l) for l in back)
+    groups = cluster_lines(lines)
+    assert sorted(map(sorted, groups)) == [[0, 1], [2, 3, 4, 5, 6, 7], [8]]
+    # lines at opposite angles are not one layout, however near
+    other = [_rotated(l.text, *np.mean(l.polygon, axis=0), 110, 30, 8.5) for l in back[2:4]]
+    assert sorted(map(sorted, cluster_lines(back[:2] + other))) == [[0, 1], [2, 3]]
+
+
 def test_side_by_side_parts_are_cut_at_a_wide_gap_only():
     left = [_line("姓名张三", 100, 100, 400, 140), _line("公民身份号码", 100, 300, 800, 340)]
     right = [_line("中华人民共和国", 1000, 100, 1500, 200), _line("签发机关", 1000, 300, 1300, 340)]

@@ -254,3 +254,34 @@ def test_a_value_below_a_label_that_belongs_to_the_label_left_of_it_is_not_taken
     # a value under its label with no label beside it is still the label's
     lines = [_line("户主或与户主关系", 864, 402, 1015, 431), _line("母", 880, 440, 910, 470)]
     assert _pair(lines)["relationship"].text == "母"
+
+
+# --------------------------------------------------------------------------- a label after a value
+ID_FRONT = {"name": ["姓名"], "sex": ["性别"], "ethnicity": ["民族"], "birth_date": ["出生"], "address": ["住址"]}
+
+
+def _pair_front(lines):
+    labels = find_labels(lines, ID_FRONT)
+    return labels, pair_values(lines, labels, multiline={}, label_words=[w for ws in ID_FRONT.values() for w in ws])
+
+
+def test_a_label_after_the_value_of_a_label_standing_apart_on_its_row_counts():
+    """An ID card's 性别 read as a box of its own and 男民族汉 as one line right of it: 民族 is
+    the next cell's label (after the sex's short value), not a piece of running text."""
+    lines = [_line("姓名", 97, 131, 165, 167), _line("梁青彩", 189, 123, 311, 175),
+             _line("性别", 97, 199, 160, 231), _line("女民族汉", 182, 192, 422, 251),
+             _line("出生", 93, 264, 157, 296), _line("1952年5月27日", 186, 260, 434, 310)]
+    labels, vals = _pair_front(lines)
+    assert {l.field for l in labels} == {"name", "sex", "ethnicity", "birth_date"}
+    assert vals["ethnicity"].text == "汉"
+    from extract.fields import get_extractor
+    from schemas.doctypes import load_doctypes
+
+    got = get_extractor("rules").extract(load_doctypes()["id_card_front"], lines, (860, 540))
+    assert got["sex"].value == "女" and got["ethnicity"].value == "汉" and got["name"].value == "梁青彩"
+    # inside running text it stays no label: more than a short value or a sentence before it,
+    # or no label left of the line
+    for text in ("她来自少数民族地区", "女，少数民族地区"):
+        assert "ethnicity" not in {l.field for l in _pair_front([_line("性别", 97, 199, 160, 231),
+                                                                 _line(text, 182, 192, 500, 251)])[0]}
+    assert "ethnicity" not in {l.field for l in _pair_front([_line("女民族汉", 182, 192, 422, 251)])[0]}

@@ -441,6 +441,12 @@ def split_validity(v: Value) -> dict[str, ExtractedField]:
         right_box = [x0 + frac * (x1 - x0), y0, x1, y1]
     if frm:
         out["valid_from"] = ExtractedField(frm, text[:cut], left_box, confs[:cut], v.source)
+        t = N._prepare_date_text(text, keep_digit_spaces=False) or ""
+        first = N._VALIDITY_DATE_RE.search(t)
+        if first is not None and t[first.end() : first.end() + 1].isdigit():
+            # 2023.12.24033.12.21 (2023.12.21-2033.12.21 with "1-2" read as one 4): the first
+            # date runs on into digits, where its day ends is a guess
+            out["valid_from"].checks.append("validity_dates_run_together")
     if to:
         out["valid_to"] = ExtractedField(to, text[cut + 1 :], right_box, confs[cut + 1 :], v.source)
     elif frm and (half := re.search(r"(?<=\d)\W*[长長期]\W*$", text)) is not None:
