@@ -631,43 +631,20 @@ def _unread_before_rows(image: np.ndarray, lines: list[OcrLine], v: Value, paper
         c, d = int(max(0, b[1] + 0.1 * lh)), int(min(H, b[3] - 0.05 * lh))
         if e - a < 0.5 * lh or d - c < 3:
             continue
-        crop = image[c:d, a:e]
-        gray = crop.astype(np.float32).mean(axis=2) if crop.ndim == 3 else crop.astype(np.float32)
-        grey = (crop.max(axis=2).astype(np.int16) - crop.min(axis=2).astype(np.int16)) < 50 if crop.ndim == 3 else True
-        m = (gray < 0.6 * paper) & grey
-        for l in lines:
-            lb = l.bbox
-            if lb[3] - lb[1] > 2.0 * lh:
-                continue
-            x0, y0, x1, y1 = int(lb[0]) - a, int(lb[1]) - c, int(np.ceil(lb[2])) - a, int(np.ceil(lb[3])) - c
-            if x1 <= 0 or y1 <= 0 or x0 >= m.shape[1] or y0 >= m.shape[0]:
-                continue
-            m[max(0, y0):max(0, y1), max(0, x0):max(0, x1)] = False
+        m = _unread_ink(image, lines, (a, c, e, d), lh, paper)
         # a mark of a punctuation's size at least (a speck is not), in the row's band
         if m.sum() >= UNREAD_BEFORE * lh * lh:
             return True
     return False
 
 
-UNREAD_BEFORE = 0.03  # dark pixels, as a share of a square of the line's height
-LEADING_GAP = 0.7  # of the line's character step: room for a character before the first one read
-LEADING_INK = 0.01  # dark pixels there, as a share of a square of the line's height
-
-
-def _unread_after(image: np.ndarray, lines: list[OcrLine], v: Value, paper: float) -> bool:
-    """Whether dark ink that no line of about the text's height covers stands right after the
-    value's last character, in the middle of its row (a watermark read as one big line across
-    the page does not cover it: its ink over lost characters is what the detector saw)."""
-    sp = v.spans[-1]
-    b = sp.bbox
-    lh = b[3] - b[1]
-    if lh <= 4:
-        return False
-    H, W = image.shape[:2]
-    a, e = int(b[2] + 0.15 * lh), int(min(W, b[2] + 2.2 * lh))
-    c, d = int(max(0, b[1] + 0.2 * lh)), int(min(H, b[3] - 0.2 * lh))
-    if e - a < 0.6 * lh or d - c < 3:
-        return False
+def _unread_ink(image: np.ndarray, lines: list[OcrLine], box: tuple[int, int, int, int], lh: float,
+                paper: float) -> np.ndarray:
+    """The dark grey ink (print, not a coloured mark) in `box` (a, c, e, d: x0, y0, x1, y1) that
+    no line of about the text's height `lh` covers, as a mask of the box (a watermark read as
+    one big line across the page does not cover it: its ink over lost characters is what the
+    detector saw)."""
+    a, c, e, d = box
     crop = image[c:d, a:e]
     gray = crop.astype(np.float32).mean(axis=2) if crop.ndim == 3 else crop.astype(np.float32)
     grey = (crop.max(axis=2).astype(np.int16) - crop.min(axis=2).astype(np.int16)) < 50 if crop.ndim == 3 else True
@@ -680,7 +657,28 @@ def _unread_after(image: np.ndarray, lines: list[OcrLine], v: Value, paper: floa
         if x1 <= 0 or y1 <= 0 or x0 >= m.shape[1] or y0 >= m.shape[0]:
             continue
         m[max(0, y0):max(0, y1), max(0, x0):max(0, x1)] = False
-    cols = m.any(axis=0)
+    return m
+
+
+UNREAD_BEFORE = 0.03  # dark pixels, as a share of a square of the line's height
+LEADING_GAP = 0.7  # of the line's character step: room for a character before the first one read
+LEADING_INK = 0.01  # dark pixels there, as a share of a square of the line's height
+
+
+def _unread_after(image: np.ndarray, lines: list[OcrLine], v: Value, paper: float) -> bool:
+    """Whether dark ink that no line of about the text's height covers (:func:`_unread_ink`)
+    stands right after the value's last character, in the middle of its row."""
+    sp = v.spans[-1]
+    b = sp.bbox
+    lh = b[3] - b[1]
+    if lh <= 4:
+        return False
+    H, W = image.shape[:2]
+    a, e = int(b[2] + 0.15 * lh), int(min(W, b[2] + 2.2 * lh))
+    c, d = int(max(0, b[1] + 0.2 * lh)), int(min(H, b[3] - 0.2 * lh))
+    if e - a < 0.6 * lh or d - c < 3:
+        return False
+    cols = _unread_ink(image, lines, (a, c, e, d), lh, paper).any(axis=0)
     # the first character's width right after the value must hold ink (not a speck further on)
     first = cols[: max(1, int(0.9 * lh))]
     return bool(first.mean() > UNREAD_AFTER and cols.mean() > UNREAD_AFTER)
