@@ -1327,6 +1327,11 @@ def usual_code(name: str, read: str, codes: dict[str, tuple[str, ...]] | None = 
 _CODE_GLUED = re.compile(r"^(?P<n>.*[\u4e00-\u9fff)）])(?P<c>[A-Za-z][A-Za-z0-9#%/+\-]*)$")
 
 
+def _with_code(value: dict[str, str], name: str, code: str) -> dict[str, str]:
+    """An item's cells with its name and a code column first (the order a table prints them)."""
+    return {"name": name, "code": code, **{k: v for k, v in value.items() if k not in ("name", "code")}}
+
+
 def split_glued_codes(items: list[Item]) -> bool:
     """A code column the header did not show and the OCR read into the names (`总蛋白TP`):
     when most rows' names end in an abbreviation of the vocabulary (and are no test name as
@@ -1345,9 +1350,7 @@ def split_glued_codes(items: list[Item]) -> bool:
         return False
     for k, it in enumerate(rows):
         name, code = splits.get(k, (it.value.get("name", ""), ""))
-        v = {"name": name, "code": code}
-        v.update({kk: vv for kk, vv in it.value.items() if kk not in ("name", "code")})
-        it.value = v
+        it.value = _with_code(it.value, name, code)
         if k in splits:
             it.cell_confs["code"] = [USUAL_CODE_CONF]
     return True
@@ -1378,10 +1381,8 @@ def codes_before_results(items: list[Item]) -> bool:
         return False
     for k, it in enumerate(rows):
         code, res = cut.get(k, ("", it.value.get("result", "")))
-        v = {"name": it.value.get("name", ""), "code": code}
-        v.update({kk: vv for kk, vv in it.value.items() if kk not in ("name", "code")})
-        v["result"] = res
-        it.value = v
+        it.value = _with_code(it.value, it.value.get("name", ""), code)
+        it.value["result"] = res
         if k in cut:
             it.cell_confs["code"] = [USUAL_CODE_CONF]
             it.cell_confs["result"] = it.cell_confs.get("result", []) + [USUAL_CODE_CONF]
