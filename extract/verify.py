@@ -194,11 +194,28 @@ def _complete_birth_date(fields: dict[str, ExtractedField]) -> None:
 
 # a document most of whose fields are unread or unsure: the recogniser struggled with the
 # page, and the few values it read surely are no surer than this (a 6 read as 8 with 0.92 on a
-# page where nine of eleven fields were lost); a value a check digit verifies keeps its own
+# page where nine of eleven fields were lost). A value a check digit verifies keeps its own only
+# when something else confirms it too: a check digit catches every single misread digit but
+# passes one double misreading in ten or eleven, and on such a page two digits go wrong at once
+# (dev seed 870 household_register_photo #1: 370982…146916 read 370082…142916, checksum_ok, 0.998)
 HARD_PAGE_SHARE = 0.5
 HARD_PAGE_MIN = 3
 HARD_PAGE_CAP = 0.85
 _VERIFIED = {"checksum_ok", "luhn_ok"}
+_CONFIRMED = {"region_matches_address", "certificate_matches_id"}
+
+
+def _confirmed(name: str, fields: dict[str, ExtractedField]) -> bool:
+    """A value a check digit verifies and something independent confirms: its division code
+    is the address's county, the certificate number holds it, or (an ID number) the printed
+    birth date, read on its own, is the one it encodes."""
+    f = fields[name]
+    if not _VERIFIED & set(f.checks):
+        return False
+    if _CONFIRMED & set(f.checks):
+        return True
+    return name == "id_number" and any(
+        "birth_date_matches_id" in g.checks and g.source != "derived" for g in fields.values())
 
 
 def _hard_page_cap(dt: DocType, fields: dict[str, ExtractedField], threshold: float) -> None:
@@ -211,8 +228,8 @@ def _hard_page_cap(dt: DocType, fields: dict[str, ExtractedField], threshold: fl
     trouble = unsure + missing
     if trouble < HARD_PAGE_MIN or trouble < HARD_PAGE_SHARE * (len(found) + missing):
         return
-    for f in fields.values():
-        if f.confidence > HARD_PAGE_CAP and not _VERIFIED & set(f.checks):
+    for name, f in fields.items():
+        if f.confidence > HARD_PAGE_CAP and not _confirmed(name, fields):
             f.confidence = HARD_PAGE_CAP
             f.checks.append("page_hard_to_read")
 

@@ -337,3 +337,35 @@ def test_a_hard_to_read_page_caps_its_few_sure_fields():
     finalize_document(doc, dt_, fs, 1, lambda b: b, 0.9)
     assert doc.fields["record_number"].confidence > HARD_PAGE_CAP
     assert not any("page_hard_to_read" in f.checks for f in doc.fields.values())
+
+
+def test_a_hard_to_read_page_trusts_a_check_digit_only_with_a_second_confirmation():
+    """Dev seed 870 household_register_photo #1: on a photo where most fields were unsure, the
+    ID number 370982197305146916 read 370082197305142916 — two digits wrong, the check digit
+    satisfied by chance — at 0.998. A check digit alone does not vouch for a value on such a
+    page; with its birth date printed and read alike, or its division the address's county, it does."""
+    from extract.verify import HARD_PAGE_CAP
+
+    dt_ = load_doctypes()["household_register"]
+
+    def run(**kw):
+        fs = {k: F(v, 0.99 if k in ("id_number", "birthplace", "address", "sex") else 0.3) for k, v in kw.items()}
+        doc = DocumentResult(type="household_register", page=1, confidence=0.99)
+        finalize_document(doc, dt_, fs, 1, lambda b: b, 0.9)
+        return doc
+
+    wrong = "370082197305142916"
+    assert check_char(wrong[:17]) == wrong[17]  # the misreading passes its check digit
+    base = dict(name="陈国", sex="男", ethnicity="异", birth_date="1973-05",
+                birthplace="山东省泰安市", address="山东省泰安市新泰市放城镇复解西路290号")
+    doc = run(**base, id_number=wrong)
+    f = doc.fields["id_number"]
+    assert "checksum_ok" in f.checks and "region_matches_address" not in f.checks
+    assert f.confidence <= HARD_PAGE_CAP and "page_hard_to_read" in f.checks
+    # the right number on the same page: its division is the address's county — it keeps its own
+    doc = run(**base, id_number="370982197305146916")
+    f = doc.fields["id_number"]
+    assert "region_matches_address" in f.checks and f.confidence > HARD_PAGE_CAP
+    # a number with no county to confirm it but the printed birth date read alike keeps its own too
+    doc = run(**dict(base, address="泰安某地放城镇复解西路290号", birth_date="1973-05-14"), id_number=wrong)
+    assert doc.fields["id_number"].confidence > HARD_PAGE_CAP
