@@ -292,6 +292,24 @@ def test_a_relationship_one_character_off_a_single_term_is_repaired_for_review()
     assert field_confidence("household_register", "relationship", f) < CONFIDENT
 
 
+def test_a_relationship_that_lost_a_character_at_an_end_is_completed_for_review():
+    """Dev seed 870 household_register_degraded #3 and _photo #4: 户主 read 主 (the 户 under a
+    watermark stroke). A value that is no term and is one term less its first or last character,
+    that term only, is proposed; a value two terms begin or end with is left as read."""
+    from extract.checks.documents import check_household_register
+    from extract.checks.records import nearest_relationship
+
+    assert nearest_relationship("主") == "户主"
+    assert nearest_relationship("伯") is None  # 伯父 or 伯母
+    assert nearest_relationship("孙媳") is None  # 孙媳妇 or 外孙媳妇
+    assert nearest_relationship("女") is None  # a term itself
+    fields = {"relationship": _field("主")}
+    check_household_register(fields)
+    f = fields["relationship"]
+    assert f.value == "户主" and "relationship_repaired" in f.checks and f.notes["repair"]["from"] == "主"
+    assert field_confidence("household_register", "relationship", f) < CONFIDENT
+
+
 # --------------------------------------------------------------------------- real pipeline
 def test_degraded_page_birthplace_first_line_lost(pipeline):
     """household_register_degraded, seed 101, page 7: the birthplace is printed on two lines

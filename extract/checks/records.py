@@ -179,13 +179,17 @@ def check_relationship(value: Any) -> list[str]:
 def nearest_relationship(value: Any) -> str | None:
     """A relationship read with one character wrong (系主, 产主, 户丰 for 户主): the only term of
     the list, as long, that differs from it in one character; ``None`` when no term or several
-    do (a one-character value, 女 or 母, is never guessed)."""
+    do (a one-character value, 女 or 母, is never guessed). A value that is no term and lost one
+    character at either end (主 for 户主: the 户 under a watermark's stroke) is the only term
+    that is it with one more character at its start or end."""
     if not isinstance(value, str):
         return None
     t = re.sub(r"[\s:：,，、]", "", value)
-    if len(t) < 2 or t in RELATIONSHIPS:
+    if not t or t in RELATIONSHIPS:
         return None
-    near = [r for r in _RELATIONS_BASE if len(r) == len(t) and sum(a != b for a, b in zip(r, t)) == 1]
+    near = [r for r in _RELATIONS_BASE if len(r) == len(t) and sum(a != b for a, b in zip(r, t)) == 1] if len(t) >= 2 else []
+    if not near:
+        near = [r for r in _RELATIONS_BASE if len(r) == len(t) + 1 and (r.startswith(t) or r.endswith(t))]
     return near[0] if len(near) == 1 else None
 
 
