@@ -236,6 +236,12 @@ class Pipeline:
                         view = View(crop, np.asarray(Hm, dtype=np.float64), "card", [float(v) for v in reg.bbox])
                     lines, view = self._ocr_oriented(view, timer)
                 doc = self._document(view, lines, page.number, warnings, timer, allowed=CARD_TYPES)
+                if _form_labels(lines, self.doctypes) >= FORM_LABELS:
+                    # a card-sized document of another type (a disability card: 证号, 类别, 等级
+                    # beside its holder's 姓名 … 住址), read with every type allowed
+                    other = self._document(view, lines, page.number, warnings, timer, allowed=None)
+                    if other.type not in CARD_TYPES and _read_whole(other, self.doctypes):
+                        doc = other
                 if self._whole_card(doc) and not (
                     (_cut_from_form(doc, self.doctypes) or _thinly_read(doc, self.doctypes))
                     and self._ink_outside(img, [np.asarray(r.quad, np.float32) for r in regions])
@@ -928,6 +934,16 @@ def _form_labels(block: list[OcrLine], doctypes) -> int:
         if t in other or any(len(x) >= 2 and t.startswith(x) and not t.startswith(tuple(card)) for x in other):
             n += 1
     return n
+
+
+def _read_whole(doc: DocumentResult, doctypes) -> bool:
+    """Were all of a document's required values read from its own print (none filled from a
+    number), and are they of the right kind? A card-sized document (a disability card) holds
+    them all; a card-shaped piece of a booklet (its value column, the labels on the other
+    half) does not."""
+    req = doctypes[doc.type].required_fields() if doc.type in doctypes else []
+    own = [doc.fields[r] for r in req if r in doc.fields and doc.fields[r].source != "derived"]
+    return bool(req) and len(own) == len(req) and _reads_as_card(doc, doctypes)
 
 
 def _reads_as_card(doc: DocumentResult, doctypes) -> bool:

@@ -1,0 +1,42 @@
+"""Documents of other types that come card-sized (ninth session): a disability card whose
+outline was found without its red title band is read as a disability certificate, not as an
+ID card front. The pipeline test runs the real OCR on a generated photo (dev seed 871) with
+known truth."""
+from __future__ import annotations
+
+import cv2
+
+from evaluation.metrics import norm_value
+from extract.classify import classify_lines
+from ocr.base import OcrLine
+from samples.generate import generate
+
+
+def _line(text: str, y: float) -> OcrLine:
+    return OcrLine(text=text, confidence=0.99, polygon=[(300, y), (600, y), (600, y + 30), (300, y + 30)])
+
+
+def test_a_card_with_the_disability_cards_short_labels_is_no_id_card_front():
+    """The card's own print without its title: 姓名 … 住址 as on an ID card front, and 类别,
+    等级, 证号 with a 20-digit certificate number, which no ID card prints."""
+    holder = ["姓名", "轩辕铁柱", "性别男", "民族汉", "出生", "1955年2月18日", "住址", "山西省吕梁市离石区城北街道放街212号"]
+    card = [_line(t, 40 * i) for i, t in enumerate(holder + ["类别智力", "等级肆级", "发证日期2025年8月12日",
+                                                            "证号14110219550218295254"])]
+    assert classify_lines(card).type == "disability_certificate"
+    # an ID card front's own print stays an ID card front
+    front = [_line(t, 40 * i) for i, t in enumerate(holder + ["公民身份号码", "141102195502182952"])]
+    assert classify_lines(front).type == "id_card_front"
+
+
+def test_a_disability_card_photographed_is_read_as_a_disability_certificate(pipeline):
+    """Dev seed 871 disability_certificate_photo #4: the outline found was the card's cream
+    part, its 中华人民共和国残疾人证 band left out; the holder's rows were read as an ID card
+    front (six fields) and the band as an empty disability certificate. All ten fields now."""
+    s = generate("disability_certificate_photo", 871, 4)
+    res = pipeline.extract_bytes(cv2.imencode(".png", s.image)[1].tobytes(), "disability-card.png")
+    assert [d.type for d in res.documents] == ["disability_certificate"]
+    truth = s.truth["documents"][0]["fields"]
+    got = res.documents[0].fields
+    wrong = {k: (t["value"], got[k].value if k in got else None) for k, t in truth.items()
+             if k not in got or norm_value(got[k].value) != norm_value(t["value"])}
+    assert not wrong
