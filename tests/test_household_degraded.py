@@ -203,6 +203,27 @@ def test_restore_from_code():
     assert "place_prefix_restored" in fields["birthplace"].checks
 
 
+def test_restore_lost_start():
+    """Dev seed 871 household_register_clean #8: 广西壮族自治区南宁市兴宁区 read without its 广 (next
+    to the cell's rule); #3: the first line of 新疆维吾尔自治区伊犁哈萨克自治州奎屯市 lost. A value
+    that begins inside a name above a whole city or county name gets back the only beginning
+    its chains have; for review."""
+    assert D.restore_lost_start("西壮族自治区南宁市兴宁区") == "广西壮族自治区南宁市兴宁区"
+    assert D.restore_lost_start("克自治州奎屯市") == "新疆维吾尔自治区伊犁哈萨克自治州奎屯市"
+    assert D.restore_lost_start("克自治州奎屯市", "654003") == "新疆维吾尔自治区伊犁哈萨克自治州奎屯市"
+    assert D.restore_lost_start("西壮族自治区南宁市兴宁区", "110105") is None  # the code is Beijing's
+    assert D.restore_lost_start("南宁市兴宁区") is None  # begins with a name: restore_prefix's case
+    assert D.restore_lost_start("市南山区桃源街道") is None  # 南山区 of several cities
+    assert D.restore_lost_start("人民路12号") is None
+    fields = {"birthplace": _field("西壮族自治区南宁市兴宁区"), "address": _field("江省杭州市西湖区文三路8号")}
+    place_repairs(fields, code6=None)
+    bp, ad = fields["birthplace"], fields["address"]
+    assert bp.value == "广西壮族自治区南宁市兴宁区" and ad.value == "浙江省杭州市西湖区文三路8号"
+    for f in (bp, ad):
+        assert "place_prefix_restored" in f.checks
+        assert field_confidence("household_register", "birthplace", f) <= 0.5
+
+
 def test_place_repairs_mark_and_cap_confidence():
     fields = {
         "birthplace": _field("土默特左旗"),

@@ -998,6 +998,34 @@ def restore_from_code(text: str, code6: str | None) -> str | None:
     return None
 
 
+def restore_lost_start(text: str, code6: str | None = None) -> str | None:
+    """A value whose first characters were not read (``西壮族自治区南宁市兴宁区``: the 广 beside
+    a cell's rule; ``克自治州奎屯市``: the first line of a wrapped birthplace) that begins with
+    the end of an official chain from the province down: the part of a name above, then a whole
+    city or county name. The chain's lost beginning is put back where every chain the value
+    can be the end of gives the same beginning and, with a division code (the ID number's
+    first six digits), the chain is in the code's province. ``None`` when the value begins
+    with a recognised name, or the beginning is not unique."""
+    if not isinstance(text, str) or len(text) < 3 or leading_level(text) is not None:
+        return None
+    by_code = _index().by_code
+    own = _code_path(code6)
+    heads: set[str] = set()
+    for ch, _code, codes in _chains():
+        if by_code[codes[0]].level != 1 or len(codes) < 2:
+            continue
+        if own is not None and codes[0] != own.province_code:
+            continue
+        deepest = by_code[codes[-1]].name
+        for k in range(1, len(ch) - len(deepest)):
+            if text.startswith(ch[k:]):
+                heads.add(ch[:k])
+                break
+    if len(heads) != 1:
+        return None
+    return heads.pop() + text
+
+
 _COUNTY_SUFFIX = re.compile(r"(?:自治县|自治旗|新区|区|县|市|旗)$")
 # branches named for a zone or a service rather than a county (高新分局 beside 高陵区)
 _FUNCTIONAL_BRANCHES = frozenset({"高新", "经开", "开发", "高新技术", "经济开发", "保税", "港", "港口", "铁路",

@@ -101,6 +101,10 @@ def place_repairs(fields: dict[str, ExtractedField], names: tuple[str, ...] = ("
             f.checks.append("place_prefix_missing")
             _replace_value(f, full, "place_prefix_restored")
             continue
+        if (full := divisions.restore_lost_start(f.value, code6)) is not None:
+            f.checks.append("place_prefix_missing")
+            _replace_value(f, full, "place_prefix_restored")
+            continue
         if divisions.prefix_missing(f.value, county_only=name != "birthplace"):
             f.checks.append("place_prefix_missing")
             full = divisions.restore_prefix(f.value, code6)
