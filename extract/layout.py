@@ -453,7 +453,9 @@ def _join_lines(a: OcrLine, b: OcrLine) -> OcrLine:
 def _offset_value(lines: list[OcrLine], lab: Label, by_line: dict[int, list[Label]]) -> int | None:
     """A value printed a little off its label's line (a form filled in by another printer):
     the nearest line right of the label that overlaps its row by a third, when no other label
-    left of that line overlaps it more (then it is that label's value)."""
+    left of that line overlaps it more (then it is that label's value). A label left of this
+    one on its row is not such a label: this one stands between it and the line (values set at
+    the top of their cells, 姓名 | 李伯 | 与户主关系 | 户主, all labels centred)."""
     lh = lab.bbox[3] - lab.bbox[1]
     best, bestd = None, 1e18
     for li, line in enumerate(lines):
@@ -465,6 +467,7 @@ def _offset_value(lines: list[OcrLine], lab: Label, by_line: dict[int, list[Labe
             continue
         if any(
             li2 != lab.line and lines[li2].bbox[2] <= b[0] + 0.5 * lh and _row_overlap(lines[li2].bbox, b) > ov
+            and not (lines[li2].bbox[2] <= lab.bbox[0] and _row_overlap(lines[li2].bbox, lab.bbox) >= 0.5)
             for li2 in by_line
         ):
             continue

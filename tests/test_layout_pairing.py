@@ -285,3 +285,26 @@ def test_a_label_after_the_value_of_a_label_standing_apart_on_its_row_counts():
         assert "ethnicity" not in {l.field for l in _pair_front([_line("性别", 97, 199, 160, 231),
                                                                  _line(text, 182, 192, 500, 251)])[0]}
     assert "ethnicity" not in {l.field for l in _pair_front([_line("女民族汉", 182, 192, 422, 251)])[0]}
+
+
+# --------------------------------------------------------------------------- values at the top of their cells
+def test_a_value_set_at_its_cells_top_belongs_to_the_nearer_label_of_its_row():
+    """Dev seed 871 household_register_clean #3: the values printed at the top of their cells,
+    the labels centred. 户主 overlaps 与户主关系's row by less than half and 姓名's a little more;
+    but 与户主关系 stands between 姓名 and it: it is 与户主关系's value."""
+    lines = [
+        _line("姓名", 122, 158, 174, 200),
+        _line("李伯", 238, 137, 300, 179),
+        _line("与户主关系", 581, 161, 686, 196),
+        _line("户主", 753, 139, 814, 178),
+    ]
+    vals = _pair(lines)
+    assert vals["name"].text == "李伯"
+    assert vals["relationship"].text == "户主"
+    # a label between the two that does overlap the line more still takes it as its own
+    lines = [
+        _line("与户主关系", 300, 161, 405, 196),
+        _line("姓名", 520, 139, 572, 178),
+        _line("户主", 653, 139, 714, 178),
+    ]
+    assert "relationship" not in _pair(lines) or _pair(lines)["relationship"].text != "户主"
