@@ -359,3 +359,23 @@ def test_a_card_shaped_part_of_a_registers_grid_is_no_id_card(pipeline):
     assert "id_card_front" not in types
     reg = next(d for d in res["documents"] if d["type"] == "household_register")
     assert reg["fields"]["id_number"]["value"] == s.truth["documents"][0]["fields"]["id_number"]["value"]
+
+
+def test_a_relationship_no_term_whose_alternatives_spell_one_term_is_that_term_for_review():
+    """Dev seed 871 household_register_clean #14: 父 read 交 (0.53), the recogniser's second
+    guess 父 (0.45). A value that is no term, with exactly one term among the readings its
+    alternatives spell, is that term, for review; two terms among them, nothing is chosen."""
+    from extract.checks.documents import check_household_register
+
+    fields = {"relationship": _field("交", alts=[[("交", 0.53), ("父", 0.45), ("校", 0.01)]])}
+    check_household_register(fields)
+    f = fields["relationship"]
+    assert f.value == "父" and "relationship_repaired" in f.checks and f.notes["repair"]["from"] == "交"
+    assert field_confidence("household_register", "relationship", f) < CONFIDENT
+    fields = {"relationship": _field("毋", alts=[[("毋", 0.5), ("母", 0.3), ("女", 0.2)]])}
+    check_household_register(fields)
+    assert fields["relationship"].value == "毋" and "relationship_unknown" in fields["relationship"].checks
+    # a term as read is kept, whatever its alternatives
+    fields = {"relationship": _field("女", alts=[[("女", 0.6), ("母", 0.4)]])}
+    check_household_register(fields)
+    assert fields["relationship"].value == "女" and "relationship_known" in fields["relationship"].checks

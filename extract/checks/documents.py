@@ -153,18 +153,8 @@ def ethnicity_repair(f: ExtractedField | None) -> None:
             return
     if not f.alts or len(f.value) > 3:
         return
-
-    raw = f.raw or ""
-    # per character of the raw text, the recogniser's alternatives (the read character first)
-    options: list[list[str]] = []
-    for i, ch in enumerate(raw):
-        alts = f.alts[i] if i < len(f.alts) and f.alts[i] else []
-        options.append(list(dict.fromkeys([ch] + [a for a, _ in alts])))
     found: set[str] = set()
-    stack = [""]
-    for opts in options[:6]:
-        stack = [s + o for s in stack for o in opts[:4]][:256]
-    for s in stack:
+    for s in _alternative_readings(f):
         n = normalize_ethnicity(s)
         if n is not None and ethnicity.is_known(n, historical=False):
             found.add(n)
@@ -172,6 +162,20 @@ def ethnicity_repair(f: ExtractedField | None) -> None:
         f.notes["repair"] = {"from": f.value, "edits": [], "reason": "ethnicity_repaired"}
         f.value = found.pop()
         f.checks.append("ethnicity_repaired")
+
+
+def _alternative_readings(f: ExtractedField) -> list[str]:
+    """The texts the recogniser's alternatives for a short value's characters spell (the read
+    character first, four per character, the first six characters, 256 readings at most)."""
+    raw = f.raw or ""
+    options: list[list[str]] = []
+    for i, ch in enumerate(raw):
+        alts = f.alts[i] if f.alts and i < len(f.alts) and f.alts[i] else []
+        options.append(list(dict.fromkeys([ch] + [a for a, _ in alts])))
+    stack = [""]
+    for opts in options[:6]:
+        stack = [s + o for s in stack for o in opts[:4]][:256]
+    return stack
 
 
 def _repaired_is_no_evidence(eth: ExtractedField | None) -> None:
@@ -323,6 +327,11 @@ def check_household_register(fields: dict[str, ExtractedField]) -> None:
     if rel is not None and (near := records.nearest_relationship(rel.value)) is not None:
         # one character misread in a term of the list: the term, for a reviewer to confirm
         _replace_value(rel, near, "relationship_repaired")
+    elif rel is not None and rel.alts and len(rel.value) <= 3 and records.check_relationship(rel.value) == ["relationship_unknown"] \
+            and len(terms := {t for t in _alternative_readings(rel) if records.check_relationship(t) == ["relationship_known"]}) == 1:
+        # no term as read, one among the recogniser's alternatives (交 read for 父, 父 its second
+        # guess): that term, for a reviewer to confirm
+        _replace_value(rel, terms.pop(), "relationship_repaired")
     elif rel is not None:
         _apply(fields, {"relationship": records.check_relationship(rel.value)})
     _repaired_is_no_evidence(fields.get("ethnicity"))
