@@ -667,3 +667,22 @@ def test_a_card_numbers_latin_capital_read_as_a_chinese_lookalike():
     f = fields("social_security_card", lines, size=(1100, 700))["card_number"]
     assert f.value == "Y35704844"
     assert field_confidence("social_security_card", "card_number", f) < 0.9
+
+
+def test_an_ethnicity_whose_label_was_lost_is_the_one_lone_group_name_on_the_page_for_review():
+    """Dev seed 870 disability_certificate_degraded #9: a grey seal's ring across 民族 and
+    出生年月日 on a copied booklet; 汉族 read alone. The one line of the page that is a group's
+    name and 族, no label's and no other value's, is the ethnicity, flagged for review."""
+    from extract.confidence import field_confidence
+
+    lines = [TITLE, L("姓名", 100, 300), L("张美秀", 300, 300), L("性别", 100, 360), L("女", 300, 360),
+             L("汉族", 300, 420), L("住址", 100, 540), L("河南省焦作市武陟县小董乡前庄店村八组62号", 300, 540)]
+    fs = fields("disability_certificate", lines)
+    f = fs["ethnicity"]
+    assert f.value == "汉" and "found_without_label" in f.checks
+    assert field_confidence("disability_certificate", "ethnicity", f) < 0.9
+    # two such lines: which is whose is not known
+    assert "ethnicity" not in fields("disability_certificate", lines + [L("回族", 300, 480)])
+    # a value read beside its label stays the label's, unflagged
+    fs = fields("disability_certificate", lines[:5] + [L("民族", 100, 420)] + lines[5:])
+    assert fs["ethnicity"].value == "汉" and "found_without_label" not in fs["ethnicity"].checks

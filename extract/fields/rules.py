@@ -855,4 +855,33 @@ class RuleExtractor:
                         and _unread_before_rows(clean, lines, v, paper):
                     f.checks.append("value_may_be_incomplete")
                 out[fname] = f
+        if doctype.layout == "page":
+            _unlabelled_groups(doctype, lines, values, labels, out)
         return out
+
+
+_GROUP_LINE = re.compile(r"[\s\u3000:：]*(?P<v>[\u4e00-\u9fff]{1,4}族)[\s\u3000]*")
+
+
+def _unlabelled_groups(doctype: DocType, lines: list[OcrLine], values: dict, labels: list[Label], out: dict) -> None:
+    """An ethnicity whose label was lost (a grey seal's ring across 民族 on a copied booklet)
+    with its value read: the one line of the page that is a group's name and 族 alone (汉族),
+    neither a label's line nor another value's. Found so, by what it says and not where, it is
+    `found_without_label`: a reviewer confirms it."""
+    from extract.checks import ethnicity
+
+    for fname, spec in doctype.fields.items():
+        if spec.type != "ethnicity" or fname in out:
+            continue
+        taken = {sp.line for v in values.values() for sp in v.spans} | {lab.line for lab in labels}
+        found = [
+            (li, m) for li, l in enumerate(lines) if li not in taken
+            and (m := _GROUP_LINE.fullmatch(l.text)) and ethnicity.is_known(m.group("v"), historical=False)
+        ]
+        if len(found) != 1:
+            continue
+        li, m = found[0]
+        f = to_field(spec.type, Value([span_of(lines, li, m.start("v"), m.end("v"))], source="pattern"))
+        if f.value is not None:
+            f.checks.append("found_without_label")
+            out[fname] = f
