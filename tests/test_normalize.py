@@ -286,3 +286,17 @@ def test_a_colon_read_between_month_and_day_is_repaired_for_review():
     val, rep = repair_date_separator("2025.02:2315:23:00")
     assert val == "2025-02-23" and rep["reason"] == "date_separator" and rep["edits"] == [[7, ":", "."]]
     assert repair_date_separator("2025.02:31") is None  # no 31 February: nothing to repair to
+
+
+def test_a_chinese_date_that_lost_its_month_character_is_repaired_when_one_split_is_a_date():
+    """Dev seed 872 household_register_degraded #0: a faded 1939年11月27日 read 1939年1127. The
+    digits after 年 split one way only into a month and a day: that date, for review. Two
+    ways (年111: 1-11 or 11-1), or too few digits to tell a day from a year-month, nothing."""
+    from extract.fields.values import repair_date_separator
+
+    val, rep = repair_date_separator("1939年1127")
+    assert val == "1939-11-27" and rep["reason"] == "date_separator" and rep["edits"] == [[7, "", "月"]]
+    assert repair_date_separator("2020年131")[0] == "2020-01-31"  # 13-1 is no date
+    assert repair_date_separator("2020年111") is None
+    assert repair_date_separator("2020年12") is None
+    assert repair_date_separator("2020年1340") is None

@@ -365,6 +365,10 @@ def _scored_confs(kind: str, v: Value) -> list[float]:
 _LOST_SEPARATOR = re.compile(r"(?<!\d)(\d{4})(?:(\d{2})([-./])(\d{1,2})|([-./])(\d{2})(\d{2}))(?!\d)")
 
 
+# a Chinese date whose 月 was lost: the year, 年, then the month's and the day's digits run together
+_LOST_MONTH_DAY = re.compile(r"(?<!\d)(\d{4})年(\d{3,4})日?(?!\d)")
+
+
 # a date whose second separator was read as a colon, a time perhaps glued after it
 _COLON_SEPARATOR = re.compile(r"(?<!\d)(\d{4})([-./])(\d{1,2})[:;](\d{2})(?=\d{2}:|\D|$)")
 
@@ -379,6 +383,16 @@ def repair_date_separator(text: str) -> tuple[str, dict] | None:
         val = N.normalize_date(f"{c.group(1)}{c.group(2)}{c.group(3)}{c.group(2)}{c.group(4)}")
         if val is not None:
             return val, {"from": text, "edits": [[c.start(4) - 1, ":", c.group(2)]], "reason": "date_separator"}
+    y = _LOST_MONTH_DAY.search(t)
+    if y:
+        # 1939年1127: the faded 月 (and 日) lost; the one split of the digits that is a date
+        ds = y.group(2)
+        found = {(v, k) for k in (1, 2) if 1 <= len(ds) - k <= 2
+                 for v in [N.normalize_date(f"{y.group(1)}年{ds[:k]}月{ds[k:]}日")] if v is not None}
+        if len(found) == 1:
+            v, k = found.pop()
+            return v, {"from": text, "edits": [[y.start(2) + k, "", "月"]], "reason": "date_separator"}
+        return None
     m = _LOST_SEPARATOR.search(t)
     if not m:
         return None
