@@ -347,3 +347,19 @@ def test_a_photocopys_dark_small_dashes_are_read(pipeline):
     truth = [it for it in s.truth["documents"][0]["fields"]["items"]["value"] if it["reference_range"] == "-"]
     assert len(truth) == 8
     assert sum(1 for it in truth if got.get(it["name"], {}).get("reference_range") == "-") >= 7
+
+
+# ------------------------------------------------------------------------ two readings of a value
+def test_a_value_read_differently_by_the_pages_two_readings_is_not_sure(pipeline):
+    """Dev seed 872 household_register_degraded #0: a faded 出生日期 1939年11月27日. The first
+    reading gave 1939年11月7 (0.998: a confident error), the reading without the page's coloured
+    ink 1939年1127. The same print read as two values: the first is kept, `readings_differ`,
+    below the review threshold."""
+    from evaluation.metrics import CONFIDENT
+
+    s, res = _run_seed(pipeline, "household_register_degraded", 872, 0)
+    doc = next(d for d in res.documents if d.type == "household_register")
+    f = doc.fields["birth_date"]
+    truth = s.truth["documents"][0]["fields"]["birth_date"]["value"]
+    assert f.value == truth or ("readings_differ" in f.checks and f.confidence < CONFIDENT)
+    assert doc.needs_review

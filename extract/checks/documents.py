@@ -21,7 +21,7 @@ FAILING_CHECKS: frozenset[str] = (
     | frozenset({"repair_ambiguous", "luhn_failed", "certificate_mismatch_id", "pattern_mismatch"})
     | frozenset({"place_prefix_missing", "place_prefix_restored", "place_repaired", "place_name_cut",
                  "place_name_completed", "ethnicity_repaired",
-                 "relationship_repaired", "validity_completed", "found_without_label",
+                 "relationship_repaired", "validity_completed", "found_without_label", "readings_differ",
                  "validity_dates_run_together"})
 )
 SOFT_CHECKS: frozenset[str] = frozenset(idcard.SOFT_CHECKS)
