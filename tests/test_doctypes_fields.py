@@ -686,3 +686,22 @@ def test_an_ethnicity_whose_label_was_lost_is_the_one_lone_group_name_on_the_pag
     # a value read beside its label stays the label's, unflagged
     fs = fields("disability_certificate", lines[:5] + [L("民族", 100, 420)] + lines[5:])
     assert fs["ethnicity"].value == "汉" and "found_without_label" not in fs["ethnicity"].checks
+
+
+def test_a_character_read_twice_where_two_boxes_of_a_row_overlap_is_joined_once():
+    """Dev seed 872 medical_certificate_degraded #1: the sentence's row detected as two boxes
+    overlapping by a character: 老年病科就诊（ID号61065933 and 3），经检查诊断为. Joined, the record
+    number read 610659333 at 0.998; the 3 both read in the overlap is one character."""
+    from extract.fields.rules import _joined
+    from tests.synthlines import L
+
+    a = L("老年病科就诊（ID号61065933", 217, 395, 38)
+    b = L("3），经检查诊断为:", a.bbox[2] - 20, 396, 36)
+    text, where = _joined([a, b], [0, 1])
+    assert "610659333" not in text and "61065933),经检查" in text
+    # boxes that only touch, or overlap by less than half a character, keep every character
+    b2 = L("3），经检查诊断为:", a.bbox[2] - 5, 396, 36)
+    assert "610659333" in _joined([a, b2], [0, 1])[0]
+    # an overlap over characters that differ is no repeat
+    b3 = L("8），经检查诊断为:", a.bbox[2] - 20, 396, 36)
+    assert "610659338" in _joined([a, b3], [0, 1])[0]

@@ -38,15 +38,38 @@ _SKIP_SPECKS = re.compile(r"[\s\u3000_＿·•˙`'‘’]")
 
 def _joined(lines: list[OcrLine], ids: list[int], skip: re.Pattern = _SKIP) -> tuple[str, list[tuple[int, int]]]:
     """Text of the lines `ids` (in that order), spaces and underscores dropped, half-width
-    folded, with each character's (line, offset)."""
+    folded, with each character's (line, offset). A line that begins inside the box of the
+    line before it on its row does not repeat the characters both read there
+    (:func:`_read_at_seam`)."""
     text, where = [], []
+    prev = None
     for li in ids:
+        first = _read_at_seam(lines[prev], lines[li]) if prev is not None else 0
         for ci, ch in enumerate(lines[li].text):
-            if skip.match(ch):
+            if ci < first or skip.match(ch):
                 continue
             text.append(_folded(ch))
             where.append((li, ci))
+        prev = li
     return "".join(text), where
+
+
+def _read_at_seam(a: OcrLine, b: OcrLine) -> int:
+    """How many of `b`'s first characters repeat `a`'s last ones, read twice where the
+    detector's boxes of two pieces of one row overlap (…ID号61065933 | 3），经检查…: the 3 in
+    both): as many characters as fit in the overlap, when they are the same text. 0 otherwise."""
+    ab, bb = a.bbox, b.bbox
+    ov = ab[2] - bb[0]
+    ta, tb = a.text.rstrip(), b.text.lstrip()
+    if ov <= 0 or bb[2] <= ab[2] or not ta or not tb:
+        return 0
+    inter = min(ab[3], bb[3]) - max(ab[1], bb[1])
+    if inter < 0.5 * min(ab[3] - ab[1], bb[3] - bb[1]):
+        return 0
+    k = int(round(ov / ((bb[2] - bb[0]) / len(tb))))
+    if k < 1 or k >= len(tb) or k > len(ta) or ta[-k:] != tb[:k]:
+        return 0
+    return k + (len(b.text) - len(tb))
 
 
 def _folded(ch: str) -> str:
