@@ -264,6 +264,13 @@ class Pipeline:
                 cv2.fillConvexPoly(work, q.astype(np.int32), (255, 255, 255))
             view = self._page_view(work)
         lines, view = self._ocr_oriented(view, timer)
+        if _runs_down(lines):
+            # the blob shapes took the page for level (a card's guilloche, a masked card's
+            # edges), yet its lines were detected standing: a quarter turn, and read again
+            with timer("prepare"):
+                img2, M = P.rotate90(view.image, 1)
+                view = View(img2, _affine3(M) @ view.H, view.kind, view.region, view.rotation)
+            lines, view = self._ocr_oriented(view, timer)
         with timer("ocr"):
             lines = self._comb_rows(view.image, lines)
         rest: list[OcrLine] = []
@@ -784,6 +791,15 @@ def _cut_at_sides(lines: list[OcrLine], width: int) -> bool:
     left = sum(1 for l in lines if l.bbox[0] <= m and len(l.text) >= 2)
     right = sum(1 for l in lines if l.bbox[2] >= width - m and len(l.text) >= 2)
     return left >= 2 or right >= 2
+
+
+def _runs_down(lines: list[OcrLine]) -> bool:
+    """Were most of a page's characters read from lines standing on end (boxes at least 1.5
+    times as tall as wide: the recogniser turns those itself), as a page lying a quarter turn
+    off gives them? (The mirror of :meth:`Pipeline._reads_across`.)"""
+    chars = sum(len(l.text) for l in lines)
+    down = sum(len(l.text) for l in lines if (l.bbox[3] - l.bbox[1]) > 1.5 * (l.bbox[2] - l.bbox[0]))
+    return chars >= 12 and down >= 0.8 * chars
 
 
 def _widened(quad: np.ndarray, k: float) -> np.ndarray:

@@ -324,6 +324,7 @@ def test_a_birthplace_of_division_names_only_is_whole_unless_cut_short():
     (171, 0, "front upside down above the upright back, close enough to be one block"),
     (805, 0, "the back laid at 8 degrees: its lines, slanted, were each taken for a watermark"),
     (804, 10, "a faint back beside the found front: under a percent of the page's ink"),
+    (840, 14, "a page a quarter turn off taken for level (the found front masked out): its lines stood on end"),
 ])
 def test_both_sides_are_found_on_a_copy_without_outlines(pipeline, seed, index, why):
     pairs = _read(pipeline, "id_both_a4_copy", seed, index)
