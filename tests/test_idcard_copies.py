@@ -502,6 +502,27 @@ def test_half_of_changqi_after_the_start_date_is_long_term_for_review():
     assert "valid_to" not in parts("2023.06.10-")  # nothing of the end read: nothing invented
 
 
+def test_an_end_cut_short_or_a_garbled_changqi_is_completed_for_review():
+    # dev seed 840 id_both_a4_copy #9: 2026.08.09-2046.08.0 (a watermark's stroke over the last
+    # digit); #11: 2023.01.22-機期 (a stroke through 长)
+    from extract.fields.values import split_validity
+    from extract.layout import Value, span_of
+    from tests.synthlines import L
+
+    def parts(text):
+        lines = [L(text, 300, 500)]
+        return split_validity(Value([span_of(lines, 0, 0, len(text))], source="label"))
+
+    for text, end in (("2026.08.09-2046.08.0", "2046-08-09"), ("2026.08.09-2046.08", "2046-08-09"),
+                      ("2023.01.22-機期", "长期")):
+        got = parts(text)["valid_to"]
+        assert got.value == end and "validity_completed" in got.checks, text
+        assert field_confidence("id_card_back", "valid_to", got) < CONFIDENT
+    # the year alone, a year no term gives, a month not the start's, a 29 February start: nothing invented
+    for text in ("2026.08.09-2046", "2026.08.09-2047.08.0", "2026.08.09-2046.09.0", "2016.02.29-2036.02"):
+        assert "valid_to" not in parts(text), text
+
+
 @pytest.mark.parametrize("authority, restored", [
     ("州市公安局天宁分局", "常州市公安局天宁分局"),  # dev seed 756 id_both_a4_copy #18: 常 lost
     ("阳市公安局颍州分局", "阜阳市公安局颍州分局"),
