@@ -328,19 +328,33 @@ class Pipeline:
         Hc = W / 1.585
         quad_view = _order_quad(cv2.boxPoints(((cx, cy), (W, Hc), ang)).astype(np.float32))
         quad = np.asarray(P.map_points(np.linalg.inv(view.H), quad_view), dtype=np.float32).reshape(4, 2)
-        with timer("regions"):
-            crop, Hm, _ = P.warp_quad(img, quad, out_width=CARD_WIDTH)
-        x0, y0 = quad.min(axis=0)
-        x1, y1 = quad.max(axis=0)
-        cview = View(crop, np.asarray(Hm, dtype=np.float64), "card", [float(x0), float(y0), float(x1), float(y1)])
-        clines, cview = self._ocr_oriented(cview, timer)
-        doc = self._document(cview, clines, page_no, warnings, timer, allowed=CARD_TYPES)
+        doc, cview, clines = self._read_card_quad(img, quad, page_no, warnings, timer)
+        side = _cut_side(clines, cview.image.shape[1])
+        if side and _checks_fail(doc, self.doctypes):
+            # the text's own extent put the card short of its print (a row the page reading
+            # lost: an ID number under a watermark), and a value there fails its check: the
+            # card reaches further on that side; read it again so, keep the better reading
+            if cview.rotation % 360 == 180:
+                side = -side
+            doc2, _, _ = self._read_card_quad(img, _extended(quad, CUT_EXTEND, side), page_no, warnings, timer)
+            if _check_score(doc2, self.doctypes) > _check_score(doc, self.doctypes):
+                doc = doc2
         # as for a card found by its edges: half its required fields, or it is a piece of one
         # (a label whose value a stamp hid, cut off from its card's other lines)
         if not self._whole_card(doc):
             return None
         doc.warnings.append("card_edges_not_found")
         return doc
+
+    def _read_card_quad(self, img, quad: np.ndarray, page_no, warnings, timer):
+        """A card placed by a quad on the page: warped, read upright, read as a card."""
+        with timer("regions"):
+            crop, Hm, _ = P.warp_quad(img, quad, out_width=CARD_WIDTH)
+        x0, y0 = quad.min(axis=0)
+        x1, y1 = quad.max(axis=0)
+        cview = View(crop, np.asarray(Hm, dtype=np.float64), "card", [float(x0), float(y0), float(x1), float(y1)])
+        clines, cview = self._ocr_oriented(cview, timer)
+        return self._document(cview, clines, page_no, warnings, timer, allowed=CARD_TYPES), cview, clines
 
     def _whole_card(self, doc: DocumentResult) -> bool:
         """Does a card view's document read as a card: a card type, half its required fields
@@ -777,6 +791,7 @@ class Pipeline:
 
 # a piece of a row of digits printed one per box: digits, the boxes' sides read as |, a space
 _COMB_PIECE = re.compile(r"[0-9Xx|丨｜]+")
+CUT_EXTEND = 0.2  # a card placed by its text with a failing value at a side it runs into: extended there by this share
 CUT_GROW = 0.08  # a card crop cut through its text is widened by this share of its width each side
 # a card's ID-number row read again with ink paler than its darkest strokes by these shares of
 # the way to the paper whitened (a grey watermark or a stamp over the digits)
@@ -793,6 +808,53 @@ def _cut_at_sides(lines: list[OcrLine], width: int) -> bool:
     return left >= 2 or right >= 2
 
 
+def _cut_side(lines: list[OcrLine], width: int) -> int:
+    """The side of a crop a line of text runs into (its margin, see :func:`_cut_at_sides`):
+    -1 left, 1 right, 0 neither (or both)."""
+    m = 0.025 * width
+    left = any(l.bbox[0] <= m and len(l.text) >= 2 for l in lines)
+    right = any(l.bbox[2] >= width - m and len(l.text) >= 2 for l in lines)
+    return 0 if left == right else (-1 if left else 1)
+
+
+def _extended(quad: np.ndarray, k: float, side: int) -> np.ndarray:
+    """The quad (TL, TR, BR, BL) longer by `k` of its length at one end of its long sides:
+    the right (side 1) or the left (side -1)."""
+    q = np.asarray(quad, dtype=np.float32).reshape(4, 2).copy()
+    top, bottom = q[1] - q[0], q[2] - q[3]
+    if side > 0:
+        q[1] += k * top
+        q[2] += k * bottom
+    else:
+        q[0] -= k * top
+        q[3] -= k * bottom
+    return q
+
+
+def _failing(doc: DocumentResult, doctypes) -> int:
+    """How many of a document's required fields are missing or fail a check."""
+    from extract.verify import failing_checks
+
+    bad = failing_checks()
+    req = doctypes[doc.type].required_fields() if doc.type in doctypes else []
+    return sum(1 for r in req if r not in doc.fields or bad.intersection(doc.fields[r].checks))
+
+
+def _checks_fail(doc: DocumentResult, doctypes) -> bool:
+    return doc.type in doctypes and _failing(doc, doctypes) > 0
+
+
+def _check_score(doc: DocumentResult, doctypes) -> tuple:
+    """Required fields read that pass their checks, then found at all, then surely (which of
+    two readings of one card to keep)."""
+    if doc.type not in doctypes:
+        return (-1, 0, 0.0)
+    req = doctypes[doc.type].required_fields()
+    n = sum(1 for r in req if r in doc.fields)
+    conf = sum(f.confidence for f in doc.fields.values()) / max(1, len(doc.fields))
+    return (n - _failing(doc, doctypes), n, conf)
+
+
 def _runs_down(lines: list[OcrLine]) -> bool:
     """Were most of a page's characters read from lines standing on end (boxes at least 1.5
     times as tall as wide: the recogniser turns those itself), as a page lying a quarter turn
@@ -804,13 +866,7 @@ def _runs_down(lines: list[OcrLine]) -> bool:
 
 def _widened(quad: np.ndarray, k: float) -> np.ndarray:
     """The quad (TL, TR, BR, BL) longer by `k` of its length at each end of its long sides."""
-    q = np.asarray(quad, dtype=np.float32).reshape(4, 2).copy()
-    top, bottom = q[1] - q[0], q[2] - q[3]
-    q[0] -= k * top
-    q[1] += k * top
-    q[3] -= k * bottom
-    q[2] += k * bottom
-    return q
+    return _extended(_extended(quad, k, -1), k / (1 + k), 1)
 
 
 def _widest(lines: list[OcrLine], n: int) -> list[OcrLine]:
