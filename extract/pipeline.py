@@ -329,14 +329,15 @@ class Pipeline:
         quad_view = _order_quad(cv2.boxPoints(((cx, cy), (W, Hc), ang)).astype(np.float32))
         quad = np.asarray(P.map_points(np.linalg.inv(view.H), quad_view), dtype=np.float32).reshape(4, 2)
         doc, cview, clines = self._read_card_quad(img, quad, page_no, warnings, timer)
-        side = _cut_side(clines, cview.image.shape[1])
-        if side and _checks_fail(doc, self.doctypes):
+        sx, sy = _cut_side(clines, cview.image.shape)
+        if (sx or sy) and _checks_fail(doc, self.doctypes):
             # the text's own extent put the card short of its print (a row the page reading
-            # lost: an ID number under a watermark), and a value there fails its check: the
-            # card reaches further on that side; read it again so, keep the better reading
+            # lost: an ID number under a watermark, a name under a stamp), and a value fails its
+            # check: the card reaches further on the side its print runs into; read it again
+            # so, keep the better reading
             if cview.rotation % 360 == 180:
-                side = -side
-            doc2, _, _ = self._read_card_quad(img, _extended(quad, CUT_EXTEND, side), page_no, warnings, timer)
+                sx, sy = -sx, -sy
+            doc2, _, _ = self._read_card_quad(img, _extended(quad, CUT_EXTEND, sx, sy), page_no, warnings, timer)
             if _check_score(doc2, self.doctypes) > _check_score(doc, self.doctypes):
                 doc = doc2
         # as for a card found by its edges: half its required fields, or it is a piece of one
@@ -808,26 +809,32 @@ def _cut_at_sides(lines: list[OcrLine], width: int) -> bool:
     return left >= 2 or right >= 2
 
 
-def _cut_side(lines: list[OcrLine], width: int) -> int:
-    """The side of a crop a line of text runs into (its margin, see :func:`_cut_at_sides`):
-    -1 left, 1 right, 0 neither (or both)."""
-    m = 0.025 * width
-    left = any(l.bbox[0] <= m and len(l.text) >= 2 for l in lines)
-    right = any(l.bbox[2] >= width - m and len(l.text) >= 2 for l in lines)
-    return 0 if left == right else (-1 if left else 1)
+def _cut_side(lines: list[OcrLine], shape) -> tuple[int, int]:
+    """The sides of a crop (of `shape`) that lines of text run into (its margin, as in
+    :func:`_cut_at_sides`): across -1 left, 1 right; down -1 top, 1 bottom; 0 neither (or
+    both)."""
+    h, w = shape[:2]
+    mx, my = 0.025 * w, 0.025 * h
+    ref_h = typical_height(lines)  # a watermark's slanted words are no print of the card
+    text = [l for l in lines if len(l.text) >= 2 and not is_slanted(l, ref_h=ref_h)]
+    left, right = any(l.bbox[0] <= mx for l in text), any(l.bbox[2] >= w - mx for l in text)
+    top, bottom = any(l.bbox[1] <= my for l in text), any(l.bbox[3] >= h - my for l in text)
+    return (0 if left == right else (-1 if left else 1)), (0 if top == bottom else (-1 if top else 1))
 
 
-def _extended(quad: np.ndarray, k: float, side: int) -> np.ndarray:
-    """The quad (TL, TR, BR, BL) longer by `k` of its length at one end of its long sides:
-    the right (side 1) or the left (side -1)."""
+def _extended(quad: np.ndarray, k: float, sx: int, sy: int = 0) -> np.ndarray:
+    """The quad (TL, TR, BR, BL) longer by `k` of its length at one end of its long sides (the
+    right, sx 1, or the left, sx -1) and of its short sides (the bottom, sy 1, or the top,
+    sy -1)."""
     q = np.asarray(quad, dtype=np.float32).reshape(4, 2).copy()
-    top, bottom = q[1] - q[0], q[2] - q[3]
-    if side > 0:
-        q[1] += k * top
-        q[2] += k * bottom
-    else:
-        q[0] -= k * top
-        q[3] -= k * bottom
+    # along the long sides (TL to TR, BL to BR), then along the short ones (TL to BL, TR to BR)
+    for side, ends in ((sx, ((0, 1), (3, 2))), (sy, ((0, 3), (1, 2)))):
+        for a, b in ends if side else ():
+            d = q[b] - q[a]
+            if side > 0:
+                q[b] += k * d
+            else:
+                q[a] -= k * d
     return q
 
 
