@@ -227,6 +227,11 @@ class Pipeline:
                     crop, Hm, _ = P.warp_quad(img, quad, out_width=CARD_WIDTH)
                     view = View(crop, np.asarray(Hm, dtype=np.float64), "card", [float(v) for v in reg.bbox])
                 lines, view = self._ocr_oriented(view, timer)
+                if _runs_down(lines):
+                    # a card's print runs along its long side: an outline whose crop holds text
+                    # standing on end is a piece of a card found across it (a sheet's edge under
+                    # a card taken for the card's); the page reading places the card by its text
+                    continue
                 if _cut_at_sides(lines, view.image.shape[1]):
                     # the outline found runs through the text (a rule or the photo's edge taken
                     # for the card's): the card reaches further; widen the crop and read again
