@@ -241,6 +241,8 @@ class Pipeline:
                         view = View(crop, np.asarray(Hm, dtype=np.float64), "card", [float(v) for v in reg.bbox])
                     lines, view = self._ocr_oriented(view, timer)
                 doc = self._document(view, lines, page.number, warnings, timer, allowed=CARD_TYPES)
+                if not reg.whole_image:
+                    doc, quad = self._to_card_aspect(img, quad, doc, view, page.number, warnings, timer)
                 if self._whole_card(doc) and not (
                     (_cut_from_form(doc, self.doctypes) or _thinly_read(doc, self.doctypes))
                     and self._ink_outside(img, [np.asarray(r.quad, np.float32) for r in regions])
@@ -351,6 +353,28 @@ class Pipeline:
             return None
         doc.warnings.append("card_edges_not_found")
         return doc
+
+    def _to_card_aspect(self, img, quad: np.ndarray, doc: DocumentResult, view: View, page_no, warnings, timer):
+        """An outline longer for its height than a card (an edge found along a row of the card's
+        print, the rest of the card beyond it) whose reading misses or fails a value: the
+        outline made a card's height on the side where those values are printed (their
+        template rows), and read again; the reading with more values passing is kept."""
+        q = np.asarray(quad, dtype=np.float32).reshape(4, 2)
+        long = (np.linalg.norm(q[1] - q[0]) + np.linalg.norm(q[2] - q[3])) / 2
+        short = (np.linalg.norm(q[3] - q[0]) + np.linalg.norm(q[2] - q[1])) / 2
+        if short <= 0 or long / short <= CARD_TOO_LONG or not _checks_fail(doc, self.doctypes):
+            return doc, quad
+        rows = _failing_rows(doc, self.doctypes)
+        if not rows:
+            return doc, quad
+        sy = 1 if sum(rows) / len(rows) > 0.5 else -1
+        if view.rotation % 360 == 180:
+            sy = -sy
+        quad2 = _extended(q, (long / ID1_ASPECT - short) / short, 0, sy)
+        doc2, _, _ = self._read_card_quad(img, quad2, page_no, warnings, timer)
+        if _check_score(doc2, self.doctypes) > _check_score(doc, self.doctypes):
+            return doc2, quad2
+        return doc, quad
 
     def _read_card_quad(self, img, quad: np.ndarray, page_no, warnings, timer):
         """A card placed by a quad on the page: warped, read upright, read as a card."""
@@ -797,6 +821,8 @@ class Pipeline:
 
 # a piece of a row of digits printed one per box: digits, the boxes' sides read as |, a space
 _COMB_PIECE = re.compile(r"[0-9Xx|丨｜]+")
+ID1_ASPECT = 1.585
+CARD_TOO_LONG = 1.72  # an outline this much longer than high is short of a card's height (ID-1: 1.585)
 CUT_EXTEND = 0.2  # a card placed by its text with a failing value at a side it runs into: extended there by this share
 CUT_GROW = 0.08  # a card crop cut through its text is widened by this share of its width each side
 # a card's ID-number row read again with ink paler than its darkest strokes by these shares of
@@ -854,6 +880,23 @@ def _failing(doc: DocumentResult, doctypes) -> int:
 
 def _checks_fail(doc: DocumentResult, doctypes) -> bool:
     return doc.type in doctypes and _failing(doc, doctypes) > 0
+
+
+def _failing_rows(doc: DocumentResult, doctypes) -> list[float]:
+    """Where on the card (the share of its height, from its top) the required values that are
+    missing or fail a check are printed, by their templates."""
+    from extract.verify import failing_checks
+
+    bad = failing_checks()
+    dt = doctypes[doc.type]
+    rows = []
+    for name, spec in dt.fields.items():
+        if not spec.required or not spec.template:
+            continue
+        names = spec.split or [name]
+        if any(n not in doc.fields or bad.intersection(doc.fields[n].checks) for n in names):
+            rows.append((spec.template[1] + spec.template[3]) / 2)
+    return rows
 
 
 def _check_score(doc: DocumentResult, doctypes) -> tuple:

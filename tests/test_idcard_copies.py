@@ -156,6 +156,9 @@ def _read(pipeline, kind, seed, index):
     # the same, upside down, its name's row (under a 复印无效 stamp) lost: the card was put
     # short of its top and the name read cut (H)
     ("id_both_a4_copy", 842, 6, ["name", "address"]),
+    # an outline found along the row above the number (longer for its height than a card):
+    # the number was outside it
+    ("id_both_a4_copy", 844, 7, ["id_number"]),
 ])
 def test_copies_read_right(pipeline, kind, seed, index, names):
     pairs = _read(pipeline, kind, seed, index)
