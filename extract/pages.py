@@ -1624,8 +1624,18 @@ def _card_sized_text(img: np.ndarray) -> bool:
     t = _text_mask(cv2.cvtColor(small, cv2.COLOR_BGR2GRAY))
     if t.n_comp < 150:
         return True
-    lh = _line_height(t.mask)
+    # a card's guilloche breaks up into many short dashes: specks, not characters (they made a
+    # clean card's "lines" 3 px high); what is left of the mask are the characters
+    n, lab, st, _ = cv2.connectedComponentsWithStats(t.mask, connectivity=8)
+    big = np.maximum(st[:, 2], st[:, 3]) >= CARD_TEXT_SPECK * min(small.shape[:2])
+    big[0] = False
+    if int(big.sum()) < 150:
+        return True
+    lh = _line_height(np.where(big[lab], np.uint8(255), np.uint8(0)))
     return lh <= 0 or lh >= 0.018 * min(small.shape[:2])
+
+
+CARD_TEXT_SPECK = 0.012  # a mark under this share of the short side is no character (_card_sized_text)
 
 
 def _nms(cands, ink: np.ndarray | None = None):

@@ -227,6 +227,11 @@ class Pipeline:
                     crop, Hm, _ = P.warp_quad(img, quad, out_width=CARD_WIDTH)
                     view = View(crop, np.asarray(Hm, dtype=np.float64), "card", [float(v) for v in reg.bbox])
                 lines, view = self._ocr_oriented(view, timer)
+                if _runs_down(lines):
+                    # a card's print runs along its long side: an outline whose crop holds text
+                    # standing on end is a piece of a card found across it (a sheet's edge under
+                    # a card taken for the card's); the page reading places the card by its text
+                    continue
                 if _cut_at_sides(lines, view.image.shape[1]):
                     # the outline found runs through the text (a rule or the photo's edge taken
                     # for the card's): the card reaches further; widen the crop and read again
@@ -242,6 +247,8 @@ class Pipeline:
                     other = self._document(view, lines, page.number, warnings, timer, allowed=None)
                     if other.type not in CARD_TYPES and _read_whole(other, self.doctypes):
                         doc = other
+                if not reg.whole_image and doc.type in CARD_TYPES:
+                    doc, quad = self._to_card_aspect(img, quad, doc, view, page.number, warnings, timer)
                 if self._whole_card(doc) and not (
                     (_cut_from_form(doc, self.doctypes) or _thinly_read(doc, self.doctypes))
                     and self._ink_outside(img, [np.asarray(r.quad, np.float32) for r in regions])
@@ -270,6 +277,13 @@ class Pipeline:
                 cv2.fillConvexPoly(work, q.astype(np.int32), (255, 255, 255))
             view = self._page_view(work)
         lines, view = self._ocr_oriented(view, timer)
+        if _runs_down(lines):
+            # the blob shapes took the page for level (a card's guilloche, a masked card's
+            # edges), yet its lines were detected standing: a quarter turn, and read again
+            with timer("prepare"):
+                img2, M = P.rotate90(view.image, 1)
+                view = View(img2, _affine3(M) @ view.H, view.kind, view.region, view.rotation)
+            lines, view = self._ocr_oriented(view, timer)
         with timer("ocr"):
             lines = self._comb_rows(view.image, lines)
         rest: list[OcrLine] = []
@@ -327,19 +341,56 @@ class Pipeline:
         Hc = W / 1.585
         quad_view = _order_quad(cv2.boxPoints(((cx, cy), (W, Hc), ang)).astype(np.float32))
         quad = np.asarray(P.map_points(np.linalg.inv(view.H), quad_view), dtype=np.float32).reshape(4, 2)
-        with timer("regions"):
-            crop, Hm, _ = P.warp_quad(img, quad, out_width=CARD_WIDTH)
-        x0, y0 = quad.min(axis=0)
-        x1, y1 = quad.max(axis=0)
-        cview = View(crop, np.asarray(Hm, dtype=np.float64), "card", [float(x0), float(y0), float(x1), float(y1)])
-        clines, cview = self._ocr_oriented(cview, timer)
-        doc = self._document(cview, clines, page_no, warnings, timer, allowed=CARD_TYPES)
+        doc, cview, clines = self._read_card_quad(img, quad, page_no, warnings, timer)
+        sx, sy = _cut_side(clines, cview.image.shape)
+        if (sx or sy) and _checks_fail(doc, self.doctypes):
+            # the text's own extent put the card short of its print (a row the page reading
+            # lost: an ID number under a watermark, a name under a stamp), and a value fails its
+            # check: the card reaches further on the side its print runs into; read it again
+            # so, keep the better reading
+            if cview.rotation % 360 == 180:
+                sx, sy = -sx, -sy
+            doc2, _, _ = self._read_card_quad(img, _extended(quad, CUT_EXTEND, sx, sy), page_no, warnings, timer)
+            if _check_score(doc2, self.doctypes) > _check_score(doc, self.doctypes):
+                doc = doc2
         # as for a card found by its edges: half its required fields, or it is a piece of one
         # (a label whose value a stamp hid, cut off from its card's other lines)
         if not self._whole_card(doc):
             return None
         doc.warnings.append("card_edges_not_found")
         return doc
+
+    def _to_card_aspect(self, img, quad: np.ndarray, doc: DocumentResult, view: View, page_no, warnings, timer):
+        """An outline longer for its height than a card (an edge found along a row of the card's
+        print, the rest of the card beyond it) whose reading misses or fails a value: the
+        outline made a card's height on the side where those values are printed (their
+        template rows), and read again; the reading with more values passing is kept."""
+        q = np.asarray(quad, dtype=np.float32).reshape(4, 2)
+        long = (np.linalg.norm(q[1] - q[0]) + np.linalg.norm(q[2] - q[3])) / 2
+        short = (np.linalg.norm(q[3] - q[0]) + np.linalg.norm(q[2] - q[1])) / 2
+        if short <= 0 or long / short <= CARD_TOO_LONG or not _checks_fail(doc, self.doctypes):
+            return doc, quad
+        rows = _failing_rows(doc, self.doctypes)
+        if not rows:
+            return doc, quad
+        sy = 1 if sum(rows) / len(rows) > 0.5 else -1
+        if view.rotation % 360 == 180:
+            sy = -sy
+        quad2 = _extended(q, (long / ID1_ASPECT - short) / short, 0, sy)
+        doc2, _, _ = self._read_card_quad(img, quad2, page_no, warnings, timer)
+        if _check_score(doc2, self.doctypes) > _check_score(doc, self.doctypes):
+            return doc2, quad2
+        return doc, quad
+
+    def _read_card_quad(self, img, quad: np.ndarray, page_no, warnings, timer):
+        """A card placed by a quad on the page: warped, read upright, read as a card."""
+        with timer("regions"):
+            crop, Hm, _ = P.warp_quad(img, quad, out_width=CARD_WIDTH)
+        x0, y0 = quad.min(axis=0)
+        x1, y1 = quad.max(axis=0)
+        cview = View(crop, np.asarray(Hm, dtype=np.float64), "card", [float(x0), float(y0), float(x1), float(y1)])
+        clines, cview = self._ocr_oriented(cview, timer)
+        return self._document(cview, clines, page_no, warnings, timer, allowed=CARD_TYPES), cview, clines
 
     def _whole_card(self, doc: DocumentResult) -> bool:
         """Does a card view's document read as a card: a card type, half its required fields
@@ -788,6 +839,9 @@ class Pipeline:
 CUT_NUMBERS = frozenset({"bank_card_number"})
 # a piece of a row of digits printed one per box: digits, the boxes' sides read as |, a space
 _COMB_PIECE = re.compile(r"[0-9Xx|丨｜]+")
+ID1_ASPECT = 1.585
+CARD_TOO_LONG = 1.72  # an outline this much longer than high is short of a card's height (ID-1: 1.585)
+CUT_EXTEND = 0.2  # a card placed by its text with a failing value at a side it runs into: extended there by this share
 CUT_GROW = 0.08  # a card crop cut through its text is widened by this share of its width each side
 # a card's ID-number row read again with ink paler than its darkest strokes by these shares of
 # the way to the paper whitened (a grey watermark or a stamp over the digits)
@@ -804,15 +858,88 @@ def _cut_at_sides(lines: list[OcrLine], width: int) -> bool:
     return left >= 2 or right >= 2
 
 
+def _cut_side(lines: list[OcrLine], shape) -> tuple[int, int]:
+    """The sides of a crop (of `shape`) that lines of text run into (its margin, as in
+    :func:`_cut_at_sides`): across -1 left, 1 right; down -1 top, 1 bottom; 0 neither (or
+    both)."""
+    h, w = shape[:2]
+    mx, my = 0.025 * w, 0.025 * h
+    ref_h = typical_height(lines)  # a watermark's slanted words are no print of the card
+    text = [l for l in lines if len(l.text) >= 2 and not is_slanted(l, ref_h=ref_h)]
+    left, right = any(l.bbox[0] <= mx for l in text), any(l.bbox[2] >= w - mx for l in text)
+    top, bottom = any(l.bbox[1] <= my for l in text), any(l.bbox[3] >= h - my for l in text)
+    return (0 if left == right else (-1 if left else 1)), (0 if top == bottom else (-1 if top else 1))
+
+
+def _extended(quad: np.ndarray, k: float, sx: int, sy: int = 0) -> np.ndarray:
+    """The quad (TL, TR, BR, BL) longer by `k` of its length at one end of its long sides (the
+    right, sx 1, or the left, sx -1) and of its short sides (the bottom, sy 1, or the top,
+    sy -1)."""
+    q = np.asarray(quad, dtype=np.float32).reshape(4, 2).copy()
+    # along the long sides (TL to TR, BL to BR), then along the short ones (TL to BL, TR to BR)
+    for side, ends in ((sx, ((0, 1), (3, 2))), (sy, ((0, 3), (1, 2)))):
+        for a, b in ends if side else ():
+            d = q[b] - q[a]
+            if side > 0:
+                q[b] += k * d
+            else:
+                q[a] -= k * d
+    return q
+
+
+def _failing(doc: DocumentResult, doctypes) -> int:
+    """How many of a document's required fields are missing or fail a check."""
+    from extract.verify import failing_checks
+
+    bad = failing_checks()
+    req = doctypes[doc.type].required_fields() if doc.type in doctypes else []
+    return sum(1 for r in req if r not in doc.fields or bad.intersection(doc.fields[r].checks))
+
+
+def _checks_fail(doc: DocumentResult, doctypes) -> bool:
+    return doc.type in doctypes and _failing(doc, doctypes) > 0
+
+
+def _failing_rows(doc: DocumentResult, doctypes) -> list[float]:
+    """Where on the card (the share of its height, from its top) the required values that are
+    missing or fail a check are printed, by their templates."""
+    from extract.verify import failing_checks
+
+    bad = failing_checks()
+    dt = doctypes[doc.type]
+    rows = []
+    for name, spec in dt.fields.items():
+        if not spec.required or not spec.template:
+            continue
+        names = spec.split or [name]
+        if any(n not in doc.fields or bad.intersection(doc.fields[n].checks) for n in names):
+            rows.append((spec.template[1] + spec.template[3]) / 2)
+    return rows
+
+
+def _check_score(doc: DocumentResult, doctypes) -> tuple:
+    """Required fields read that pass their checks, then found at all, then surely (which of
+    two readings of one card to keep)."""
+    if doc.type not in doctypes:
+        return (-1, 0, 0.0)
+    req = doctypes[doc.type].required_fields()
+    n = sum(1 for r in req if r in doc.fields)
+    conf = sum(f.confidence for f in doc.fields.values()) / max(1, len(doc.fields))
+    return (n - _failing(doc, doctypes), n, conf)
+
+
+def _runs_down(lines: list[OcrLine]) -> bool:
+    """Were most of a page's characters read from lines standing on end (boxes at least 1.5
+    times as tall as wide: the recogniser turns those itself), as a page lying a quarter turn
+    off gives them? (The mirror of :meth:`Pipeline._reads_across`.)"""
+    chars = sum(len(l.text) for l in lines)
+    down = sum(len(l.text) for l in lines if (l.bbox[3] - l.bbox[1]) > 1.5 * (l.bbox[2] - l.bbox[0]))
+    return chars >= 12 and down >= 0.8 * chars
+
+
 def _widened(quad: np.ndarray, k: float) -> np.ndarray:
     """The quad (TL, TR, BR, BL) longer by `k` of its length at each end of its long sides."""
-    q = np.asarray(quad, dtype=np.float32).reshape(4, 2).copy()
-    top, bottom = q[1] - q[0], q[2] - q[3]
-    q[0] -= k * top
-    q[1] += k * top
-    q[3] -= k * bottom
-    q[2] += k * bottom
-    return q
+    return _extended(_extended(quad, k, -1), k / (1 + k), 1)
 
 
 def _widest(lines: list[OcrLine], n: int) -> list[OcrLine]:

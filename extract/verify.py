@@ -33,8 +33,8 @@ GENERIC_FAILING_CHECKS = frozenset({
 _NUMERAL_END = re.compile(r"[村组队社区庄屯][一二三四五六七八九十]+$")
 # how an address ends: a house or room number, a building, a group, a village, an estate
 _FINAL = re.compile(r"[号室户组社队村屯庄楼栋幢座层元院舍寨堡场厂站所园苑居宅营里湾沟坪岭峪圩垸]$|[A-Za-z]$")
-# a dot between two Han characters of an address
-_SPECK_IN_WORDS = re.compile(r"[\u4e00-\u9fff][.·•・∙`˙'][\u4e00-\u9fff]")
+# a dot between two Han characters of an address, or between one and a number (村民组·4号)
+_SPECK_IN_WORDS = re.compile(r"[\u4e00-\u9fff][.·•・∙`˙'][0-9\u4e00-\u9fff]|[0-9][.·•・∙`˙'][\u4e00-\u9fff]")
 # a mark between two digits of an address's number (no address has a decimal point)
 _SPECK_IN_NUMBER = re.compile(r"[0-9][.·,:;`•˙'][0-9]")
 # words of the notes written or printed across copies (仅供办理…使用, 复印无效, 与原件一致, 再复印无效):

@@ -254,6 +254,8 @@ def test_township_against_the_official_list(address, status):
     ("广东省潮州市饶平县洪洲镇杨铺村142号", "township_unknown"),
     ("甘肃省临夏回族自治州康乐县胭脂镇沟坡村八组3号号", "repeated_character"),
     ("江苏省徐州市丰县王沟镇岭赵家村委会岭寨18号.", "stray_mark"),
+    # dev seed 841 id_both_a4_copy #4: a speck of toner between the group and its number
+    ("广西壮族自治区桂林市雁山区雁山镇杨沟集村民组·4号", "stray_mark"),
 ])
 def test_suspicious_address_goes_to_review(address, check):
     dtp = load_doctypes()["id_card_front"]

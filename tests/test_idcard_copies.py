@@ -150,6 +150,15 @@ def _read(pipeline, kind, seed, index):
     # a watermark over the number's last digit: the detector stopped short of it; the row read
     # again whole, taken for its check digit
     ("id_both_a4_copy", 805, 16, ["id_number"]),
+    # no outline: the card placed by its text, the number's row (under a watermark) lost to the
+    # page reading, so the card was put too far left; the number ran into the crop's right side
+    ("id_both_a4_copy", 840, 1, ["id_number"]),
+    # the same, upside down, its name's row (under a 复印无效 stamp) lost: the card was put
+    # short of its top and the name read cut (H)
+    ("id_both_a4_copy", 842, 6, ["name", "address"]),
+    # an outline found along the row above the number (longer for its height than a card):
+    # the number was outside it
+    ("id_both_a4_copy", 844, 7, ["id_number"]),
 ])
 def test_copies_read_right(pipeline, kind, seed, index, names):
     pairs = _read(pipeline, kind, seed, index)
@@ -324,6 +333,7 @@ def test_a_birthplace_of_division_names_only_is_whole_unless_cut_short():
     (171, 0, "front upside down above the upright back, close enough to be one block"),
     (805, 0, "the back laid at 8 degrees: its lines, slanted, were each taken for a watermark"),
     (804, 10, "a faint back beside the found front: under a percent of the page's ink"),
+    (840, 14, "a page a quarter turn off taken for level (the found front masked out): its lines stood on end"),
 ])
 def test_both_sides_are_found_on_a_copy_without_outlines(pipeline, seed, index, why):
     pairs = _read(pipeline, "id_both_a4_copy", seed, index)
@@ -499,6 +509,27 @@ def test_half_of_changqi_after_the_start_date_is_long_term_for_review():
     whole = parts("2023.06.10-长期")
     assert whole["valid_to"].value == "长期" and "validity_completed" not in whole["valid_to"].checks
     assert "valid_to" not in parts("2023.06.10-")  # nothing of the end read: nothing invented
+
+
+def test_an_end_cut_short_or_a_garbled_changqi_is_completed_for_review():
+    # dev seed 840 id_both_a4_copy #9: 2026.08.09-2046.08.0 (a watermark's stroke over the last
+    # digit); #11: 2023.01.22-機期 (a stroke through 长)
+    from extract.fields.values import split_validity
+    from extract.layout import Value, span_of
+    from tests.synthlines import L
+
+    def parts(text):
+        lines = [L(text, 300, 500)]
+        return split_validity(Value([span_of(lines, 0, 0, len(text))], source="label"))
+
+    for text, end in (("2026.08.09-2046.08.0", "2046-08-09"), ("2026.08.09-2046.08", "2046-08-09"),
+                      ("2023.01.22-機期", "长期")):
+        got = parts(text)["valid_to"]
+        assert got.value == end and "validity_completed" in got.checks, text
+        assert field_confidence("id_card_back", "valid_to", got) < CONFIDENT
+    # the year alone, a year no term gives, a month not the start's, a 29 February start: nothing invented
+    for text in ("2026.08.09-2046", "2026.08.09-2047.08.0", "2026.08.09-2046.09.0", "2016.02.29-2036.02"):
+        assert "valid_to" not in parts(text), text
 
 
 @pytest.mark.parametrize("authority, restored", [

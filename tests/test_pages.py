@@ -394,6 +394,17 @@ def test_card_crop_is_one_whole_image_region():
     assert len(regions) == 1 and np.hypot(*(tr - tl)) > np.hypot(*(bl - tl))
 
 
+def test_a_clean_cards_guilloche_is_no_small_print():
+    """dev seed 841 id_front_clean #7: the card's background pattern, broken into short dashes,
+    measured its "lines" 3 px high, as on a page of small print: the crop was no card region, the
+    page reading cut the card in two blocks and its number was lost."""
+    from samples.generate import generate
+
+    card = generate("id_front_clean", 841, 7).image
+    regions = P.find_card_regions(card)
+    assert len(regions) == 1 and regions[0].whole_image
+
+
 def test_no_cards_on_a_text_page(text_page):
     assert P.find_card_regions(text_page) == []
 

@@ -396,8 +396,21 @@ CONTINUATION_HEIGHT = 1.35
 
 
 def _dark_ink(image: np.ndarray, box: list[float], paper: float) -> float:
-    """Share of `box` (view pixels) in dark, unsaturated ink (print or a black pen)."""
-    return seals.grey_ink_share(image, box, paper, dark=0.6, spread=50, min_side=4)
+    """Share of `box` (view pixels) in dark, unsaturated ink (print or a black pen), against the
+    paper around the box where that is darker than the page's (a photo's shading: the paper
+    in the shade is no ink)."""
+    return seals.grey_ink_share(image, box, min(paper, _paper_near(image, box)), dark=0.6, spread=50, min_side=4)
+
+
+def _paper_near(image: np.ndarray, box: list[float]) -> float:
+    """The paper's grey in and just above and below `box` (its 90th percentile)."""
+    H, W = image.shape[:2]
+    h = box[3] - box[1]
+    x0, x1 = max(0, int(box[0])), min(W, int(box[2]))
+    y0, y1 = max(0, int(box[1] - h)), min(H, int(box[3] + h))
+    if x1 - x0 < 2 or y1 - y0 < 2:
+        return 255.0
+    return _paper(image[y0:y1, x0:x1])
 
 
 def _paper(image: np.ndarray) -> float:

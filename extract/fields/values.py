@@ -463,9 +463,31 @@ def split_validity(v: Value) -> dict[str, ExtractedField]:
             out["valid_from"].checks.append("validity_dates_run_together")
     if to:
         out["valid_to"] = ExtractedField(to, text[cut + 1 :], right_box, confs[cut + 1 :], v.source)
-    elif frm and (half := re.search(r"(?<=\d)\W*[长長期]\W*$", text)) is not None:
-        # 2023.06.10长: half of 长期 read (the end of a validity is a date or 长期), for review
+    elif frm and (half := re.search(r"(?<=\d)\W*(?:[长長]|[^\W\d]?期)\W*$", text)) is not None:
+        # 2023.06.10长, 2023.01.22-機期: half of 长期 read (the end of a validity is a date or
+        # 长期; a stroke over 长 made it another character), for review
         k = half.start()
         out["valid_to"] = ExtractedField(N.LONG_TERM, text[k:], right_box, confs[k:], v.source,
                                          checks=["validity_completed"])
+    elif frm and (end := _validity_end_from_start(frm, text[cut + 1 :])) is not None:
+        # 2026.08.09-2046.08.0: the end date's last digits lost (a stroke across them); the
+        # end is the start 5, 10 or 20 years on, and what was read picks one term: for review
+        out["valid_to"] = ExtractedField(end, text[cut + 1 :], right_box, confs[cut + 1 :], v.source,
+                                         checks=["validity_completed"])
     return out
+
+
+def _validity_end_from_start(frm: str, tail: str) -> str | None:
+    """The end date a validity's start gives (the same day 5, 10 or 20 years on) of which the
+    read `tail` (digits and dots) is the beginning, its year and month at least, when exactly
+    one term fits; None otherwise."""
+    if re.search(r"[^\d\s.．,·-]", tail):
+        return None
+    digits = re.sub(r"\D", "", tail)
+    if len(digits) < 6 or len(digits) >= 8:
+        return None
+    y, m, d = (int(x) for x in frm.split("-"))
+    fits = {f"{y + n:04d}-{m:02d}-{d:02d}" for n in (5, 10, 20) if f"{y + n:04d}{m:02d}{d:02d}".startswith(digits)}
+    if len(fits) != 1 or (m, d) == (2, 29):  # a 29 February start: the end's day is a guess
+        return None
+    return fits.pop()
