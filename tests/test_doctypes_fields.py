@@ -228,6 +228,23 @@ def test_option_drawn_round_on_the_second_line_of_a_list_the_ocr_cut_in_two():
     assert extract("death_certificate", lines, image=img)["place_of_death"] == "其他场所"
 
 
+def test_option_drawn_round_cut_off_as_a_line_of_its_own_is_read_with_its_list():
+    """Dev seed 872 death_certificate_clean #2: the first option, drawn round, detected as a
+    line of its own (□1医疗卫生机构), the other five as the next line of its row. The value is the
+    marked option, not the option's text with its box and number."""
+    img = blank()
+    first = L("□1医疗卫生机构", 260, 400)
+    rest = L("□2.来院途中 □3.家中 □4.养老服务机构 □5.其他场所 □6.不详", first.bbox[2] - 1, 400)
+    _draw_boxes(img, first, first.text)
+    _draw_boxes(img, rest, rest.text)
+    a, _ = _char_x(first, 2)
+    _, b = _char_x(first, len(first.text) - 1)
+    cy = int((first.bbox[1] + first.bbox[3]) / 2)
+    cv2.ellipse(img, (int((a + b) / 2), cy), (int((b - a) / 2) + 12, 24), 0, 0, 360, (140, 40, 20), 2)
+    lines = [TITLE, L("死亡地点", 80, 400), first, rest]
+    assert extract("death_certificate", lines, image=img)["place_of_death"] == "医疗卫生机构"
+
+
 def test_ruling_lines_through_the_options_are_not_marks():
     img = blank()
     line = L("□1.医疗卫生机构 □2.来院途中 □3.家中 □4.养老服务机构", 260, 400)

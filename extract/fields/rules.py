@@ -250,6 +250,9 @@ def _row_before_label(lines: list[OcrLine], li: int, labels, fname: str) -> list
     return [j for j in row if j == li or (j not in held and lines[j].bbox[0] < stop)]
 
 
+_OPTION_HEAD = re.compile(rf"[\s\u3000]*[{choices.BOXES}]")
+
+
 def _whole_option_row(lines: list[OcrLine], v: Value) -> Value:
     """An option list the OCR cut into several lines: the value's line and the lines right of
     it on its row that hold options too (a mark on any of them counts)."""
@@ -865,7 +868,11 @@ class RuleExtractor:
                           source=v.source)
             if v is None or not v.spans:
                 continue
-            if choices.is_option_list(v.text):  # □1… □2… with one marked: that option
+            if choices.is_option_list(v.text) or (
+                    # the marked option cut off as a line of its own (□1医疗卫生机构, drawn round),
+                    # the rest of the list on its row
+                    _OPTION_HEAD.match(v.text) and choices.is_option_list(_whole_option_row(lines, v).text)):
+                # □1… □2… with one marked: that option
                 _, v = choices.choose(lines, _whole_option_row(lines, v), image)
                 if v is None:
                     continue
