@@ -693,6 +693,7 @@ class Pipeline:
                 if f.bbox and any(_inside(l.bbox, f.bbox) for l in extra):
                     f.checks.append("reread")
         fields = self._number_row_again(view, dt, lines, fields)
+        fields = self._card_number_again(view, dt, lines, fields)
         for fname, spec in dt.fields.items():
             f = fields.get(fname)
             if f is None or not spec.template or not f.bbox or f.source == "derived":
@@ -761,6 +762,54 @@ class Pipeline:
             f2.checks.append("reread")
             fields = dict(fields)
             fields[fname] = f2
+        return fields
+
+    def _card_number_again(self, view: View, dt, lines: list[OcrLine], fields: dict) -> dict:
+        """A bank card's number not read whole (embossed light digits on a dark card: the first
+        group lost, a 2 read as c): the row of the lines that hold its digits recognised again as
+        one line across the card, as it is, in negative and with paler ink whitened. A reading is
+        taken only when two of those looks read the same card number and its Luhn check holds;
+        it replaces the row's pieces, and the value carries `reread`."""
+        from extract.checks.records import luhn_ok
+        from extract.reread import _darkest_ink
+
+        for fname, spec in dt.fields.items():
+            if spec.type != "bank_card_number" or not spec.pattern:
+                continue
+            f = fields.get(fname)
+            if f is not None and luhn_ok(re.sub(r"\D", "", str(f.value))):
+                continue
+            row = [l for l in lines if len(re.findall(r"\d", l.text)) >= 6]
+            if not row:
+                continue
+            anchor = max(row, key=lambda l: len(re.findall(r"\d", l.text)))
+            lh = anchor.bbox[3] - anchor.bbox[1]
+            h, w = view.image.shape[:2]
+            box = [0.0, max(0.0, anchor.bbox[1] - 0.25 * lh), float(w), min(float(h), anchor.bbox[3] + 0.25 * lh)]
+            crop = view.image[int(box[1]) : int(box[3]), :]
+            if crop.size == 0 or box[3] - box[1] < 8:
+                continue
+            variants = [crop, 255 - crop] + [_darkest_ink(crop, k) for k in NUMBER_ROW_DARK]
+            pat = re.compile(spec.pattern)
+            read: dict[str, list[OcrLine]] = {}
+            for line in self.engine.recognize_lines(variants):
+                m = pat.search(re.sub(r"[\s·.,:;`•˙‧∙’‘]", "", line.text))
+                if m and luhn_ok(m.group()):
+                    read.setdefault(m.group(), []).append(line)
+            # two looks at least read the same number: one reading of several that happens to
+            # pass a Luhn check (one wrong number in ten does) is no reading
+            agreed = [ls for ls in read.values() if len(ls) >= 2]
+            if len(agreed) != 1:
+                continue
+            best = max(agreed[0], key=lambda l: l.confidence)
+            best.polygon = [(box[0], box[1]), (box[2], box[1]), (box[2], box[3]), (box[0], box[3])]
+            kept = [l for l in lines if not (_inside(l.bbox, box) and _COMB_PIECE.search(l.text))]
+            fields2 = _extract_fields(self.extractor, dt, kept + [best], (w, h), view.image)
+            f2 = fields2.get(fname)
+            if f2 is None or not luhn_ok(re.sub(r"\D", "", str(f2.value))):
+                continue
+            f2.checks.append("reread")
+            fields = {**fields, fname: f2}
         return fields
 
     def _document(
