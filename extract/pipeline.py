@@ -870,7 +870,7 @@ class Pipeline:
                     fields = self._beside_labels(view, dt, lines, fields, cut=False)
                 # a card number whose last digits a stamp hid: what was read may pass its Luhn
                 # check all the same (one time in ten); characters right after it say it ran on
-                _cut_off(view.image, lines, {n: f for n, f in fields.items() if dt.fields[n].type in CUT_NUMBERS})
+                _cut_off(view.image, lines, {n: f for n, f in fields.items() if n in dt.fields and dt.fields[n].type in CUT_NUMBERS})
         else:
             with timer("reread"):
                 fields = self._beside_labels(view, dt, lines, fields)
