@@ -108,6 +108,29 @@ def test_bank_card(number, expect):
     assert checks(fs, "card_number") == expect
 
 
+@pytest.mark.parametrize("number, expect", [
+    ("A36834037", ["card_number_format_ok"]),
+    ("a36834037", ["card_number_format_ok"]),  # the letter read lower case is still the format
+    ("A3688403", ["length_invalid"]),  # a digit lost: no check digit to catch it
+    ("A368340377", ["length_invalid"]),  # a digit read twice
+    ("368340377", ["length_invalid"]),  # the letter lost
+])
+def test_social_security_card_number_is_a_letter_and_eight_digits(number, expect):
+    fs = fields(name="张三", card_number=number)
+    D.check_social_security_card(fs)
+    assert fs["card_number"].checks == expect
+
+
+def test_a_social_security_card_number_of_the_wrong_length_sends_the_card_to_review():
+    dtp = load_doctypes()["social_security_card"]
+    doc = DocumentResult(type="social_security_card", page=1)
+    fs = fields(name="张三", social_security_number="11010519491231002X", card_number="A3688403", issue_date="2020-07")
+    finalize_document(doc, dtp, fs, 1, lambda b: b, 0.9)
+    assert "length_invalid" in doc.fields["card_number"].checks
+    assert doc.fields["card_number"].confidence < 0.9
+    assert doc.needs_review
+
+
 def test_social_security_number_is_an_id_number():
     fs = fields(name="张三", social_security_number=IDN, card_number="A12345678", issue_date="2019-05")
     D.check_social_security_card(fs)

@@ -419,6 +419,9 @@ def check_social_security_card(fields: dict[str, ExtractedField]) -> None:
     if f is not None:
         repair_id_field(f)
         _apply(fields, {"social_security_number": idcard.check_id_number(f.value, allow_15=False)})
+    f = fields.get("card_number")
+    if f is not None and f.value:
+        _apply(fields, {"card_number": records.check_social_security_card_number(f.value)})
     _dates(fields, ["issue_date"])
 
 

@@ -100,6 +100,19 @@ def check_bank_card_number(number: Any) -> list[str]:
     return out
 
 
+# the social-security card's own number (卡号, the card identification code of the national
+# standard's first and second generation cards): one capital letter and eight digits
+SOCIAL_SECURITY_CARD_NUMBER = re.compile(r"[A-Z][0-9]{8}")
+
+
+def check_social_security_card_number(number: Any) -> list[str]:
+    """`card_number_format_ok` for a letter and eight digits, `length_invalid` otherwise (a
+    digit lost or read twice: A3688403 for A36834037). Nothing here can repair it: the number
+    has no check digit."""
+    t = re.sub(r"\s", "", str(number or "")).upper()
+    return ["card_number_format_ok"] if SOCIAL_SECURITY_CARD_NUMBER.fullmatch(t) else ["length_invalid"]
+
+
 # --------------------------------------------------------------------------- disability
 def check_disability_number(
     certificate_number: Any, id_number: Any = None, category: Any = None, level: Any = None

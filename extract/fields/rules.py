@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+import cv2
 import numpy as np
 
 from extract import choices, seals
@@ -704,6 +705,117 @@ LEADING_GAP = 0.7  # of the line's character step: room for a character before t
 LEADING_INK = 0.01  # dark pixels there, as a share of a square of the line's height
 
 
+def char_pitch(lines: list[OcrLine]) -> float | None:
+    """The page's step from one Han character to the next, in pixels: the median over lines of
+    three Han characters or more of the distance between their first and last characters'
+    centres (as the recogniser placed them) over the characters between (None when no line
+    says). A line's box is padded; the characters' own step is what tells room for one."""
+    steps = []
+    for l in lines:
+        pos, t = l.char_positions, l.text
+        if not pos or len(pos) != len(t) or len(t) < 3 or sum("\u4e00" <= c <= "\u9fff" for c in t) < len(t):
+            continue
+        w = l.bbox[2] - l.bbox[0]
+        st = (pos[-1] - pos[0]) * w / (len(t) - 1)
+        if st > 0:
+            steps.append(st)
+    if len(steps) < 3:
+        return None
+    steps.sort()
+    return steps[len(steps) // 2]
+
+
+LOST_END_GAP = 0.8  # of the page's character step: room for a character between a box's end and its text
+LOST_END_INK = 0.04  # dark pixels there, as a share of a square of the line's height: a character's strokes
+
+
+def _lost_at_ends(image: np.ndarray, lines: list[OcrLine], v: Value, paper: float, pitch: float | None) -> bool:
+    """Whether a value that begins (or ends) its line has, inside the line's box, room for a
+    character before its first (after its last) character read, and print there: the detector
+    took the character in and the recogniser dropped it (孙女 read 女). Rules crossing the row
+    and coloured ink are not print."""
+    if not pitch or not v.spans:
+        return False
+    H, W = image.shape[:2]
+    ends = []
+    sp = v.spans[0]
+    if sp.start == 0:
+        ends.append((sp.line, True))
+    sp = v.spans[-1]
+    if sp.end >= len(lines[sp.line].text.rstrip()):
+        ends.append((sp.line, False))
+    for li, first in ends:
+        l = lines[li]
+        pos = l.char_positions
+        if not pos or len(pos) != len(l.text) or not l.text.strip():
+            continue
+        b = l.bbox
+        w, lh = b[2] - b[0], b[3] - b[1]
+        if w <= 0 or lh <= 4:
+            continue
+        if first:
+            gap = pos[0] * w - 0.5 * pitch
+            a, e = int(b[0]), int(b[0] + gap)
+        else:
+            gap = (1.0 - pos[-1]) * w - 0.5 * pitch
+            a, e = int(b[2] - gap), int(np.ceil(b[2]))
+        if gap <= LOST_END_GAP * pitch:
+            continue
+        c, d = int(max(0, b[1] + 0.1 * lh)), int(min(H, b[3] - 0.1 * lh))
+        a, e = max(0, a), min(W, e)
+        if e - a < 3 or d - c < 3:
+            continue
+        crop = image[c:d, a:e]
+        gray = crop.astype(np.float32).mean(axis=2) if crop.ndim == 3 else crop.astype(np.float32)
+        grey = (crop.max(axis=2).astype(np.int16) - crop.min(axis=2).astype(np.int16)) < 50 if crop.ndim == 3 else True
+        m = ((gray < 0.6 * paper) & grey).astype(np.uint8)
+        n, _, st, _ = cv2.connectedComponentsWithStats(m, connectivity=8)
+        ink = sum(
+            int(st[i, 4]) for i in range(1, n)
+            # a rule crosses the band top to bottom, thin; a character's strokes do not
+            if not (st[i, 1] == 0 and st[i, 1] + st[i, 3] >= m.shape[0] and st[i, 2] <= 0.15 * lh)
+        )
+        if ink >= LOST_END_INK * lh * lh:
+            return True
+    return _lost_inside(image, lines, v, paper, pitch)
+
+
+LOST_INSIDE_GAP = 1.75  # of the page's character step, between two Han characters' centres read next
+
+
+def _lost_inside(image: np.ndarray, lines: list[OcrLine], v: Value, paper: float, pitch: float) -> bool:
+    """Whether two Han characters read next to each other in the value stand a character's
+    room apart with print between them (慢性阻塞性肺疾病急性加重 read …疾病性加重: the
+    recogniser dropped 急)."""
+    H, W = image.shape[:2]
+    for sp in v.spans:
+        l = lines[sp.line]
+        pos, t = l.char_positions, l.text
+        if not pos or len(pos) != len(t):
+            continue
+        b = l.bbox
+        w, lh = b[2] - b[0], b[3] - b[1]
+        if w <= 0 or lh <= 4:
+            continue
+        for i in range(max(sp.start, 0), min(sp.end, len(t)) - 1):
+            if not ("\u4e00" <= t[i] <= "\u9fff" and "\u4e00" <= t[i + 1] <= "\u9fff"):
+                continue
+            gap = (pos[i + 1] - pos[i]) * w
+            if gap <= LOST_INSIDE_GAP * pitch:
+                continue
+            a, e = int(b[0] + pos[i] * w + 0.5 * pitch), int(b[0] + pos[i + 1] * w - 0.5 * pitch)
+            c, d = int(max(0, b[1] + 0.1 * lh)), int(min(H, b[3] - 0.1 * lh))
+            a, e = max(0, a), min(W, e)
+            if e - a < 3 or d - c < 3:
+                continue
+            crop = image[c:d, a:e]
+            gray = crop.astype(np.float32).mean(axis=2) if crop.ndim == 3 else crop.astype(np.float32)
+            grey = (crop.max(axis=2).astype(np.int16) - crop.min(axis=2).astype(np.int16)) < 50 if crop.ndim == 3 else True
+            if int(((gray < 0.6 * paper) & grey).sum()) >= LOST_END_INK * lh * lh:
+                return True
+    return False
+
+
 def _unread_after(image: np.ndarray, lines: list[OcrLine], v: Value, paper: float) -> bool:
     """Whether dark ink that no line of about the text's height covers (:func:`_unread_ink`)
     stands right after the value's last character, in the middle of its row."""
@@ -808,6 +920,7 @@ class RuleExtractor:
             label_words=[w for ws in label_map.values() for w in ws],
         )
         paper = _paper(image) if image is not None else None
+        pitch = char_pitch(lines)
         gray: np.ndarray | None = None  # the page in grey, when a ruled line is looked for
         clean = seals.remove_seals(image) if image is not None and image.ndim == 3 else None
         for fname, v in list(values.items()):
@@ -896,6 +1009,9 @@ class RuleExtractor:
                     f.checks.append("value_may_be_incomplete")
                 elif clean is not None and doctype.layout == "page" and isinstance(f.value, str) \
                         and _unread_before_rows(clean, lines, v, paper):
+                    f.checks.append("value_may_be_incomplete")
+                elif clean is not None and doctype.layout == "page" and isinstance(f.value, str) \
+                        and v.source in ("label", "right", "below") and _lost_at_ends(clean, lines, v, paper, pitch):
                     f.checks.append("value_may_be_incomplete")
                 out[fname] = f
         if doctype.layout == "page":
