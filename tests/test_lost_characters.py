@@ -116,3 +116,16 @@ def test_a_relationship_whose_first_character_was_dropped_is_not_a_confident_err
     doc = next(d for d in res.documents if d.type == "household_register")
     f = doc.fields["relationship"]
     assert f.value == "孙女"
+
+
+def test_a_last_character_dropped_before_the_sentences_comma_is_seen():
+    """Dev seed 883 medical certificate #4: 兹证明患者林怡蓓，性别女 read 患者林怡，性别女; the
+    value 林怡 ends two characters' room before the comma read next, 蓓's strokes between."""
+    printed = "患者林怡蓓，性别女"
+    img = _page(printed)
+    line = _line(printed, "患者林怡，性别女")
+    v = Value(spans=[Span(line=0, start=2, end=4, text="林怡", bbox=line.bbox, confs=[0.97, 0.97])])
+    assert _lost_inside(img, [line], v, PAPER, PITCH)
+    whole = _line(printed, printed)
+    v = Value(spans=[Span(line=0, start=2, end=5, text="林怡蓓", bbox=whole.bbox, confs=[0.97] * 3)])
+    assert not _lost_inside(img, [whole], v, PAPER, PITCH)

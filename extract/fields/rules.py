@@ -706,23 +706,36 @@ LEADING_INK = 0.01  # dark pixels there, as a share of a square of the line's he
 
 
 def char_pitch(lines: list[OcrLine]) -> float | None:
-    """The page's step from one Han character to the next, in pixels: the median over lines of
-    three Han characters or more of the distance between their first and last characters'
-    centres (as the recogniser placed them) over the characters between (None when no line
-    says). A line's box is padded; the characters' own step is what tells room for one."""
+    """The page's step from one Han character to the next, in pixels: the median over its
+    lines of each line's median step between neighbouring Han characters (as the recogniser
+    placed their centres), None when fewer than two lines say. A line's box is padded; the
+    characters' own step is what tells room for one."""
     steps = []
     for l in lines:
-        pos, t = l.char_positions, l.text
-        if not pos or len(pos) != len(t) or len(t) < 3 or sum("\u4e00" <= c <= "\u9fff" for c in t) < len(t):
-            continue
-        w = l.bbox[2] - l.bbox[0]
-        st = (pos[-1] - pos[0]) * w / (len(t) - 1)
-        if st > 0:
-            steps.append(st)
-    if len(steps) < 3:
+        if l.char_positions and len(l.char_positions) == len(l.text):
+            st = _han_steps(l)
+            if len(st) >= 2:
+                steps.append(st[len(st) // 2])
+    if len(steps) < 2:
         return None
     steps.sort()
     return steps[len(steps) // 2]
+
+
+def _han_steps(line: OcrLine) -> list[float]:
+    pos, t = line.char_positions, line.text
+    w = line.bbox[2] - line.bbox[0]
+    return sorted((pos[i + 1] - pos[i]) * w for i in range(len(t) - 1)
+                  if "\u4e00" <= t[i] <= "\u9fff" and "\u4e00" <= t[i + 1] <= "\u9fff" and pos[i + 1] > pos[i])
+
+
+def _line_pitch(line: OcrLine, pitch: float) -> float:
+    """The character step of this line: its own (the median step between its neighbouring Han
+    characters, a title printed larger steps wider) where it says, never under the page's."""
+    steps = _han_steps(line)
+    if len(steps) >= 2:
+        return max(pitch, steps[len(steps) // 2])
+    return pitch
 
 
 LOST_END_GAP = 0.8  # of the page's character step: room for a character between a box's end and its text
@@ -753,13 +766,14 @@ def _lost_at_ends(image: np.ndarray, lines: list[OcrLine], v: Value, paper: floa
         w, lh = b[2] - b[0], b[3] - b[1]
         if w <= 0 or lh <= 4:
             continue
+        p = _line_pitch(l, pitch)
         if first:
-            gap = pos[0] * w - 0.5 * pitch
+            gap = pos[0] * w - 0.5 * p
             a, e = int(b[0]), int(b[0] + gap)
         else:
-            gap = (1.0 - pos[-1]) * w - 0.5 * pitch
+            gap = (1.0 - pos[-1]) * w - 0.5 * p
             a, e = int(b[2] - gap), int(np.ceil(b[2]))
-        if gap <= LOST_END_GAP * pitch:
+        if gap <= LOST_END_GAP * p:
             continue
         c, d = int(max(0, b[1] + 0.1 * lh)), int(min(H, b[3] - 0.1 * lh))
         a, e = max(0, a), min(W, e)
@@ -780,13 +794,15 @@ def _lost_at_ends(image: np.ndarray, lines: list[OcrLine], v: Value, paper: floa
     return _lost_inside(image, lines, v, paper, pitch)
 
 
-LOST_INSIDE_GAP = 1.75  # of the page's character step, between two Han characters' centres read next
+LOST_INSIDE_GAP = 1.75  # of the page's Han character step, between two characters' centres read next
 
 
 def _lost_inside(image: np.ndarray, lines: list[OcrLine], v: Value, paper: float, pitch: float) -> bool:
-    """Whether two Han characters read next to each other in the value stand a character's
-    room apart with print between them (慢性阻塞性肺疾病急性加重 read …疾病性加重: the
-    recogniser dropped 急)."""
+    """Whether two characters read next to each other in the value, or the value's first or
+    last and its neighbour on the line, stand a character's room apart (no two characters of
+    print are further apart than two Han characters' centres) with print between them
+    (慢性阻塞性肺疾病急性加重 read …疾病性加重; 患者林怡蓓， read 林怡，: the recogniser
+    dropped a character)."""
     H, W = image.shape[:2]
     for sp in v.spans:
         l = lines[sp.line]
@@ -797,13 +813,14 @@ def _lost_inside(image: np.ndarray, lines: list[OcrLine], v: Value, paper: float
         w, lh = b[2] - b[0], b[3] - b[1]
         if w <= 0 or lh <= 4:
             continue
-        for i in range(max(sp.start, 0), min(sp.end, len(t)) - 1):
-            if not ("\u4e00" <= t[i] <= "\u9fff" and "\u4e00" <= t[i + 1] <= "\u9fff"):
+        p = _line_pitch(l, pitch)
+        for i in range(max(sp.start - 1, 0), min(sp.end, len(t) - 1)):
+            if t[i].isspace() or t[i + 1].isspace():
                 continue
             gap = (pos[i + 1] - pos[i]) * w
-            if gap <= LOST_INSIDE_GAP * pitch:
+            if gap <= LOST_INSIDE_GAP * p:
                 continue
-            a, e = int(b[0] + pos[i] * w + 0.5 * pitch), int(b[0] + pos[i + 1] * w - 0.5 * pitch)
+            a, e = int(b[0] + pos[i] * w + 0.5 * p), int(b[0] + pos[i + 1] * w - 0.5 * p)
             c, d = int(max(0, b[1] + 0.1 * lh)), int(min(H, b[3] - 0.1 * lh))
             a, e = max(0, a), min(W, e)
             if e - a < 3 or d - c < 3:
@@ -1011,7 +1028,7 @@ class RuleExtractor:
                         and _unread_before_rows(clean, lines, v, paper):
                     f.checks.append("value_may_be_incomplete")
                 elif clean is not None and doctype.layout == "page" and isinstance(f.value, str) \
-                        and v.source in ("label", "right", "below") and _lost_at_ends(clean, lines, v, paper, pitch):
+                        and _lost_at_ends(clean, lines, v, paper, pitch):
                     f.checks.append("value_may_be_incomplete")
                 out[fname] = f
         if doctype.layout == "page":
