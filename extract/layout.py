@@ -376,13 +376,16 @@ def find_labels(
             continue
         chosen.append(lab)
     chosen = [l for l in chosen if not _inside_running_text(lines[l.line].text, l, chosen, lines)]
-    # a short label read with one wrong character stands in only for a label not read at all
-    # (a printed label of :data:`OTHER` stands for itself: the one word, not the field)
+    # a label read with one wrong character stands in only for a label not read at all (a printed
+    # label of :data:`OTHER` stands for itself: the one word, not the field)
     def key(l: Label) -> tuple[str, str]:
         return (l.field, l.label if l.field == OTHER else "")
 
+    # and a label of five or more read with one wrong character only for a label not read exactly
+    # anywhere on the page: the title 中华人民共和国社会保障卡 holds 社会保障卡, one character from
+    # 社会保障号, and standing at its line's end it would outrank the row 社会保障号码620521…
     exact = {key(l) for l in chosen if not l.fuzzy}
-    chosen = [l for l in chosen if not (l.fuzzy and len(_squeeze(l.label)[0]) < 5 and key(l) in exact)]
+    chosen = [l for l in chosen if not (l.fuzzy and key(l) in exact)]
     strong = {l.field for l in chosen if l.strength > 0}
     chosen = [l for l in chosen if l.strength > 0 or l.field not in strong or l.field == OTHER]
     chosen.sort(key=lambda l: (l.line, l.start))
