@@ -515,8 +515,14 @@ def _stacked(lines: list[OcrLine], prev: Span, sp: Span) -> bool:
     ct, cb = _edges_at(lines[sp.line], b[0])
     pt, pb = _edges_at(lines[prev.line], b[0])
     h, ph = cb - ct, pb - pt
-    return (1 / CONTINUATION_HEIGHT <= h / max(1.0, ph) <= CONTINUATION_HEIGHT) and not (
-        min(cb, pb) - max(ct, pt) > 0.3 * min(h, ph))
+    if min(cb, pb) - max(ct, pt) > 0.3 * min(h, ph):
+        return False
+    if 1 / CONTINUATION_HEIGHT <= h / max(1.0, ph) <= CONTINUATION_HEIGHT:
+        return True
+    # the detector's boxes of one size of print vary (a line holding 、 and ： boxed tighter):
+    # two lines each of about the page's usual height are printed alike all the same
+    t = typical_height(lines)
+    return bool(t) and all(1 / CONTINUATION_HEIGHT <= x / t <= CONTINUATION_HEIGHT for x in (h, ph))
 
 
 # a ruled line between two rows of a form: a thin band of pixel rows darker than the paper
