@@ -28,6 +28,7 @@ GENERIC_FAILING_CHECKS = frozenset({
     "place_prefix_missing",  # a place that begins below its province (extract/checks/divisions.py)
     "speck_in_number",  # 五组7.7号: a speck of toner, or a digit lost beside one?
     "branch_name_misread",  # 西安市公安局鄂邑分局: one character from the city's 鄠邑区
+    "time_invalid",  # a date printed with a time no clock shows (2025/01/1615:75): its digits misread
 })
 # an address ending in a Chinese numeral after a village or a group (…河堡村十: 十组119号 lost)
 _NUMERAL_END = re.compile(r"[村组队社区庄屯][一二三四五六七八九十]+$")

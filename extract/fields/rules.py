@@ -27,7 +27,7 @@ from schemas.doctypes import DocType, FieldSpec
 
 from . import register_extractor
 from .base import ExtractedField
-from .values import LATIN_LOOKALIKE, split_validity, to_field
+from .values import LATIN_LOOKALIKE, split_validity, time_impossible, to_field
 
 _SKIP = re.compile(r"[\s\u3000_＿]")
 
@@ -1017,6 +1017,11 @@ class RuleExtractor:
                     out.update(split_validity(v))
                 continue
             f = to_field(spec.type, v)
+            if spec.type == "date" and f.value is not None and "time_invalid" not in f.checks:
+                # the time printed right after the date (a pattern's match stops at the date)
+                sp = v.spans[-1]
+                if time_impossible(lines[sp.line].text[sp.start:sp.end + 8]):
+                    f.checks.append("time_invalid")
             if f.value is None and v.source in ("right", "below") and len(v.spans) == 1:
                 # the place read twice (a second reading of a poorly read line overlaps the
                 # first): the reading that holds a value of the field's kind

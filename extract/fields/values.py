@@ -406,6 +406,15 @@ def repair_date_separator(text: str) -> tuple[str, dict] | None:
     return val, {"from": text, "edits": [[pos, "", sep]], "reason": "date_separator"}
 
 
+_TIME = re.compile(r"(?<!\d)(\d{1,2})\s*[:：时]\s*(\d{1,2})(?!\d)")
+
+
+def time_impossible(text: str) -> bool:
+    """Does a date's text carry a time of day that no clock shows (15:75, 25时10分)?"""
+    t = N._prepare_date_text(text) or ""
+    return any(int(h) > 23 or int(m) > 59 for h, m in _TIME.findall(t))
+
+
 def to_field(kind: str, v: Value) -> ExtractedField:
     conv = CONVERTERS.get(kind, conv_text)
     value = conv(v)
@@ -419,6 +428,10 @@ def to_field(kind: str, v: Value) -> ExtractedField:
         if rep is not None:
             notes["repair"] = rep[1]
     checks = []
+    if kind == "date" and value is not None and time_impossible(v.text):
+        # the time printed with the date (报告时间：2025/01/1615:75) is no time of day: the
+        # line's digits were misread, the date's among them maybe (01/10 read 01/16)
+        checks.append("time_invalid")
     if kind == "name" and isinstance(value, str) and surname_known(value) is False:
         checks.append("surname_unknown")  # weighs against the value (extract/confidence.py)
     return ExtractedField(
