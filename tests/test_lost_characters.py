@@ -143,3 +143,31 @@ def test_a_numbered_diagnosis_list_keeps_its_items_when_its_first_line_was_boxed
     doc = next(d for d in res.documents if d.type == "discharge_summary")
     want = truth[0]["fields"]["admission_diagnosis"]["value"]
     assert doc.fields["admission_diagnosis"].value == want
+
+
+def _at(text: str, x: int, y: int, h: int = 28) -> OcrLine:
+    w = SIZE * len(text)
+    return OcrLine(text=text, confidence=0.99, polygon=[(x, y), (x + w, y), (x + w, y + h), (x, y + h)])
+
+
+def _val(lines, *idx) -> Value:
+    return Value(spans=[Span(line=i, start=0, end=len(lines[i].text), text=lines[i].text, bbox=lines[i].bbox,
+                             confs=[0.99] * len(lines[i].text)) for i in idx])
+
+
+def test_a_numbered_list_whose_next_item_stands_under_it_goes_on():
+    from extract.fields.rules import _list_goes_on
+    lines = [_at("1、慢性乙型病毒性肝炎", 200, 400), _at("2、癫痫", 202, 440), _at("入院情况：", 100, 560)]
+    assert _list_goes_on(lines, _val(lines, 0))
+    assert not _list_goes_on(lines, _val(lines, 0, 1))  # the whole list: 3、 is nowhere
+    # a line under it numbered otherwise (another list's 1.) does not continue it
+    other = [_at("1、慢性乙型病毒性肝炎", 200, 400), _at("1. 定期复查", 202, 440)]
+    assert not _list_goes_on(other, _val(other, 0))
+
+
+def test_a_value_ending_in_a_separator_goes_on():
+    from extract.fields.rules import _list_goes_on
+    lines = [_at("感染性休克；", 200, 400)]
+    assert _list_goes_on(lines, _val(lines, 0))
+    lines = [_at("感染性休克", 200, 400)]
+    assert not _list_goes_on(lines, _val(lines, 0))

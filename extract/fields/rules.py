@@ -858,6 +858,36 @@ def _unread_after(image: np.ndarray, lines: list[OcrLine], v: Value, paper: floa
     return bool(first.mean() > UNREAD_AFTER and cols.mean() > UNREAD_AFTER)
 
 
+_ITEM_NUMBER = re.compile(r"(?:^|[；;。，,\s])[（(]?(\d{1,2})\s*[、.．)）]")
+_ITEM_START = re.compile(r"^\s*[（(]?(\d{1,2})\s*[、.．)）]")
+
+
+def _list_goes_on(lines: list[OcrLine], v: Value) -> bool:
+    """Does a list value stop before its end: its text ends with a separator (感染性休克；), or
+    its last item is numbered N and a line just under it, not part of the value, begins with
+    N+1 (1、慢性乙型病毒性肝炎 with 2、癫痫 under it, left out)?"""
+    text = v.text.rstrip()
+    if text and text[-1] in "；;，,、":
+        return True
+    nums = [int(m.group(1)) for m in _ITEM_NUMBER.finditer(text)]
+    if not nums or not v.spans:
+        return False
+    want = nums[-1] + 1
+    last = v.spans[-1].bbox
+    h = max(1.0, last[3] - last[1])
+    taken = {sp.line for sp in v.spans}
+    for li, l in enumerate(lines):
+        if li in taken:
+            continue
+        b = l.bbox
+        if not (last[1] + 0.5 * h < b[1] <= last[3] + 2.0 * h) or abs(b[0] - last[0]) > 3.0 * h:
+            continue
+        m = _ITEM_START.match(l.text)
+        if m and int(m.group(1)) == want:
+            return True
+    return False
+
+
 def _too_wide_for_its_text(lines: list[OcrLine], v: Value) -> bool:
     """Is a value read from a whole line of Han characters far shorter than the line's box (出 in
     a box three characters wide, a handwritten stroke across 脑出血)? Han characters are about as
@@ -1017,6 +1047,9 @@ class RuleExtractor:
                     out.update(split_validity(v))
                 continue
             f = to_field(spec.type, v)
+            if spec.type in ("diagnosis", "text") and isinstance(f.value, str) and f.value \
+                    and _list_goes_on(lines, v) and "value_may_be_incomplete" not in f.checks:
+                f.checks.append("value_may_be_incomplete")
             if spec.type == "date" and f.value is not None and "time_invalid" not in f.checks:
                 # the time printed right after the date (a pattern's match stops at the date)
                 sp = v.spans[-1]
