@@ -929,6 +929,58 @@ def _template_shift(doctype: DocType, values: dict, t: list[float], H: float) ->
     return best[1] if best is not None else 0.0
 
 
+# values overprinted on a ruled form off its grid (a register page fed askew through the
+# printer) lie one offset away from their labels' rows: found when at least DRIFT_MIN labels
+# standing alone on their lines have a value line right of them at one vertical offset (within
+# DRIFT_TOL of a line's height) of DRIFT_AT_LEAST a line's height or more, and more labels
+# agree on that offset than on none
+DRIFT_MIN = 4
+DRIFT_TOL = 0.25
+DRIFT_AT_LEAST = 0.45
+
+
+def _undrift(lines: list[OcrLine], labels: list[Label]) -> list[OcrLine] | None:
+    """The page's lines with the value lines moved back by the offset all values were printed
+    off their labels' rows (None when they were not): a value printed a row's height above
+    its cell is paired with its own label, not taken for the value under the label above."""
+    h = typical_height(lines)
+    if not h or len(labels) < DRIFT_MIN:
+        return None
+    label_lines = {lab.line for lab in labels}
+    alone = [lab for lab in labels if lab.start <= 1 and len(lines[lab.line].text.strip()) - lab.end <= 1]
+    values = [li for li in range(len(lines)) if li not in label_lines]
+    if len(alone) < DRIFT_MIN or not values:
+        return None
+    per_label: list[list[float]] = []
+    for lab in alone:
+        b = lab.bbox
+        cy = (b[1] + b[3]) / 2
+        ds = []
+        for li in values:
+            vb = lines[li].bbox
+            if vb[3] - vb[1] > 2.0 * h or not (b[2] - 0.5 * h <= vb[0] <= b[2] + 6.0 * h):
+                continue
+            d = (vb[1] + vb[3]) / 2 - cy
+            if abs(d) <= 1.5 * h:
+                ds.append(d)
+        per_label.append(ds)
+
+    def support(dy: float) -> int:
+        return sum(any(abs(d - dy) <= DRIFT_TOL * h for d in ds) for ds in per_label)
+
+    cands = sorted({d for ds in per_label for d in ds if abs(d) >= DRIFT_AT_LEAST * h})
+    if not cands:
+        return None
+    best = max(cands, key=lambda dy: (support(dy), -abs(dy)))
+    n = support(best)
+    if n < DRIFT_MIN or n <= support(0.0):
+        return None
+    # the offset as the mean of the offsets that agree with it
+    agree = [d for ds in per_label for d in ds if abs(d - best) <= DRIFT_TOL * h]
+    dy = sum(agree) / len(agree)
+    return [l if i in label_lines else l.shifted(0.0, -dy) for i, l in enumerate(lines)]
+
+
 @register_extractor("rules")
 class RuleExtractor:
     name = "rules"
@@ -968,10 +1020,15 @@ class RuleExtractor:
                     d[n] = d[f]
             return d
 
+        drifted = _undrift(lines, renamed) if doctype.layout == "page" else None
         values = pair_values(
-            lines, renamed, multiline=per_field("multiline"), below=per_field("below"), line_gap=per_field("line_gap"),
+            drifted or lines, renamed, multiline=per_field("multiline"), below=per_field("below"), line_gap=per_field("line_gap"),
             label_words=[w for ws in label_map.values() for w in ws],
         )
+        if drifted is not None:
+            # paired where the values were meant to be printed; reported where they are
+            values = {k: Value([span_of(lines, sp.line, sp.start, sp.end) for sp in v.spans], source=v.source)
+                      for k, v in values.items()}
         paper = _paper(image) if image is not None else None
         pitch = char_pitch(lines)
         gray: np.ndarray | None = None  # the page in grey, when a ruled line is looked for
