@@ -755,7 +755,6 @@ def _lost_at_ends(image: np.ndarray, lines: list[OcrLine], v: Value, paper: floa
     and coloured ink are not print."""
     if not pitch or not v.spans:
         return False
-    H, W = image.shape[:2]
     ends = []
     sp = v.spans[0]
     if sp.start == 0:
@@ -781,15 +780,10 @@ def _lost_at_ends(image: np.ndarray, lines: list[OcrLine], v: Value, paper: floa
             a, e = int(b[2] - gap), int(np.ceil(b[2]))
         if gap <= LOST_END_GAP * p:
             continue
-        c, d = int(max(0, b[1] + 0.1 * lh)), int(min(H, b[3] - 0.1 * lh))
-        a, e = max(0, a), min(W, e)
-        if e - a < 3 or d - c < 3:
+        m = _print_in(image, b, a, e, paper)
+        if m is None:
             continue
-        crop = image[c:d, a:e]
-        gray = crop.astype(np.float32).mean(axis=2) if crop.ndim == 3 else crop.astype(np.float32)
-        grey = (crop.max(axis=2).astype(np.int16) - crop.min(axis=2).astype(np.int16)) < 50 if crop.ndim == 3 else True
-        m = ((gray < 0.6 * paper) & grey).astype(np.uint8)
-        n, _, st, _ = cv2.connectedComponentsWithStats(m, connectivity=8)
+        n, _, st, _ = cv2.connectedComponentsWithStats(m.astype(np.uint8), connectivity=8)
         ink = sum(
             int(st[i, 4]) for i in range(1, n)
             # a rule crosses the band top to bottom, thin; a character's strokes do not
@@ -798,6 +792,21 @@ def _lost_at_ends(image: np.ndarray, lines: list[OcrLine], v: Value, paper: floa
         if ink >= LOST_END_INK * lh * lh:
             return True
     return _lost_inside(image, lines, v, paper, pitch)
+
+
+def _print_in(image: np.ndarray, b: list[float], a: int, e: int, paper: float) -> np.ndarray | None:
+    """Dark grey print (not a coloured mark) in columns a..e of the line box b, within its
+    middle band, as a mask (None when the piece is too small to look at)."""
+    H, W = image.shape[:2]
+    lh = b[3] - b[1]
+    c, d = int(max(0, b[1] + 0.1 * lh)), int(min(H, b[3] - 0.1 * lh))
+    a, e = max(0, a), min(W, e)
+    if e - a < 3 or d - c < 3:
+        return None
+    crop = image[c:d, a:e]
+    gray = crop.astype(np.float32).mean(axis=2) if crop.ndim == 3 else crop.astype(np.float32)
+    grey = (crop.max(axis=2).astype(np.int16) - crop.min(axis=2).astype(np.int16)) < 50 if crop.ndim == 3 else True
+    return (gray < 0.6 * paper) & grey
 
 
 LOST_INSIDE_GAP = 1.75  # of the page's Han character step, between two characters' centres read next
@@ -809,7 +818,6 @@ def _lost_inside(image: np.ndarray, lines: list[OcrLine], v: Value, paper: float
     print are further apart than two Han characters' centres) with print between them
     (慢性阻塞性肺疾病急性加重 read …疾病性加重; 患者林怡蓓， read 林怡，: the recogniser
     dropped a character)."""
-    H, W = image.shape[:2]
     for sp in v.spans:
         l = lines[sp.line]
         pos, t = l.char_positions, l.text
@@ -826,15 +834,8 @@ def _lost_inside(image: np.ndarray, lines: list[OcrLine], v: Value, paper: float
             gap = (pos[i + 1] - pos[i]) * w
             if gap <= LOST_INSIDE_GAP * p:
                 continue
-            a, e = int(b[0] + pos[i] * w + 0.5 * p), int(b[0] + pos[i + 1] * w - 0.5 * p)
-            c, d = int(max(0, b[1] + 0.1 * lh)), int(min(H, b[3] - 0.1 * lh))
-            a, e = max(0, a), min(W, e)
-            if e - a < 3 or d - c < 3:
-                continue
-            crop = image[c:d, a:e]
-            gray = crop.astype(np.float32).mean(axis=2) if crop.ndim == 3 else crop.astype(np.float32)
-            grey = (crop.max(axis=2).astype(np.int16) - crop.min(axis=2).astype(np.int16)) < 50 if crop.ndim == 3 else True
-            if int(((gray < 0.6 * paper) & grey).sum()) >= LOST_END_INK * lh * lh:
+            m = _print_in(image, b, int(b[0] + pos[i] * w + 0.5 * p), int(b[0] + pos[i + 1] * w - 0.5 * p), paper)
+            if m is not None and int(m.sum()) >= LOST_END_INK * lh * lh:
                 return True
     return False
 
