@@ -61,3 +61,15 @@ def test_a_register_page_printed_off_its_grid_is_read_field_by_field(pipeline):
         assert doc.fields[name].value == truth[name]["value"], name
     # reported where it is printed: the name's box stands above its label's row
     assert doc.fields["name"].bbox[1] < 160
+
+
+def test_the_discharge_summarys_doctor_is_its_writer_not_the_countersigning_attending(pipeline):
+    """Dev seed 892 clean discharge summary #1 prints 主治医师：刘美素 beside 经治医师：李兰; the
+    doctor is the physician who wrote the record (李兰), the attending's name had been taken at
+    0.989."""
+    from evaluation.fields_eval import sample_input
+    s = generate("discharge_summary_clean", 892, 1)
+    data, truth = sample_input(s)
+    res = pipeline.extract_bytes(data, "discharge_summary_clean-892-1.tiff")
+    doc = next(d for d in res.documents if d.type == "discharge_summary")
+    assert doc.fields["doctor"].value == truth[0]["fields"]["doctor"]["value"]
