@@ -341,11 +341,12 @@ def test_discharge_summary_fields():
     lines = lines_of(["漳州市人民医院", "出院记录", "姓名：张三 性别：男 年龄：68岁 科室：心内科 住院号：ZY0012",
                       "入院日期：2024-03-01 09:30 出院日期：2024-03-10 住院天数：9天",
                       "入院诊断：1.冠心病 2.高血压病3级", "出院诊断：", "1.冠状动脉粥样硬化性心脏病", "2.高血压病3级",
-                      "诊疗经过：予抗血小板治疗", "主治医师：李四"])
+                      "诊疗经过：予抗血小板治疗", "经治医师：李四", "主治医师：王五"])
     v = extract("discharge_summary", lines)
     assert v["admission_date"] == "2024-03-01" and v["discharge_date"] == "2024-03-10"
     assert v["admission_diagnosis"] == "冠心病；高血压病3级"
     assert v["discharge_diagnosis"] == "冠状动脉粥样硬化性心脏病；高血压病3级"
+    # the doctor is the record's writer (经治医师), not the attending who countersigns it
     assert v["department"] == "心内科" and v["record_number"] == "ZY0012" and v["doctor"] == "李四"
     assert v["hospital"] == "漳州市人民医院"
 
