@@ -81,3 +81,14 @@ def register_fields(pipeline, kind: str, seed: int, index: int) -> tuple[dict, d
         right = norm_value(got["value"]) == norm_value(t["value"] if isinstance(t, dict) else t)
         assert right or got["confidence"] < CONFIDENT, (name, got)  # no confident error
     return fields, truth
+
+
+def read_sample(pipeline, kind: str, seed: int, index: int):
+    """A generated sample and the pipeline's result on it, read as the benchmark reads it (one
+    page as a PNG, several as one multi-page TIFF); returns (sample, truth documents, result)."""
+    from evaluation.fields_eval import sample_input
+    from samples.generate import generate
+
+    s = generate(kind, seed, index)
+    data, truth = sample_input(s)
+    return s, truth, pipeline.extract_bytes(data, f"{kind}-{seed}-{index}")

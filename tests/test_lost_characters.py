@@ -13,7 +13,7 @@ from extract.fields.rules import _lost_at_ends, _lost_inside, char_pitch
 from extract.layout import Span, Value
 from ocr.base import OcrLine
 from samples import fonts
-from samples.generate import generate
+from tests.helpers import read_sample
 
 H = 40  # line box height
 SIZE = 28  # font size: one Han character's step
@@ -109,10 +109,7 @@ def test_a_relationship_whose_first_character_was_dropped_is_not_a_confident_err
     """Dev seed 880 household photo #3: 孙女 was read 女 at 0.973, a term of its own. The room
     before 女 holds 孙's strokes: flagged, and the page read again without its seal's red gives
     孙女."""
-    s = generate("household_register_photo", 880, 3)
-    ok, buf = cv2.imencode(".png", s.image)
-    assert ok
-    res = pipeline.extract_bytes(buf.tobytes(), "household_register_photo-880-3.png")
+    _, _, res = read_sample(pipeline, "household_register_photo", 880, 3)
     doc = next(d for d in res.documents if d.type == "household_register")
     f = doc.fields["relationship"]
     assert f.value == "孙女"
@@ -136,10 +133,7 @@ def test_a_numbered_diagnosis_list_keeps_its_items_when_its_first_line_was_boxed
     tall, the items under it 26-30 px: taken for print of another size, they were dropped and
     the one item left was a 0.989 confident error. Lines each of about the page's usual height
     are printed alike."""
-    s = generate("discharge_summary_clean", 886, 3)
-    from evaluation.fields_eval import sample_input
-    data, truth = sample_input(s)
-    res = pipeline.extract_bytes(data, "discharge_summary_clean-886-3.tiff")
+    _, truth, res = read_sample(pipeline, "discharge_summary_clean", 886, 3)
     doc = next(d for d in res.documents if d.type == "discharge_summary")
     want = truth[0]["fields"]["admission_diagnosis"]["value"]
     assert doc.fields["admission_diagnosis"].value == want

@@ -3,11 +3,10 @@ its digits, the date's among them maybe, are not to be trusted (tenth session; d
 lab report #4 read 2025-01-16 for 2025-01-10 at 0.959)."""
 from __future__ import annotations
 
-import cv2
 import pytest
 
 from extract.fields.values import time_impossible
-from samples.generate import generate
+from tests.helpers import read_sample
 
 
 @pytest.mark.parametrize("text, bad", [
@@ -24,10 +23,7 @@ def test_a_time_no_clock_shows_is_found(text, bad):
 
 
 def test_a_report_date_read_with_an_impossible_time_is_not_confident(pipeline):
-    s = generate("lab_report_degraded", 887, 4)
-    ok, buf = cv2.imencode(".png", s.image)
-    assert ok
-    res = pipeline.extract_bytes(buf.tobytes(), "lab_report_degraded-887-4.png")
+    s, _, res = read_sample(pipeline, "lab_report_degraded", 887, 4)
     doc = next(d for d in res.documents if d.type == "lab_report")
     f = doc.fields["report_date"]
     truth = s.truth["documents"][0]["fields"]["report_date"]["value"]

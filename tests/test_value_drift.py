@@ -4,12 +4,10 @@ its own label, not taken for the value under the label above (dev seed 891 clean
 #0: relationship 汉族, ethnicity the birthplace, address 初中, all five wrong)."""
 from __future__ import annotations
 
-import cv2
-
 from extract.fields.rules import _undrift
 from extract.layout import find_labels
 from ocr.base import OcrLine
-from samples.generate import generate
+from tests.helpers import read_sample
 
 H = 30
 LABELS = {"name": ["姓名"], "relationship": ["与户主关系"], "ethnicity": ["民族"], "birth_date": ["出生日期"],
@@ -51,10 +49,7 @@ def test_values_on_their_labels_rows_are_left_alone():
 
 
 def test_a_register_page_printed_off_its_grid_is_read_field_by_field(pipeline):
-    s = generate("household_register_clean", 891, 0)
-    ok, buf = cv2.imencode(".png", s.image)
-    assert ok
-    res = pipeline.extract_bytes(buf.tobytes(), "household_register_clean-891-0.png")
+    s, _, res = read_sample(pipeline, "household_register_clean", 891, 0)
     doc = next(d for d in res.documents if d.type == "household_register")
     truth = s.truth["documents"][0]["fields"]
     for name in ("name", "relationship", "ethnicity", "birthplace", "address"):
@@ -67,9 +62,6 @@ def test_the_discharge_summarys_doctor_is_its_writer_not_the_countersigning_atte
     """Dev seed 892 clean discharge summary #1 prints 主治医师：刘美素 beside 经治医师：李兰; the
     doctor is the physician who wrote the record (李兰), the attending's name had been taken at
     0.989."""
-    from evaluation.fields_eval import sample_input
-    s = generate("discharge_summary_clean", 892, 1)
-    data, truth = sample_input(s)
-    res = pipeline.extract_bytes(data, "discharge_summary_clean-892-1.tiff")
+    _, truth, res = read_sample(pipeline, "discharge_summary_clean", 892, 1)
     doc = next(d for d in res.documents if d.type == "discharge_summary")
     assert doc.fields["doctor"].value == truth[0]["fields"]["doctor"]["value"]
