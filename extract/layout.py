@@ -673,6 +673,8 @@ def pair_values(
                         b = line.bbox
                         if li == best or li == lab.line or by_line.get(li):
                             continue
+                        if b[3] - b[1] > 2.5 * (lab.bbox[3] - lab.bbox[1]):
+                            continue  # a stamp or a watermark across the cell (复印无效), as above
                         if _row_overlap(b, lab.bbox) >= 0.5 and abs(b[0] - bb[0]) <= 1.5 * hh:
                             cell.append(li)
                     cell.sort(key=lambda li: lines[li].bbox[1])

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
+import pytest
 
 from extract.checks.records import expected_flag
 from extract.classify import classify_lines
@@ -489,6 +490,16 @@ def test_value_printed_a_little_above_its_label_line_is_its_value():
     # the line belongs to the label whose row it overlaps more
     lines += [L("籍贯", 123, 1098, 28)]
     assert "address" not in extract("household_register", lines)
+
+
+def test_a_watermark_across_an_address_cell_is_no_line_of_the_address():
+    """Dev seed 893 household_register_degraded #11: 复印无效 stamped large across the 住址 cell
+    (read 再有印无效, its box four rows high) sat at the value's left edge and was stacked into the
+    address as its first line. A line far taller than the label is no line of the value."""
+    lines = [L("常住人口登记卡", 400, 40, 50), L("姓名", 64, 200, 30), L("张三", 254, 200, 30),
+             L("住址", 64, 1278, 30), L("北京市怀柔区怀北镇黄山峪村委会张口42号", 130, 1267, 54),
+             L("再有印无效", 116, 1194, 117)]
+    assert extract("household_register", lines)["address"] == "北京市怀柔区怀北镇黄山峪村委会张口42号"
 
 
 def test_diagnosis_whose_number_was_not_read_is_cut_where_the_line_above_did_not_wrap():
