@@ -38,6 +38,9 @@ SUPPORTING = {
     # every lab result sits on the side of its reference range that its flag says
     "flags_match_ranges": 0.6,
     "place_recognised": 0.7,
+    # dates that agree with each other (a stay's days; a report after its specimen)
+    "stay_matches_dates": 0.5,
+    "reported_after_collection": 0.7,
 }
 # check name -> factor on P(wrong) for plausibility warnings that do not fail the value
 PENALISING = {

@@ -193,6 +193,34 @@ def test_discharge_after_admission():
     assert checks(fs, "discharge_date") == ["discharge_after_admission"]
 
 
+@pytest.mark.parametrize("days,expect", [("9", "stay_matches_dates"), ("10", "stay_matches_dates"),
+                                         ("19", "stay_mismatch_dates"), ("8", "stay_mismatch_dates")])
+def test_length_of_stay_against_the_dates(days, expect):
+    # 03-01 to 03-10: nine days between, ten counting both; a misread digit in a date or the
+    # days (2024-03-10 read 2024-03-19) fails all three and none is passed at high confidence
+    fs = fields(admission_date="2024-03-01", discharge_date="2024-03-10", length_of_stay=days)
+    D.check_discharge_summary(fs)
+    for n in ("admission_date", "discharge_date", "length_of_stay"):
+        assert expect in checks(fs, n)
+    if expect == "stay_mismatch_dates":
+        assert expect in R.FAILING_CHECKS
+        assert field_confidence("discharge_summary", "discharge_date", fs["discharge_date"]) <= 0.5
+
+
+@pytest.mark.parametrize("collected,reported,expect", [
+    ("2026-02-13", "2026-02-14", "reported_after_collection"),
+    ("2026-02-13", "2006-02-14", "reported_before_collection"),   # the year misread (seen)
+    ("2026-02-13", "2027-02-14", "reported_long_after_collection"),
+])
+def test_lab_report_date_follows_its_specimen(collected, reported, expect):
+    fs = fields(collection_date=collected, report_date=reported)
+    D.check_lab_report(fs)
+    assert expect in checks(fs, "report_date")
+    if expect != "reported_after_collection":
+        assert expect in R.FAILING_CHECKS
+        assert field_confidence("lab_report", "report_date", fs["report_date"]) <= 0.5
+
+
 def _items(*rows):
     return [{"name": n, "result": r, "unit": "", "reference_range": g, "flag": f} for n, r, g, f in rows]
 

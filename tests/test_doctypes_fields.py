@@ -146,6 +146,22 @@ def test_date_with_a_separator_not_read_is_repaired_but_not_confident():
     assert "issue_date" not in extract("death_certificate", lines)
 
 
+@pytest.mark.parametrize("read", ["报告时间：202511.1412:20", "报告时间：2025:11.1412:20", "报告时间：2025.1114 12:20"])
+def test_report_time_with_a_separator_lost_and_the_time_glued_is_repaired_for_review(read):
+    """Dev seeds 894-895: a lab report's 报告时间：2025.11.14 12:20 read with a separator lost or
+    misread and the time run on (202511.1412:20, 2025:02.1116:21): the one date it can be,
+    checked against the specimen's collection time printed beside it, and for review."""
+    from extract.confidence import field_confidence
+
+    lines = [L("检验报告单", 400, 40, 50), L("患者姓名：林秀英", 60, 160), L("采样时间：2025.11.1408:37", 60, 900),
+             L(read, 700, 900)]
+    fs = fields("lab_report", lines)
+    f = fs["report_date"]
+    assert f.value == "2025-11-14" and f.notes["repair"]["reason"] == "date_separator"
+    assert fs["collection_date"].value == "2025-11-14"
+    assert field_confidence("lab_report", "report_date", f) < 0.9
+
+
 def test_card_number_whose_last_group_is_read_as_a_line_of_its_own():
     num = luhn_number("6210694996799401")  # 17 digits: 4 4 4 4 1
     card = (1012, 638)

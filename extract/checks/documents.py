@@ -296,11 +296,17 @@ def check_discharge_summary(fields: dict[str, ExtractedField]) -> None:
     d = _dates(fields, ["admission_date", "discharge_date"])
     c = records.order_check(d["admission_date"], d["discharge_date"], "discharge_after_admission", "discharge_before_admission")
     _apply(fields, {"discharge_date": c, "admission_date": c})
+    if "discharge_before_admission" not in c:
+        stay = fields.get("length_of_stay")
+        s = records.stay_check(d["admission_date"], d["discharge_date"], stay.value if stay else None)
+        _apply(fields, {"discharge_date": s, "admission_date": s, "length_of_stay": s})
 
 
 @register_checker("lab_report")
 def check_lab_report(fields: dict[str, ExtractedField]) -> None:
-    _dates(fields, ["report_date"])
+    d = _dates(fields, ["report_date", "collection_date"])
+    c = records.report_after_collection(d["collection_date"], d["report_date"])
+    _apply(fields, {"report_date": c, "collection_date": c})
     if "items" in fields:
         f = fields["items"]
         derived = frozenset(f.notes.get("derived_flags", ()))

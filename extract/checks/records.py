@@ -22,7 +22,12 @@ dates
     ``death_after_birth`` / ``death_before_birth`` (on ``death_date``);
     ``issued_after_death`` / ``issued_before_death`` (on ``issue_date`` of a death certificate);
     ``discharge_after_admission`` / ``discharge_before_admission`` (on ``discharge_date``);
-    ``issued_after_birth`` / ``issued_before_birth`` (disability certificate ``issue_date``).
+    ``issued_after_birth`` / ``issued_before_birth`` (disability certificate ``issue_date``);
+    ``stay_matches_dates`` / ``stay_mismatch_dates`` – a discharge summary's ``length_of_stay``
+    is the days from admission to discharge (or one more, the admission day counted) (put on
+    all three); ``reported_after_collection`` / ``reported_before_collection`` /
+    ``reported_long_after_collection`` – a lab report's ``report_date`` lies on or after its
+    specimen's ``collection_date`` and within :data:`REPORT_WITHIN_DAYS` of it.
 ``relationship`` (household register)
     ``relationship_known`` – a term of GB/T 4761 or its usual short form (户主, 妻, 长子, 之子…);
     ``relationship_unknown`` – anything else (宁主 for 户主: a misreading).
@@ -62,6 +67,9 @@ FAILING_CHECKS: frozenset[str] = frozenset({
     "death_before_birth",
     "issued_before_death",
     "discharge_before_admission",
+    "stay_mismatch_dates",
+    "reported_before_collection",
+    "reported_long_after_collection",
     "issued_before_birth",
     "flag_mismatch_range",
     "item_result_missing",
@@ -230,6 +238,32 @@ def order_check(earlier: _dt.date | None, later: _dt.date | None, ok: str, bad: 
     if earlier is None or later is None:
         return []
     return [ok if later >= earlier else bad]
+
+
+# a laboratory reports within days of taking the specimen (a culture takes weeks; a report
+# printed a year after its sample is a misread year: 2006/02/14 for 2026/02/14)
+REPORT_WITHIN_DAYS = 62
+
+
+def report_after_collection(collected: _dt.date | None, reported: _dt.date | None) -> list[str]:
+    """A lab report's date against its specimen's collection date."""
+    if collected is None or reported is None:
+        return []
+    if reported < collected:
+        return ["reported_before_collection"]
+    if (reported - collected).days > REPORT_WITHIN_DAYS:
+        return ["reported_long_after_collection"]
+    return ["reported_after_collection"]
+
+
+def stay_check(admitted: _dt.date | None, discharged: _dt.date | None, days: Any) -> list[str]:
+    """The printed length of stay against the two dates: hospitals count the days between them
+    (出院日期 − 入院日期) or one more (both days counted). A misread digit in either date or in
+    the days fails it."""
+    if admitted is None or discharged is None or not isinstance(days, str) or not days.isdigit():
+        return []
+    diff = (discharged - admitted).days
+    return ["stay_matches_dates" if int(days) in (diff, diff + 1) else "stay_mismatch_dates"]
 
 
 # --------------------------------------------------------------------------- lab items

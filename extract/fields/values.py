@@ -361,8 +361,11 @@ def _scored_confs(kind: str, v: Value) -> list[float]:
     return out or v.confs
 
 
-# a date with one of its two separators not read: 202412-03, 2024-1203
-_LOST_SEPARATOR = re.compile(r"(?<!\d)(\d{4})(?:(\d{2})([-./])(\d{1,2})|([-./])(\d{2})(\d{2}))(?!\d)")
+# a date with one of its two separators not read: 202412-03, 2024-1203; a time may follow glued
+# to its two-digit day (202511.1412:20)
+_GLUED_TIME_AFTER = r"(?:(?!\d)|(?<=\d\d)(?=\d{1,2}[:：时]))"
+_LOST_SEPARATOR = re.compile(
+    rf"(?<!\d)(\d{{4}})(?:(\d{{2}})([-./])(\d{{1,2}})|([-./])(\d{{2}})(\d{{2}})){_GLUED_TIME_AFTER}")
 
 
 # a Chinese date whose 月 was lost: the year, 年, then the month's and the day's digits run together
@@ -371,6 +374,8 @@ _LOST_MONTH_DAY = re.compile(r"(?<!\d)(\d{4})年(\d{3,4})日?(?!\d)")
 
 # a date whose second separator was read as a colon, a time perhaps glued after it
 _COLON_SEPARATOR = re.compile(r"(?<!\d)(\d{4})([-./])(\d{1,2})[:;](\d{2})(?=\d{2}:|\D|$)")
+# a date whose first separator was read as a colon (2025:02.11): no time has four digits before it
+_COLON_FIRST = re.compile(r"(?<!\d)(\d{4})[:;](\d{1,2})([-./])(\d{1,2})(?:(?!\d)|(?<=\d\d)(?=\d{1,2}[:：时]))")
 
 
 def repair_date_separator(text: str) -> tuple[str, dict] | None:
@@ -383,6 +388,11 @@ def repair_date_separator(text: str) -> tuple[str, dict] | None:
         val = N.normalize_date(f"{c.group(1)}{c.group(2)}{c.group(3)}{c.group(2)}{c.group(4)}")
         if val is not None:
             return val, {"from": text, "edits": [[c.start(4) - 1, ":", c.group(2)]], "reason": "date_separator"}
+    c = _COLON_FIRST.search(t)
+    if c:
+        val = N.normalize_date(f"{c.group(1)}{c.group(3)}{c.group(2)}{c.group(3)}{c.group(4)}")
+        if val is not None:
+            return val, {"from": text, "edits": [[c.start(2) - 1, t[c.start(2) - 1], c.group(3)]], "reason": "date_separator"}
     y = _LOST_MONTH_DAY.search(t)
     if y:
         # 1939年1127: the faded 月 (and 日) lost; the one split of the digits that is a date
