@@ -1100,10 +1100,17 @@ def _read_further(first, f) -> bool:
 
 
 def _rows_unread(f) -> int:
-    """How many rows of a table field (a list of dicts with a "result") have no result read."""
+    """How many cells of a table field (a list of dicts with a "result") were not read: rows
+    without a result, and rows without a reference range in a table whose other rows mostly
+    print one (a seal's ring across the γ-GT row's 10-60 lost it)."""
     if not isinstance(f.value, list):
         return 0
-    return sum(1 for it in f.value if isinstance(it, dict) and "result" in it and not str(it["result"]).strip())
+    rows = [it for it in f.value if isinstance(it, dict) and "result" in it]
+    n = sum(1 for it in rows if not str(it["result"]).strip())
+    ranged = sum(1 for it in rows if str(it.get("reference_range", "")).strip())
+    if rows and ranged >= 0.75 * len(rows):
+        n += len(rows) - ranged
+    return n
 
 
 def _form_labels(block: list[OcrLine], doctypes) -> int:

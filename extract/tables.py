@@ -116,7 +116,42 @@ def split_flag_unit(t: str) -> tuple[str, str]:
 
 def clean_name(t: str) -> str:
     t = _fold_cell(t)
+    t = re.sub(r"^[.·,，、'`˙•:：;；]+(?=\S)", "", t)  # a speck before the name (.低密度脂蛋白胆固醇)
     return re.sub(r"^[yY](?=[-－])", "γ", t)  # γ-谷氨酰转肽酶: γ read as y
+
+
+_NAME_THEN_NUMBER = re.compile(r"^(?P<n>.*[\u4e00-\u9fff)）])\s*(?P<r>\d+\.\d+|\d+)$")
+
+
+def _result_in_name(name: str) -> tuple[str, str] | None:
+    """A name cell that holds the result after the name (嗜碱性粒细胞百分比0.4): (name, result)
+    when the number is a decimal or the name before it is a known test's (a name may end in a
+    digit of its own: 维生素B12, 25-羟基维生素D3, which end in a letter before it anyway)."""
+    m = _NAME_THEN_NUMBER.match(name or "")
+    if not m:
+        return None
+    if "." in m.group("r") or clean_name(m.group("n")) in lab_names():
+        return m.group("n"), m.group("r")
+    return None
+
+
+def strip_row_numbers(items: list) -> None:
+    """A row's number read into its name's cell (12咖酸性粒细胞百分比: the No column not found,
+    its digits glued to the name): cut off when it is the row's place in the table or counts on
+    from the row above or up to the row below (a table continued in a second block starts at
+    10); digits that are not (25-羟基维生素D, 1,25-…) stay."""
+    nums = []
+    for it in items:
+        m = re.match(r"^(\d{1,3})[.、]?(?=[\u4e00-\u9fff])", it.value.get("name", ""))
+        nums.append((int(m.group(1)), m.end()) if m else None)
+    for i, it in enumerate(items):
+        if nums[i] is None:
+            continue
+        n = nums[i][0]
+        before = i > 0 and nums[i - 1] is not None and nums[i - 1][0] == n - 1
+        after = i + 1 < len(items) and nums[i + 1] is not None and nums[i + 1][0] == n + 1
+        if n == i + 1 or before or after:
+            it.value["name"] = it.value["name"][nums[i][1]:]
 
 
 def clean_range(t: str) -> str:
@@ -126,7 +161,28 @@ def clean_range(t: str) -> str:
     t = fix_qualitative(re.sub(r"(?<=\d)~(?=\d)", "～", _fold_cell(t)))
     t = _strip_specks(t)
     u = re.sub(r"(?<=\d)[:：](?=\d)", ".", t.rstrip(".,"))
-    return u if u != t and _RANGE_SEP.match(u) else t
+    if u != t and (_RANGE_SEP.match(u) or _RANGE_NO_SEP.match(u)):
+        return u  # (two decimals glued, 82.0100:0: harmonize_ranges parts them)
+    u = re.sub(r"(?<=\d)[A-Za-z]$", "", t)
+    if u != t and _RANGE_SEP.match(u):
+        return u  # a mark after the range read as a letter (27.0-34.0V): no range ends in one
+    # a decimal point read as a comma (8,50～5.30, 1.003-1,030): Chinese reports print points;
+    # both bounds then have the same decimals
+    u = re.sub(r"(?<=\d),(?=\d)", ".", t)
+    m = _RANGE_SEP.match(u)
+    if "." not in t and all(len(g) == 3 for g in re.findall(r"(?<=\d),(\d+)", t)):
+        return t  # 4,000-10,000: thousands, maybe
+    return u if u != t and m and _decimals(m.group("lo")) == _decimals(m.group("hi")) > 0 else t
+
+
+def comma_point(res: str, reference_range: str) -> str | None:
+    """A result read with a comma for its point (`39,7` beside 20.0-50.0): the number with a
+    point when the digits after the comma are as many as the reference's decimals; else None."""
+    if not re.fullmatch(r"\d+,\d+", res or ""):
+        return None
+    bounds = re.findall(r"\d+(?:\.\d+)?", reference_range or "")
+    k = len(res.split(",")[1])
+    return res.replace(",", ".") if bounds and all(_decimals(b) == k for b in bounds) else None
 
 
 # a speck of toner read at either end of a number (.102, 316-354·): Chinese reports print a
@@ -253,14 +309,49 @@ def guess_unit(t: str) -> str | None:
         return "%"  # nothing follows a per-cent sign: a speck or the cell's border read after it
     if t.endswith("/") and (t + "L").lower() in _UNIT_CASE:
         return _UNIT_CASE[(t + "L").lower()]
+    if re.fullmatch(r"×?10[\^*](?:9|12)", t):
+        return t + "/L"  # a cell count's power of ten, its /L lost at the cell's edge (10^9)
     if len(t) > 2 and t[0] in "il1|I" and ("/" + t[1:]).lower() in _UNIT_CASE:
         return _UNIT_CASE[("/" + t[1:]).lower()]  # iμL: the slash read as a letter
     m = re.fullmatch(r"(.+/)[tI|l1]", t)
     if m and (m.group(1) + "L").lower() in _UNIT_CASE:
         return _UNIT_CASE[(m.group(1) + "L").lower()]
-    m = re.fullmatch(r"([×xX]?)10[~\-ˆ＾]([0-9]{1,2})/(L|mL|μL)", t)
+    m = re.fullmatch(r"([×xX]?)10[~\-ˆ＾°]([0-9]{1,2})/(L|mL|μL)", t)
     if m:
         return f"{m.group(1).replace('x', '×').replace('X', '×')}10^{m.group(2)}/{m.group(3)}"
+    return None
+
+
+# a unit and its reference read as one cell, the column gap between them lost on a blurred or
+# downscaled page: the unit, then a range of two numbers or a bound after a comparison sign
+_WHOLE_RANGE = re.compile(r"^(?P<lo>\d+(?:\.\d+)?)(?:-{1,2}|～|~|—{1,2}|–)(?P<hi>\d+(?:\.\d+)?)$")
+_WHOLE_BOUND = re.compile(r"^(?:<|>|≤|≥|＜|＞|<=|>=)\d+(?:\.\d+)?$")
+# a count unit printed with its power of ten (10^9/L, ×10*12/L, 10⁹/L)
+_POWER_UNIT = re.compile(r"^[×]?10(?:[\^*]?\d{1,2}|[⁰¹²³⁴⁵⁶⁷⁸⁹]{1,2})/(?:L|mL|μL)$")
+
+
+def _unit_like(u: str) -> bool:
+    """A known unit, a count unit with its power, or a short Latin word with a slash in it (a
+    unit with a letter misread: B/L for g/L, which the test's usual unit may then settle)."""
+    return u in known_units() or bool(_POWER_UNIT.match(u)) or (
+        "/" in u and len(u) <= 10 and not re.search(r"[\u4e00-\u9fff\d.]$", u) and not re.search(r"[\u4e00-\u9fff]", u))
+
+
+def split_unit_range(t: str) -> tuple[str, str, str] | None:
+    """A unit and its reference read as one cell (`10^9/L3.50～9.50`, `fL82.0～100.0`, a flag
+    before them: `高%0.4～8.0`): (flag, unit, reference range) for the first cut where what
+    precedes is a unit (a flag mark before it allowed) and what follows a whole reference (a
+    lower bound not above the upper one); None otherwise (`73m2≥90.0`: no unit)."""
+    for k in range(1, len(t or "")):
+        head, tail = t[:k], t[k:]
+        m = _WHOLE_RANGE.match(tail)
+        if not (m and float(m.group("lo")) <= float(m.group("hi")) or _WHOLE_BOUND.match(tail)):
+            continue
+        flag, head = split_flag_unit(head)
+        unit = clean_unit(head)
+        unit = guess_unit(unit) or unit
+        if unit and _unit_like(unit):
+            return flag, unit, clean_range(tail)
     return None
 
 
@@ -307,31 +398,58 @@ def point_lost(res: str, reference_range: str, flag: str) -> str | None:
     return cand if (flag or "") == pointed else None
 
 
+# a whole number read this many times above its reference's upper bound, where the number
+# without its last digit is near the range, had an arrow read as that digit (5021 for 502↑ in
+# 125-350): no laboratory result is ten times out by chance more often than an arrow is misread
+ARROW_JUMP = 3.0
+
+
 def arrow_read_as_one(res: str, confs: list[float], reference_range: str) -> tuple[str, str] | None:
-    """A flag arrow printed after the result (`6.90↑`, `3↓`, `2+↑`) read as a digit `1`
-    (`6.901`, `31`, `2+1`): (the result without it, the flag) when the recogniser was unsure of
-    that last `1`, the result without it is outside its reference (the arrow is printed only
-    then) and, for a decimal, has the reference's decimals where the result as read has more;
-    a whole number only when it is normal as read; else None."""
+    """A flag arrow printed after the result (`6.90↑`, `3↓`, `2+↑`) read as a digit `1` or `8`
+    (`6.901`, `46.78`, `31`, `2+1`): (the result without it, the flag) when the recogniser was
+    unsure of that last digit, the result without it is outside its reference (the arrow is
+    printed only then) and, for a decimal, has the reference's decimals where the result as read
+    has more; a whole number when it is normal as read, or when it is :data:`ARROW_JUMP` times
+    above the upper bound and the number without the digit lies nearer the range (5021 for
+    502↑ in 125-350, not 11 in 3-9); else None."""
     from extract.checks.records import expected_flag
 
-    if len(res) < 2 or not res.endswith("1") or not confs or confs[-1] >= ARROW_ONE_MAX_CONF:
+    if len(res) < 2 or res[-1] not in "18" or not confs or confs[-1] >= ARROW_ONE_MAX_CONF:
         return None
     stripped = res[:-1]
     if re.fullmatch(r"\d?\++", stripped):
-        pass  # 2+1: no qualitative result ends in a digit after its pluses
+        if res[-1] != "1":
+            return None
+        # 2+1: no qualitative result ends in a digit after its pluses
     elif re.fullmatch(r"\d+(?:\.\d+)?", stripped):
         bounds = re.findall(r"\d+(?:\.\d+)?", reference_range)
         if not bounds:
             return None
         if "." in res and not (_decimals(res) > _decimals(bounds[0]) == _decimals(stripped)):
             return None
-        if "." not in res and expected_flag(res, reference_range) != "":
-            return None  # a whole number: only one that is normal as read (31 in 7-45, not 11 in 3-9)
+        if "." not in res and expected_flag(res, reference_range) != "" and not _jumped(res, stripped, bounds):
+            return None  # a whole number: one normal as read (31 in 7-45), or far out (5021), not 11 in 3-9
     else:
         return None
     flag = expected_flag(stripped, reference_range)
     return (stripped, flag) if flag else None
+
+
+def _jumped(res: str, stripped: str, bounds: list[str]) -> bool:
+    """Is the whole number `res` far above its reference's upper bound, and `stripped` nearer
+    the range (by ratio)?"""
+    import math
+
+    hi = float(bounds[-1])
+    lo = float(bounds[0]) if len(bounds) > 1 else 0.0
+    r, s = float(res), float(stripped)
+    if hi <= 0 or s <= 0 or r < ARROW_JUMP * hi:
+        return False
+
+    def off(v: float) -> float:
+        return math.log(v / hi) if v > hi else math.log(lo / v) if lo > 0 and v < lo else 0.0
+
+    return off(s) < off(r)
 
 
 # blood cell counts per litre: the red cells in 10¹²/L, white cells, their kinds and the
@@ -925,6 +1043,8 @@ def _code(t: str) -> str:
     # an abbreviation's O read as 0 between a capital and a non-digit: E0% -> EO%, MON0 -> MONO
     # (a real zero follows a digit or precedes one: CO2, D10)
     t = re.sub(r"(?<=[A-Z])0(?=[^0-9]|$)", "O", t)
+    # an absolute count's # read as = (NEUT=, LYMPH=): no abbreviation ends in =
+    t = re.sub(r"(?<=[A-Za-z])[=≠]$", "#", t)
     if t.upper() in ("HBALC", "HBAIC"):  # glycated haemoglobin: 1 read as l or I
         return "HbA1c"
     return "Cl" if t == "C1" else t  # chloride: l read as 1
@@ -950,6 +1070,10 @@ def table_items(tb: Table, derive_flags: bool = True, keep_bare: bool = False, s
     for cells in tb.rows:
         name, nconf, nb = _cell(cells.get("name"))
         result, rconf, rb = _cell(cells.get("result"))
+        if not result and (glued := _result_in_name(name)):
+            # the result read into the name's cell (the gap between them lost): parted
+            name, result = glued
+            nconf, rconf = nconf[: len(name)], nconf[len(name):] + [UNIT_GUESS_CONF]
         boxes = [p.bbox for ps in cells.values() for p in ps]
         if not boxes:
             continue
@@ -1004,10 +1128,23 @@ def table_items(tb: Table, derive_flags: bool = True, keep_bare: bool = False, s
             unit_txt = restored
             uconf = uconf + [0.6]  # the power is inferred, not read
         range_txt = clean_range(rng)
+        if not unit_txt and (both := split_unit_range(range_txt)):
+            # the unit read into the reference's cell (the gap between the columns lost)
+            uflag, unit_txt, range_txt = both
+            unit, uconf, flag = unit_txt, gconf + [UNIT_GUESS_CONF], flag or uflag
+        elif not range_txt and (both := split_unit_range(unit_txt)):
+            # the reference read into the unit's cell (or its column's header not read)
+            uflag, unit_txt, range_txt = both
+            rng, gconf, flag = range_txt, uconf + [UNIT_GUESS_CONF], flag or uflag
+        elif not range_txt and _WHOLE_RANGE.match(unit_txt):
+            # the reference alone in the unit's column (its cell empty): a reference, no unit
+            rng, range_txt, gconf, unit, unit_txt, uconf = unit, unit_txt, uconf + [UNIT_GUESS_CONF], "", "", []
         q = snap_qualitative(range_txt)
         if q:
             range_txt, gconf = q, gconf + [UNIT_GUESS_CONF]
         source = "printed" if flag else "none"
+        if (pointed := comma_point(res, range_txt)) is not None:
+            res, rconf = pointed, rconf + [UNIT_GUESS_CONF]
         if (pointed := point_lost(res, range_txt, flag)) is not None:
             res, rconf = pointed, rconf + [POINT_LOST_CONF]
         if not flag and (arrow := arrow_read_as_one(res, rconf, range_txt)):
@@ -1035,6 +1172,7 @@ def table_items(tb: Table, derive_flags: bool = True, keep_bare: bool = False, s
         cb = {k: _cell(cells.get(k))[2] for k in ("result", "unit", "reference_range", "flag", "code") if cells.get(k)}
         items.append(Item(v, cc, [min(b[0] for b in boxes), top, max(b[2] for b in boxes), bottom], source, cb))
         last_bottom = bottom
+    strip_row_numbers(items)
     if snap:
         if not has_code:
             split_glued_codes(items) or codes_before_results(items)
@@ -1279,9 +1417,10 @@ def snap_names(items: list[Item], vocab: dict[str, tuple[str, ...]] | None = Non
         if it.bare or "code" not in it.value:
             continue
         cc = it.cell_confs.get("code") or []
-        if cc and min(cc) >= SNAP_MAX_READ_CONF and not it.value["code"].endswith("-"):
+        c = None if it.snapped_from else mark_lost_code(it.value.get("name", ""), it.value["code"], codes)
+        if c is None and cc and min(cc) >= SNAP_MAX_READ_CONF and not it.value["code"].endswith("-"):
             continue  # (an abbreviation does not end in a hyphen: its end was lost, however sure)
-        c = usual_code(it.value.get("name", ""), it.value["code"], codes)
+        c = c or usual_code(it.value.get("name", ""), it.value["code"], codes)
         if c is not None:
             it.value["code"] = c
             it.cell_confs["code"] = list(cc) + [USUAL_CODE_CONF]
@@ -1298,6 +1437,19 @@ USUAL_CODE_CONF = 0.6
 @lru_cache(maxsize=1)
 def known_codes() -> frozenset[str]:
     return frozenset(c for cs in lab_codes().values() for c in cs)
+
+
+def mark_lost_code(name: str, read: str, codes: dict[str, tuple[str, ...]] | None = None) -> str | None:
+    """The usual abbreviation of the test `name` that `read` is with its thin mark lost (`AG`
+    for 白球比's `A/G`, `NEUT` for `NEUT#`), however surely the letters were read and even when
+    the letters alone are another test's (AG: the anion gap's); the row's name says which test
+    it is. None when it is one of the test's own, or when none or two fit."""
+    codes = lab_codes() if codes is None else codes
+    usual = codes.get(name) or ()
+    if not read or read in usual:
+        return None
+    fits = [c for c in usual if c != read and re.sub(r"[/\-#%]", "", c) == read]
+    return fits[0] if len(fits) == 1 else None
 
 
 def usual_code(name: str, read: str, codes: dict[str, tuple[str, ...]] | None = None) -> str | None:
@@ -1406,11 +1558,12 @@ def usual_unit(name: str, read: str, vocab: dict[str, tuple[str, ...]] | None = 
     units = vocab.get(name) or ()
     if not read or not units or read in known_units() or read in units or re.search(r"10|\^", read):
         return None
-    scored = sorted((_edit_distance(read, u, 2), u) for u in units)
+    # letter case aside (p/P, f/F look alike: P8 for pg)
+    scored = sorted((_edit_distance(read.lower(), u.lower(), 2), u) for u in units)
     d, u = scored[0]
     if len(scored) > 1 and scored[1][0] == d:
         return None
-    if d <= 1 and len(u) >= 2 or d == 2 and len(u) >= 3 and read[0] == u[0]:
+    if d <= 1 and len(u) >= 2 or d == 2 and len(u) >= 3 and read[0].lower() == u[0].lower():
         return u
     tail = [u for u in units if len(u) >= 4 and read.endswith(u[-4:]) and len(u) - 1 <= len(read) <= len(u) + 2]
     if len(tail) == 1:
@@ -1528,7 +1681,9 @@ def drop_bare(items: list[Item]) -> list[Item]:
 
 _NUM = r"\d+(?:\.\d+)?"
 _RANGE_SEP = re.compile(rf"^(?P<lo>{_NUM})(?P<sep>-{{1,2}}|～|~|—{{1,2}}|–)(?P<hi>{_NUM})$")
-_RANGE_MIXED_SEP = re.compile(rf"^(?P<lo>{_NUM})[-~～—–]{{2,3}}(?P<hi>{_NUM})$")
+# the separator's marks misread as others (3.50~-5.30), or a dash with a speck beside it read
+# as a colon or a star (20.0-:50.0, 40.0-*50.0)
+_RANGE_MIXED_SEP = re.compile(rf"^(?P<lo>{_NUM})(?:[-~～—–]{{2,3}}|[-~～—–][:*·'`]|[:*·'`][-~～—–])(?P<hi>{_NUM})$")
 _RANGE_NO_SEP = re.compile(r"^(?P<lo>\d+\.\d+)(?P<hi>\d+\.\d+)$")
 # how sure a separator taken from the rest of the column is (below the review threshold)
 HARMONIZED_CONF = 0.6

@@ -112,10 +112,78 @@ def test_unit_misreadings():
     assert guess_unit("×10~9/L") == "×10^9/L"
     assert guess_unit("%6") == "%" and guess_unit("%.") == "%" and guess_unit("%") is None
     assert guess_unit("mmol/L") is None and guess_unit("g/dL") is None
+    assert guess_unit("10^9") == "10^9/L" and guess_unit("×10*12") == "×10*12/L"  # /L lost at the edge
+    assert guess_unit("10^3") is None
     assert usual_unit("平均红细胞血红蛋白含量", "bg") == "pg"
     assert usual_unit("球蛋白", "B/L") == "g/L"
     assert usual_unit("球蛋白", "mg/L") is None  # a real unit read as printed is left alone
     assert usual_unit("总胆固醇", "WL") is None  # too far from mmol/L
+    assert usual_unit("平均血红蛋白含量", "P8") == "pg"  # dev seed 893: a capital P and g read as 8
+
+
+@pytest.mark.parametrize("cell, want", [
+    # dev seeds 893 #11 and 895 #4: the gap between the unit and reference columns lost
+    ("10^9/L3.50～9.50", ("", "10^9/L", "3.50～9.50")),
+    ("fL82.0～100.0", ("", "fL", "82.0～100.0")),
+    ("高%0.4～8.0", ("↑", "%", "0.4～8.0")),          # the flag mark too
+    ("10°9/L3.50-9.50", ("", "10^9/L", "3.50-9.50")),  # the caret read as a degree sign
+    ("%640.0-75.0", ("", "%", "40.0-75.0")),           # %6 is %: 640.0-75.0 is no range
+    ("mmol/L<5.18", ("", "mmol/L", "<5.18")),
+    ("mL/min/1.73m2≥90.0", ("", "mL/min/1.73m2", "≥90.0")),
+    ("73m2≥90.0", None),                                # no unit before it
+    ("3.5-5.5", None), ("阴性", None), ("R82.0-100.0", None),
+])
+def test_a_unit_and_its_reference_read_as_one_cell(cell, want):
+    from extract.tables import split_unit_range
+
+    assert split_unit_range(cell) == want
+
+
+def test_unit_and_reference_in_one_cell_are_parted_in_the_items():
+    data = [("1", "白细胞计数", "WBC", "4.98", "", "10^9/L3.50～9.50"),
+            ("2", "嗜酸性粒细胞百分比", "EO%", "13.7", "", "高%0.4～8.0"),
+            ("3", "血小板计数", "PLT", "138", "10^9/L125～350", "")]
+    items = _items(_lines(data))
+    got = [(it.value["unit"], it.value["reference_range"], it.value["flag"]) for it in items]
+    assert got == [("10^9/L", "3.50～9.50", ""), ("%", "0.4～8.0", "↑"), ("10^9/L", "125～350", "")]
+
+
+def test_a_decimal_point_read_as_a_comma():
+    """Dev seeds 893-896: 39,7 beside 20.0-50.0; 1.003-1,030; 0,0-25.0."""
+    from extract.tables import clean_range, comma_point
+
+    assert comma_point("39,7", "20.0-50.0") == "39.7"
+    assert comma_point("12,500", "4000-10000") is None  # a thousands separator maybe: as read
+    assert comma_point("39,7", "20-50") is None
+    assert clean_range("1.003-1,030") == "1.003-1.030" and clean_range("0,0-25.0") == "0.0-25.0"
+    assert clean_range("4,000-10,000") == "4,000-10,000"  # thousands, maybe: as read
+    assert clean_range("8,50～5.30") == "8.50～5.30"
+    assert clean_range("0,50-25.0") == "0,50-25.0"  # the bounds' decimals differ: as read
+    # dev seed 896 #9: a mark after the range read as V; a point read as a colon, no separator
+    assert clean_range("27.0-34.0V") == "27.0-34.0" and clean_range("82.0100:0") == "82.0100.0"
+    assert clean_range("Neg") == "Neg"
+
+
+def test_a_result_read_into_the_name_cell_is_parted():
+    """Dev seed 894 #9: 嗜碱性粒细胞百分比0.4 read as one name, the result cell empty."""
+    data = [("1", "嗜碱性粒细胞百分比0.4", "BASO%", "", "%", "0.0-1.0"),
+            ("2", "白细胞计数", "WBC", "5.1", "10^9/L", "3.50-9.50"),
+            ("3", "维生素B12", "VB12", "", "pmol/L", "133-675")]  # a name ending in digits: as read
+    items = _items(_lines(data))
+    assert [(it.value["name"], it.value["result"]) for it in items] == [
+        ("嗜碱性粒细胞百分比", "0.4"), ("白细胞计数", "5.1"), ("维生素B12", "")]
+
+
+def test_row_numbers_and_specks_read_into_names_are_cut_off():
+    from extract.tables import Item, clean_name, strip_row_numbers
+
+    assert clean_name(".低密度脂蛋白胆固醇") == "低密度脂蛋白胆固醇"
+    names = ["10淋巴细胞百分比", "11单核细胞百分比", "12咖酸性粒顺胞百分比", "25-羟基维生素D", "1,25-二羟维生素D"]
+    items = [Item({"name": n}, {}, [0, 0, 1, 1]) for n in names]
+    strip_row_numbers(items)
+    # a run counting on (a table continued from 1-9) is the rows' numbers; others are names
+    assert [it.value["name"] for it in items] == ["淋巴细胞百分比", "单核细胞百分比", "咖酸性粒顺胞百分比",
+                                                  "25-羟基维生素D", "1,25-二羟维生素D"]
 
 
 def test_code_misreadings():
@@ -124,6 +192,16 @@ def test_code_misreadings():
     assert usual_code("白球比", "AIG") == "A/G"
     assert usual_code("低密度脂蛋白胆固醇", "LDL") is None  # a usual one as read
     assert usual_code("总蛋白", "ALB") is None  # another test's: not this one's misreading
+    # dev seeds 894-895: an absolute count's # read as = (however surely): no code ends in =
+    from extract.tables import _code
+
+    assert _code("NEUT=") == "NEUT#" and usual_code("淋巴细胞绝对值", _code("LYNPH=")) == "LYMPH#"
+    assert _code("A=B") == "A=B"
+    # dev seed 894 #5: 白球比's A/G read AG (the anion gap's letters) with its slash lost
+    from extract.tables import mark_lost_code
+
+    assert mark_lost_code("白球比", "AG") == "A/G" and mark_lost_code("阴离子间隙", "AG") is None
+    assert mark_lost_code("白球比", "A/G") is None and mark_lost_code("白球比", "XY") is None
 
 
 def test_a_speck_after_a_qualitative_word_is_not_part_of_it():
@@ -396,10 +474,13 @@ def test_reference_column_whose_header_was_misread_is_split_from_the_units():
     items = _items(_lines(URINE, header=header, keys=keys))
     assert [(it.value["unit"], it.value["reference_range"]) for it in items] == [
         (u, r) for *_, u, r in URINE]
-    # nothing read on the header row right of 单位: the last column stays the units'
+    # nothing read on the header row right of 单位: the last column stays the units', except
+    # that a numeric reference in it (glued to a unit, or alone: no unit reads 4.5-8.0) is a
+    # reference; a word (阴性) is left where it was read
     header = [("项目名称", 120), ("代号", 420), ("结果", 560), ("单位", 740)]
     items = _items(_lines(URINE, header=header, keys=keys))
-    assert "reference_range" not in [k for it in items for k, v in it.value.items() if v]
+    assert [(it.value["unit"], it.value["reference_range"]) for it in items] == [
+        ("阴性", ""), ("阴性", ""), ("阴性", ""), ("/μL", "0.0-25.0"), ("/μL", "0.0-28.0"), ("", "4.5-8.0")]
 
 
 def test_units_right_of_their_header_are_not_taken_for_a_reference_column():
@@ -426,6 +507,14 @@ def test_units_right_of_their_header_are_not_taken_for_a_reference_column():
     ("6.91", 0.6, "3.90～6.10", None),              # the reference's decimals as read
     ("4.51", 0.6, "3.5-9.5", None),                 # 4.5 is normal: no arrow printed
     ("阴性1", 0.6, "阴性", None),
+    # dev seeds 893-894: the arrow read as an 8, and whole numbers far above their range
+    ("46.78", 0.53, "35.0-45.0", ("46.7", "↑")),
+    ("12.68", 0.57, "3.0-10.0", ("12.6", "↑")),
+    ("5021", 0.58, "125-350", ("502", "↑")),
+    ("4011", 0.60, "155～357", ("401", "↑")),
+    ("5021", 0.95, "125-350", None),                # an 1 read surely
+    ("418", 0.6, "125-350", None),                  # 41↓ or 418↑? not far out as read: as read
+    ("2+8", 0.6, "Neg", None),
 ])
 def test_flag_arrow_read_as_a_one_after_the_result(res, last_conf, rng, want):
     from extract.tables import arrow_read_as_one

@@ -144,15 +144,25 @@ def test_ruled_table_vertical_lines_separate_merged_cells():
     xs = [50, 480, 640, 1000]
     ys = [100, 150, 200, 250]
     img = _ruled_image(xs, ys)
-    lines = row([("项目", 180), ("结果", 500), ("参考值", 660)], 110)
-    # names printed up to the ruling line, the result just after it: one OCR run per row
-    lines += [merged([("天门冬氨酸氨基转移酶", 180), ("45", 490)], 160), L("15-40", 660, 160)]
-    lines += [merged([("丙氨酸氨基转移酶", 240), ("12", 490)], 210), L("9-50", 660, 210)]
+    def rows(a: str, b: str):
+        lines = row([("项目", 180), ("结果", 500), ("参考值", 660)], 110)
+        # names printed up to the ruling line, the result just after it: one OCR run per row
+        lines += [merged([(a, 180), ("45", 490)], 160), L("15-40", 660, 160)]
+        lines += [merged([(b, 240), ("12", 490)], 210), L("9-50", 660, 210)]
+        return lines
+
+    # names outside the vocabulary, whole-number results: only the rulings tell where the name ends
+    lines = rows("甲乙丙丁戊己庚辛壬癸", "子丑寅卯辰巳午未")
     _, plain = _items(lines)
     _, ruled = _items(lines, image=img)
     assert [it["result"] for it in ruled] == ["45", "12"]
-    assert [it["name"] for it in ruled] == ["天门冬氨酸氨基转移酶", "丙氨酸氨基转移酶"]
+    assert [it["name"] for it in ruled] == ["甲乙丙丁戊己庚辛壬癸", "子丑寅卯辰巳午未"]
     assert plain != ruled
+    # known tests' names: the text alone parts them too (tables._result_in_name)
+    lines = rows("天门冬氨酸氨基转移酶", "丙氨酸氨基转移酶")
+    _, plain = _items(lines)
+    _, ruled = _items(lines, image=img)
+    assert [it["name"] for it in ruled] == ["天门冬氨酸氨基转移酶", "丙氨酸氨基转移酶"] and plain == ruled
 
 
 def test_ruled_rows_keep_a_wrapped_name_in_one_item():
@@ -358,7 +368,8 @@ def test_range_separator_taken_from_the_rest_of_the_table():
     # left as read when two cuts fit (208428: 2.0-842.8 or 20.8-42.8)
     for read, want in (("3.90.6.10", "3.90--6.10"), ("0.0.6.8", "0.0--6.8"), ("9.50", "9.50"), ("208428", "208428"),
                        ("200--50.0", "20.0--50.0"), ("74125", "7.4--12.5"), ("15--50.0", "15--50.0"),
-                       ("0.60~-1.20", "0.60--1.20")):  # a dash of two misread as ~ (dev seed 810 lab #0)
+                       ("0.60~-1.20", "0.60--1.20"),  # a dash of two misread as ~ (dev seed 810 lab #0)
+                       ("20.0-:50.0", "20.0--50.0"), ("40.0-*50.0", "40.0--50.0")):  # dev seeds 894, 896
         data[4] = ("镁", "0.9", read)
         (tb,) = _range_table(data)
         items = table_items(tb)
