@@ -105,8 +105,8 @@ def main_from_args(args) -> int:
         for x in (c, d):
             if x:
                 both.merge(x)
-        print(f"| {t} | {c.accuracy:.2%} ({c.total}) | {d.accuracy:.2%} ({d.total}) | {both.confident_errors} | {ece(both.pairs):.3f} |"
-              if c and d else f"| {t} | {(c or d).accuracy:.2%} | | {both.confident_errors} | |")
+        cell = {g: f"{x.accuracy:.2%} ({x.total})" if x else "" for g, x in (("c", c), ("d", d))}
+        print(f"| {t} | {cell['c']} | {cell['d']} | {both.confident_errors} | {ece(both.pairs):.3f} |")
     print()
     print(f"document type accuracy: {type_ok}/{type_n} = {type_ok / max(1, type_n):.2%}")
     print(f"documents: {pred_n} predicted for {truth_n} in truth ({pages_n} pages, {multi_n} multi-page files)")

@@ -1082,7 +1082,11 @@ def table_items(tb: Table, derive_flags: bool = True, keep_bare: bool = False, s
         others = [k for k in ("code", "unit", "reference_range") if cells.get(k)]
         if not result and not others:
             h = bottom - top
-            if name and items and last_bottom is not None and top - last_bottom < 0.6 * h and len(cells) == 1:
+            two_tests = clean_name(name) in lab_names() and items and items[-1].value.get("name") in lab_names()
+            if name and items and last_bottom is not None and top - last_bottom < 0.6 * h and len(cells) == 1 \
+                    and not two_tests:
+                # the rest of the name above, wrapped (not a test of its own under a test: 尿潜血
+                # then 尿白细胞, its lone "-" result unread, is no name 尿潜血尿白细胞)
                 it = items[-1]
                 it.value["name"] += clean_name(name)
                 it.cell_confs["name"] = it.cell_confs.get("name", []) + nconf
@@ -1575,6 +1579,9 @@ def usual_unit(name: str, read: str, vocab: dict[str, tuple[str, ...]] | None = 
         return "%"
     if "%" in units and re.fullmatch(r"[%96oO0]{2}", read) and ("%" in read or read in ("96", "06", "0o")):
         # the % read as two marks: doubled (%%), or its circles as digits (96)
+        return "%"
+    if units == ("%",) and re.fullmatch(r"[96oO08]{2}", read):
+        # a test reported only in per cent: its sign's two circles read as letters (oo, 8o)
         return "%"
     if len(units) == 1 and re.fullmatch(r"[A-Za-z]{2,6}", read) and len(read) <= len(u) and (
             len(u) == 2 and re.fullmatch(r"[A-Za-z]{2}", u) or len(u) >= 4 and read[0] == u[0]):

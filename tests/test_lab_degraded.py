@@ -119,6 +119,8 @@ def test_unit_misreadings():
     assert usual_unit("球蛋白", "mg/L") is None  # a real unit read as printed is left alone
     assert usual_unit("总胆固醇", "WL") is None  # too far from mmol/L
     assert usual_unit("平均血红蛋白含量", "P8") == "pg"  # dev seed 893: a capital P and g read as 8
+    # dev seed 893 clean #10: a per-cent sign's circles read oo, 8o, for a test reported only in %
+    assert usual_unit("中性粒细胞百分比", "oo") == "%" and usual_unit("淋巴细胞百分比", "8o") == "%"
 
 
 @pytest.mark.parametrize("cell, want", [
@@ -172,6 +174,17 @@ def test_a_result_read_into_the_name_cell_is_parted():
     items = _items(_lines(data))
     assert [(it.value["name"], it.value["result"]) for it in items] == [
         ("嗜碱性粒细胞百分比", "0.4"), ("白细胞计数", "5.1"), ("维生素B12", "")]
+
+
+def test_a_test_under_a_test_is_no_wrapped_name():
+    """Dev seed 893 lab clean #6: 尿白细胞's lone "-" result unread, its name alone on its row
+    was taken for the rest of the name above: 尿潜血尿白细胞 at 0.92. Two tests' names are two rows."""
+    data = [("1", "尿潜血", "BLD", "阴性", "", "-"), ("", "尿白细胞", "", "", "", "")]
+    names = [it.value["name"] for it in _items(_lines(data))]
+    assert "尿潜血尿白细胞" not in names and names[0] == "尿潜血"
+    # a long name wrapped onto a second line is still one name
+    data = [("1", "低密度脂蛋白", "LDL-C", "2.74", "mmol/L", "<3.37"), ("", "胆固醇", "", "", "", "")]
+    assert [it.value["name"] for it in _items(_lines(data))] == ["低密度脂蛋白胆固醇"]
 
 
 def test_row_numbers_and_specks_read_into_names_are_cut_off():
