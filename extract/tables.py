@@ -1580,7 +1580,7 @@ def usual_unit(name: str, read: str, vocab: dict[str, tuple[str, ...]] | None = 
     if "%" in units and re.fullmatch(r"[%96oO0]{2}", read) and ("%" in read or read in ("96", "06", "0o")):
         # the % read as two marks: doubled (%%), or its circles as digits (96)
         return "%"
-    if units == ("%",) and re.fullmatch(r"[96oO08]{2}", read):
+    if units == ("%",) and re.fullmatch(r"[oO08]{2}", read) and re.search(r"[oO]", read):
         # a test reported only in per cent: its sign's two circles read as letters (oo, 8o)
         return "%"
     if len(units) == 1 and re.fullmatch(r"[A-Za-z]{2,6}", read) and len(read) <= len(u) and (
