@@ -101,11 +101,26 @@ def test_restore_prefix_unique_and_consistent():
         ("山西省阳泉市区桃北中街", None, None),  # a short name: 市区 is no misread 城区
         # a dropped suffix is an abbreviation, not a misreading
         ("广东省深圳南山区粤海街道", "440305", None),
+        # dev seed 897 register photos: the ID number's whole chain two edits away, where
+        # shorter chains (河南省, 云南省) are one edit from the province alone and read no more
+        ("知南省澳阳市衡山县", "430423", "湖南省衡阳市衡山县"),
+        ("广西壮族自治区精州市兼县", "450422", "广西壮族自治区梧州市藤县"),
+        ("知南省澳阳市衡山县", None, None),
     ],
 )
 def test_repair_division_names(text, code, expected):
     rep = D.repair_division_names(text, code)
     assert (rep.value if rep else None) == expected
+
+
+def test_a_province_repaired_then_the_names_under_it():
+    """Dev seed 897 register photo #1: 广西北族自治区精州市兼县: 北族 → 壮族 first, then the ID
+    number's chain repairs the city and county; the note keeps the value as read."""
+    fields = {"birthplace": _field("广西北族自治区精州市兼县")}
+    place_repairs(fields, ("birthplace",), code6="450422")
+    f = fields["birthplace"]
+    assert f.value == "广西壮族自治区梧州市藤县" and f.checks.count("place_repaired") == 1
+    assert f.notes["repair"]["from"] == "广西北族自治区精州市兼县"
 
 
 def test_restore_city_between_province_and_county():
@@ -277,6 +292,14 @@ def test_ethnicity_repair_from_alternatives():
         w = _field(read)
         ethnicity_repair(w)
         assert w.value == read[0] and "ethnicity_repaired" in w.checks, read
+    # its 族 misread as another character (dev seed 897 register photo #3: 汉旅)
+    for read, want in (("汉旅", "汉"), ("蒙古挨", "蒙古")):
+        w = _field(read)
+        ethnicity_repair(w)
+        assert w.value == want and "ethnicity_repaired" in w.checks, read
+    w = _field("汉旅游")  # more than one character after it: as read
+    ethnicity_repair(w)
+    assert w.value == "汉旅游"
     w = _field("件")  # nothing of a name left: no repair
     ethnicity_repair(w)
     assert w.value == "件"

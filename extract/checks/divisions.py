@@ -912,6 +912,13 @@ def repair_division_names(text: str, code6: str | None = None) -> NameRepair | N
         per.setdefault(b[2], b)
     if own_code in per:  # the ID number's own chain read: the names above it are no rivals
         per = {c: b for c, b in per.items() if c == own_code or c not in per[own_code][3]}
+        mine = per[own_code]
+        if mine[0] > 0 and not any(c != own_code and len(b[1]) >= len(mine[1]) and b[0] <= mine[0] for c, b in per.items()):
+            # nor are shorter chains read with fewer edits that leave the rest of the names
+            # unread (知南省澳阳市衡山县: 河南省 and 云南省 are one edit from 知南省, the ID number's
+            # 湖南省衡阳市衡山县 two from the whole)
+            dist, ch, code, codes, k = mine
+            return NameRepair(value=ch + t[k:], chain=ch, read=t[:k], edits=dist)
     m = min(b[0] for b in per.values())
     if m == 0:
         return None

@@ -67,9 +67,15 @@ def _id_code(fields: dict[str, ExtractedField], id_field: str = "id_number") -> 
 
 
 def _replace_value(f: ExtractedField, value: str, check: str, edits: list[list] | None = None) -> None:
-    f.notes["repair"] = {"from": f.value, "edits": edits or [], "reason": check}
+    prev = f.notes.get("repair")
+    if prev and prev.get("reason") == check:
+        # a second repair of the same kind: the value as read stays its origin
+        f.notes["repair"] = {"from": prev["from"], "edits": prev["edits"] + (edits or []), "reason": check}
+    else:
+        f.notes["repair"] = {"from": f.value, "edits": edits or [], "reason": check}
     f.value = value
-    f.checks.append(check)
+    if check not in f.checks:
+        f.checks.append(check)
 
 
 def place_repairs(fields: dict[str, ExtractedField], names: tuple[str, ...] = ("birthplace", "address"),
@@ -115,8 +121,12 @@ def place_repairs(fields: dict[str, ExtractedField], names: tuple[str, ...] = ("
         if full is not None:
             _replace_value(f, full, "place_repaired")
             continue
-        rep = divisions.repair_division_names(f.value, code6)
-        if rep is not None:
+        for _ in range(2):
+            # twice: a repair of the province (广西北族… → 壮族) may leave the city and county
+            # misread; the ID number's chain then repairs those (精州市兼县 → 梧州市藤县)
+            rep = divisions.repair_division_names(f.value, code6)
+            if rep is None:
+                break
             edits = [[i, rep.read[i], rep.chain[j]] for op, i, j in Levenshtein.editops(rep.read, rep.chain) if op == "replace"]
             _replace_value(f, rep.value, "place_repaired", edits)
         if divisions.tail_cut(f.value):
@@ -146,7 +156,10 @@ def ethnicity_repair(f: ExtractedField | None) -> None:
     for k in range(len(f.value) - 1, 0, -1):
         head, tail = f.value[:k], f.value[k:]
         n = normalize_ethnicity(head)
-        if n is not None and ethnicity.is_known(n, historical=False) and all(ch in _NOTE_CHARS for ch in tail):
+        # or its 族 misread (汉旅): one Han character after a group's whole name
+        misread_zu = k == len(f.value) - 1 and "\u4e00" <= tail <= "\u9fff"
+        if n is not None and ethnicity.is_known(n, historical=False) and (
+                all(ch in _NOTE_CHARS for ch in tail) or misread_zu):
             f.notes["repair"] = {"from": f.value, "edits": [], "reason": "ethnicity_repaired"}
             f.value = n
             f.checks.append("ethnicity_repaired")
