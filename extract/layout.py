@@ -740,6 +740,10 @@ def pair_values(
             nb = lines[nxt].bbox
             if _label_left_on_row(lines, nb, lab, by_line, h):
                 break
+            if any(li not in taken and li != nxt and lines[li].text.strip() and b[1] >= last.bbox[3] - 0.3 * h
+                   and b[3] <= nb[1] + 0.3 * h and b[0] < nb[2] and b[2] > nb[0]
+                   for li, b in ((li, lines[li].bbox) for li in range(len(lines)))):
+                break  # another line between them (a section's heading further left): the value ended
             sp = text_until_label(nxt, 0)
             if sp is None:
                 break

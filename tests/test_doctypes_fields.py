@@ -518,6 +518,31 @@ def test_a_watermark_across_an_address_cell_is_no_line_of_the_address():
     assert extract("household_register", lines)["address"] == "北京市怀柔区怀北镇黄山峪村委会张口42号"
 
 
+def test_a_line_before_item_one_is_no_diagnosis():
+    """Dev seed 893 discharge degraded #6: a grey copy's seal (医务科) read on the row of
+    入院诊断：, the list 1.… 2.… under it: no item of the list."""
+    lines = [L("出院记录", 400, 40, 50), L("姓名：张三", 60, 120), L("一、入院诊断：", 88, 300),
+             L("医务科", 511, 300), L("1.肺部感染", 124, 337), L("2.骨质疏松症", 123, 374), L("二、入院情况：略", 90, 420)]
+    assert extract("discharge_summary", lines)["admission_diagnosis"] == "肺部感染；骨质疏松症"
+    # an unnumbered first diagnosis followed by item 2 is the list's first item
+    lines[3:6] = [L("肺部感染", 300, 300), L("2.骨质疏松症", 123, 337)]
+    assert extract("discharge_summary", lines)["admission_diagnosis"] == "肺部感染；骨质疏松症"
+
+
+def test_a_diagnosis_list_ends_at_the_next_section():
+    """Dev seed 898 discharge degraded #0 and #8: the list ran on into the next section's text
+    (its heading misread 三、人规情况 for 入院情况, or read as a label and stepped over)."""
+    head = [L("出院记录", 400, 40, 50), L("姓名：张福生", 60, 120), L("一、入院诊断：", 448, 611, 33),
+            L("(1) 腹股沟疝", 496, 649, 32), L("(2) 肝硬化失代偿期", 496, 684, 31)]
+    # the heading read as a label, the paragraph under it at the list's left edge
+    lines = head + [L("二、入院时主要症状及体征：", 449, 727, 35),
+                    L("患者因言语不清1天入院，有吸烟史30余年，每日约20支。入院查体：T37.8℃", 486, 757, 38)]
+    assert extract("discharge_summary", lines)["admission_diagnosis"] == "腹股沟疝；肝硬化失代偿期"
+    # the heading misread (no label) and its text on the same line
+    lines = head + [L("二、人规情况：患者因言语不清1天入院，有吸烟史30余年，每日约20支。", 470, 720, 32)]
+    assert extract("discharge_summary", lines)["admission_diagnosis"] == "腹股沟疝；肝硬化失代偿期"
+
+
 def test_diagnosis_whose_number_was_not_read_is_cut_where_the_line_above_did_not_wrap():
     from extract.confidence import field_confidence
 

@@ -489,6 +489,12 @@ def _continued_rows(lines: list[OcrLine], v: Value, limit: int, gap: float, busy
         if best is None:
             break
         nb = lines[best].bbox
+        own = {sp.line for sp in spans}
+        lb_last = lines[last.line].bbox
+        if any(li not in own and li != best and lines[li].bbox[1] >= lb_last[3] - 0.3 * h
+               and lines[li].bbox[3] <= nb[1] + 0.3 * h and lines[li].bbox[0] < nb[2] and lines[li].bbox[2] > nb[0]
+               for li in range(len(lines)) if lines[li].text.strip()):
+            break  # another line between them (a section's heading): the value ended above it
         left = lab.bbox[0] - 1.5 * h if lab is not None else -1e18
         if any(left <= l.bbox[2] <= nb[0] + 0.5 * h and min(l.bbox[3], nb[3]) - max(l.bbox[1], nb[1]) > 0.5 * h
                for l in labels):
@@ -592,6 +598,11 @@ def _crosses_the_sheet(gray: np.ndarray, top: int, bottom: int, h: float) -> boo
 SHEET_MARGIN = 0.04  # share of the view's width, each side, where a form prints no rule
 
 
+# a line that opens a section of a record (三、入院情况, （二）治疗经过): whatever its label reads as
+# (人规情况 for 入院情况), no value runs on into it
+SECTION_HEAD = re.compile(r"^(?:[一二三四五六七八九十]{1,3}[、,，.．]|[（(][一二三四五六七八九十]{1,3}[）)])")
+
+
 def _own_rows(lines: list[OcrLine], v: Value, lab: Label | None, image: np.ndarray | None,
                           paper: float | None, gray: np.ndarray | None = None) -> Value:
     """A multi-line value without its continuation lines that stand beside ink in the label
@@ -612,7 +623,7 @@ def _own_rows(lines: list[OcrLine], v: Value, lab: Label | None, image: np.ndarr
         sp, prev = v.spans[k], v.spans[k - 1]
         if sp.line == prev.line:
             continue
-        if not _stacked(lines, prev, sp) or _ruled_between(gray, prev, sp, lab):
+        if not _stacked(lines, prev, sp) or _ruled_between(gray, prev, sp, lab) or SECTION_HEAD.match(sp.text.strip()):
             return Value(v.spans[:k], source=v.source)
     if image is None or lab is None or paper is None:
         return v

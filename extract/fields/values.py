@@ -425,7 +425,23 @@ def time_impossible(text: str) -> bool:
     return any(int(h) > 23 or int(m) > 59 for h, m in _TIME.findall(t))
 
 
+def before_the_list(v: Value) -> Value:
+    """A diagnosis block whose first line has no number and whose next line is item 1: that
+    first line is no item of the list (a seal's 医务科 read on the label's row, right of
+    入院诊断：, above 1.肺部感染 2.…): the value without it."""
+    spans = [sp for sp in v.spans if sp.text.strip()]
+    if v.source == "sentence" or len(spans) < 2:
+        return v
+    first, second = ((N.clean_spaces(N.to_halfwidth("".join(_CIRCLED.get(ch, ch) for ch in sp.text))) or "").strip()
+                     for sp in spans[:2])
+    if _leading_number(first)[0] is None and _leading_number(second)[0] == 1:
+        return Value(spans[1:], source=v.source)
+    return v
+
+
 def to_field(kind: str, v: Value) -> ExtractedField:
+    if kind == "diagnosis":
+        v = before_the_list(v)
     conv = CONVERTERS.get(kind, conv_text)
     value = conv(v)
     notes: dict = {}
