@@ -604,13 +604,16 @@ class Pipeline:
         h, w = view.image.shape[:2]
         extra: list[OcrLine] = []
         for fname, spec in dt.fields.items():
-            if fname in fields or not spec.labels or spec.collect:
+            have = fields.get(fname)
+            if (have is not None and spec.multiline <= 1) or not spec.labels or spec.collect:
                 continue
             names = {_bare(x) for x in spec.labels}
             for l in lines:
                 if _bare(l.text) not in names:
                     continue
                 lh = l.bbox[3] - l.bbox[1]
+                if have is not None and not _first_line_lost(have, l, lines, w):
+                    break
                 # a card's values are short, and a photo may lie beside them
                 reach = 10 * lh if cut else 6 * lh
                 box = [l.bbox[2], l.bbox[1] - 0.4 * lh, min(w, l.bbox[2] + reach), l.bbox[3] + 0.4 * lh]
@@ -1097,6 +1100,19 @@ def _read_further(first, f) -> bool:
     if "value_may_be_incomplete" not in f.checks and len(f.value) >= len(first):
         return True
     return len(f.value) > len(first) and first in f.value
+
+
+def _first_line_lost(f, label: OcrLine, lines: list[OcrLine], width: float) -> bool:
+    """Does a multi-line value start below its label's row, nothing read right of the label (its
+    first line lost under a watermark: 户籍地址, then only 营村114号 on the row under it)?"""
+    lb = label.bbox
+    lh = max(1.0, lb[3] - lb[1])
+    if not f.bbox or f.bbox[1] < lb[1] + 0.6 * lh or f.bbox[1] > lb[3] + 1.5 * lh:
+        return False
+    return not any(
+        l is not label and l.bbox[0] >= lb[2] - 0.5 * lh and l.bbox[0] < min(width, lb[2] + 10 * lh)
+        and min(l.bbox[3], lb[3]) - max(l.bbox[1], lb[1]) > 0.5 * lh and l.bbox[3] - l.bbox[1] < 2.5 * lh
+        for l in lines)
 
 
 def _rows_unread(f) -> int:

@@ -65,3 +65,27 @@ def test_the_discharge_summarys_doctor_is_its_writer_not_the_countersigning_atte
     _, truth, res = read_sample(pipeline, "discharge_summary_clean", 892, 1)
     doc = next(d for d in res.documents if d.type == "discharge_summary")
     assert doc.fields["doctor"].value == truth[0]["fields"]["doctor"]["value"]
+
+
+def test_a_first_line_lost_under_a_watermark_is_read_right_of_its_label(pipeline):
+    """Dev seed 898 disability degraded #3: 复印无效 across the 户籍地址 row; the detector read
+    only the address's second line (营村114号) under the label's row. The ink right of the
+    label is recognised directly, and the address is whole (for review: it was re-read)."""
+    _, truth, res = read_sample(pipeline, "disability_certificate_degraded", 898, 3)
+    doc = next(d for d in res.documents if d.type == "disability_certificate")
+    f = doc.fields["address"]
+    assert f.value == truth[0]["fields"]["address"]["value"]
+    assert "reread_beside_label" in f.checks and f.confidence < 0.9
+
+
+def test_first_line_lost_only_when_nothing_was_read_beside_the_label():
+    from extract.pipeline import _first_line_lost
+    from extract.fields.base import ExtractedField
+
+    label = _line("户籍地址", 628, 1102)
+    below = ExtractedField("营村114号", "营村114号", [815, 1146, 965, 1176], [0.99] * 6, "below")
+    assert _first_line_lost(below, label, [label], 1733)
+    beside = _line("河北省邢台市沙河市", 815, 1104)
+    assert not _first_line_lost(below, label, [label, beside], 1733)
+    level = ExtractedField("河北省", "河北省", [815, 1104, 900, 1134], [0.99] * 3, "right")
+    assert not _first_line_lost(level, label, [label], 1733)  # the value starts on the label's row
