@@ -32,6 +32,7 @@ class Option:
     line: int
     start: int  # of the option's head (its box character when read)
     end: int
+    number: int | None = None  # the list number printed in its head (3 of □3.家中), when read
 
 
 def parse_options(lines: list[OcrLine], v: Value) -> list[Option]:
@@ -49,8 +50,19 @@ def parse_options(lines: list[OcrLine], v: Value) -> list[Option]:
                 continue
             if not out and lead is not None and re.search(r"2", head) and lead.line == sp.line:
                 out.append(lead)  # option 1, its head (a box drawn over) not read, before □2
-            out.append(Option(m.group("text"), any(c in MARKS for c in head), sp.line, m.start(), m.end()))
+            num = re.search(r"\d{1,2}", head)
+            out.append(Option(m.group("text"), any(c in MARKS for c in head), sp.line, m.start(), m.end(),
+                              int(num.group()) if num else None))
     return out
+
+
+def options_missing(opts: list[Option]) -> bool:
+    """Are options of a numbered list missing (1, 2, 4, 5, 6 read: the third's text lost under a
+    seal)? The one ticked may be the one not read, so a choice among the rest is unsure."""
+    nums = [o.number for o in opts if o.number is not None]
+    if len(nums) < 2:
+        return False
+    return any(b - a > 1 for a, b in zip(nums, nums[1:])) or (nums[0] > 1 and len(nums) == len(opts))
 
 
 def is_option_list(text: str) -> bool:
@@ -190,11 +202,12 @@ def _stretched(gray: np.ndarray, lines: list[OcrLine], opts: list[Option]) -> np
     return lut[gray]
 
 
-def choose(lines: list[OcrLine], v: Value, image: np.ndarray | None) -> tuple[str | None, Value | None]:
-    """The marked option's text and its place, or (None, None)."""
+def choose(lines: list[OcrLine], v: Value, image: np.ndarray | None) -> tuple[str | None, Value | None, bool]:
+    """The marked option's text and its place, or (None, None, False); and whether the choice is
+    unsure: made by the ink round the options of a list some of whose options were not read."""
     opts = parse_options(lines, v)
     if len(opts) < 2:
-        return None, None
+        return None, None, False
     marked = [o for o in opts if o.marked_in_text]
     pick: Option | None = marked[0] if len(marked) == 1 else None
     if pick is None and image is not None:
@@ -203,9 +216,10 @@ def choose(lines: list[OcrLine], v: Value, image: np.ndarray | None) -> tuple[st
         gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY) if image.ndim == 3 else image
         pick = _marked_by_ink(lines, opts, _stretched(gray, lines, opts))
     if pick is None:
-        return None, None
+        return None, None, False
     from extract.layout import span_of
 
     t = lines[pick.line].text
     a = pick.start + t[pick.start : pick.end].index(pick.text)
-    return pick.text, Value([span_of(lines, pick.line, a, a + len(pick.text))], source=v.source)
+    unsure = not pick.marked_in_text and options_missing(opts)
+    return pick.text, Value([span_of(lines, pick.line, a, a + len(pick.text))], source=v.source), unsure

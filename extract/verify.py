@@ -24,6 +24,7 @@ GENERIC_FAILING_CHECKS = frozenset({
     "address_ends_in_digit", "address_unfinished", "township_unknown", "repeated_character", "stray_mark",
     "pages_disagree",  # a document over several pages read two values of one field (extract/merge.py)
     "watermark_words",
+    "option_list_incomplete",  # a choice among a list some of whose options were not read (extract/choices.py)
     "county_missing", "house_number_missing",  # an address with a part of its structure lost
     "place_prefix_missing",  # a place that begins below its province (extract/checks/divisions.py)
     "speck_in_number",  # 五组7.7号: a speck of toner, or a digit lost beside one?

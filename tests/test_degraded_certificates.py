@@ -414,3 +414,31 @@ def test_a_list_whose_first_head_was_not_read_keeps_its_first_option():
     line2 = L("□1.医疗卫生机构 □2.来院途中", 150, 100)
     v2 = Value([span_of([line2], 0, 0, len(line2.text))], source="right")
     assert [o.text for o in choices.parse_options([line2], v2)] == ["医疗卫生机构", "来院途中"]
+
+
+def test_a_choice_among_a_list_with_an_option_unread_is_unsure():
+    """Dev seed 898 death degraded #4: a seal's ring over □3.家中 (faintly ticked) left it
+    unread; the ink round 医疗卫生机构 chose that at 0.84. With an option missing from the
+    numbered list, the marked one may be the missing one: the choice goes to review."""
+    from extract import choices
+    from extract.choices import Option, options_missing
+
+    def opts(*nums):
+        return [Option(f"选项{n}", False, 0, i * 5, i * 5 + 4, n) for i, n in enumerate(nums)]
+
+    assert options_missing(opts(1, 2, 4, 5, 6))
+    assert options_missing(opts(2, 3, 4))  # the first option lost
+    assert not options_missing(opts(1, 2, 3, 4, 5, 6))
+    assert not options_missing(opts(None, 2, 3))  # the first's head not read: it is there
+    line = L("□1医疗卫生机构□2.来院途中 □4.养老服务机构□5.其他场所□6.不详", 150, 100)
+    v = Value([span_of([line], 0, 0, len(line.text))], source="right")
+    img = _page(220, int(line.bbox[2]) + 60)
+    cv2.rectangle(img, (154, 106), (166, 124), (60, 60, 60), 2)
+    cv2.line(img, (152, 115), (160, 126), (40, 40, 40), 3)  # a tick in the first box
+    cv2.line(img, (160, 126), (172, 100), (40, 40, 40), 3)
+    text, _, unsure = choices.choose([line], v, img)
+    assert text == "医疗卫生机构" and unsure
+    # the whole list read: the same tick is a sure choice
+    line = L("□1医疗卫生机构□2.来院途中□3.家中□4.养老服务机构□5.其他场所□6.不详", 150, 100)
+    v = Value([span_of([line], 0, 0, len(line.text))], source="right")
+    assert choices.choose([line], v, img)[2] is False

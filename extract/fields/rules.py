@@ -1103,12 +1103,13 @@ class RuleExtractor:
                           source=v.source)
             if v is None or not v.spans:
                 continue
+            unsure_choice = False
             if choices.is_option_list(v.text) or (
                     # the marked option cut off as a line of its own (□1医疗卫生机构, drawn round),
                     # the rest of the list on its row
                     _OPTION_HEAD.match(v.text) and choices.is_option_list(_whole_option_row(lines, v).text)):
                 # □1… □2… with one marked: that option
-                _, v = choices.choose(lines, _whole_option_row(lines, v), image)
+                _, v, unsure_choice = choices.choose(lines, _whole_option_row(lines, v), image)
                 if v is None:
                     continue
             if spec.split:
@@ -1116,6 +1117,8 @@ class RuleExtractor:
                     out.update(split_validity(v))
                 continue
             f = to_field(spec.type, v)
+            if unsure_choice:
+                f.checks.append("option_list_incomplete")  # the marked option may be one not read
             if spec.type in ("diagnosis", "text") and isinstance(f.value, str) and f.value \
                     and _list_goes_on(lines, v) and "value_may_be_incomplete" not in f.checks:
                 f.checks.append("value_may_be_incomplete")
