@@ -68,3 +68,18 @@ def test_a_bank_card_number_read_in_pieces_is_read_again_as_its_row(pipeline):
     f = doc.fields["card_number"]
     assert f.value == s.truth["documents"][0]["fields"]["card_number"]["value"]
     assert "reread" in f.checks and "luhn_ok" in f.checks
+
+
+def test_a_bank_cards_back_with_its_number_under_a_watermark_is_a_bank_card(pipeline):
+    """Dev seed 898 bank_card_degraded #9: an A4 copy of a card's back, 此复印件仅供社保业务使用
+    across its number; the detector read 621069 and lost the rest, so no number matched and
+    交通银行 + 客服热线 (3.5) stayed under the bar: unknown. A line that is a UnionPay number's
+    start alone is evidence too; as a bank card, the card is re-read whole and its number found."""
+    lines = [_line(t, 40 * i) for i, t in enumerate(["123", "621069", "交通银行", "客服热线：95559"])]
+    assert classify_lines(lines).type == "bank_card"
+    assert classify_lines([_line(t, 40 * i) for i, t in enumerate(["交通银行", "客服热线：95559"])]).type == "unknown"
+    s = generate("bank_card_degraded", 898, 9)
+    res = pipeline.extract_bytes(cv2.imencode(".png", s.image)[1].tobytes(), "bank-card.png")
+    assert [d.type for d in res.documents] == ["bank_card"]
+    truth = s.truth["documents"][0]["fields"]
+    assert res.documents[0].fields["card_number"].value == truth["card_number"]["value"]
