@@ -299,7 +299,9 @@ def _short_fuzzy(line: OcrLine, sq: str, pos: list[int], lab: str, all_labels: l
         if n < 3:
             return False
         k = pos[n - 1] + 1  # a space after the label in the original text, then a value
-        if k >= len(line.text) or not (line.text[k].isspace() or line.text[k] == "\u3000"):
+        # or, after a label of four, a number run on (发证口期2011年5月9日: a date, a number)
+        glued_number = n >= 4 and rest[0].isdigit()
+        if not glued_number and (k >= len(line.text) or not (line.text[k].isspace() or line.text[k] == "\u3000")):
             return False
     elif len(rest) > 1 and n < 3:
         return False

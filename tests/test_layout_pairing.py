@@ -99,6 +99,16 @@ def test_short_label_with_one_unsure_wrong_character():
     assert find_labels([_line("姓书张三", 60, 80, 200, 106, confs=[0.7, 0.48, 0.9, 0.9])], HOUSEHOLD) == []
 
 
+def test_four_character_label_with_a_number_run_on():
+    """Dev seed 898 disability photo #1: 发证口期2011年5月9日 (日 read 口, unsure, the date glued)."""
+    dates = {"issue_date": ["发证日期", "签发日期"], "name": ["姓名"]}
+    confs = [0.99, 0.99, 0.4] + [0.99] * 10
+    labs = find_labels([_line("发证口期2011年5月9日", 79, 547, 280, 573, confs=confs)], dates)
+    assert [(l.field, l.fuzzy) for l in labs] == [("issue_date", True)]
+    # a word run on, not a number: no label (a word of running text)
+    assert find_labels([_line("发证口期已过", 79, 547, 200, 573, confs=[0.99, 0.99, 0.4, 0.9, 0.9, 0.9])], dates) == []
+
+
 def test_short_fuzzy_label_must_be_unique_and_not_a_cut_longer_label():
     # 出生日 is 出生日期 cut short as much as 出生地 misread: no label
     labs = find_labels([_line("出生日", 60, 80, 140, 106, confs=[0.9, 0.9, 0.3])], HOUSEHOLD)
