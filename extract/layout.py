@@ -276,6 +276,18 @@ def _alt_has(line: OcrLine, ci: int, ch: str) -> bool:
     return any(fold(a)[:1] == ch for a, _ in alts)
 
 
+def _cut_label(sq: str, lab: str, all_labels: list[str]) -> bool:
+    """Whether a line alone is a label of four or more characters with its last one lost (发证日
+    for 发证日期, under a seal's ring): the beginning of that label only, and no other declared
+    label (出生日 is 出生日期 cut short as much as 出生地 misread: none)."""
+    n = len(lab)
+    read = sq.rstrip(":：")
+    if n < 4 or read != lab[: n - 1]:
+        return False
+    return not any(o != lab and (o.startswith(read) or len(o) == len(read) and sum(a != b for a, b in zip(o, read)) <= 1)
+                   for o in all_labels)
+
+
 def _short_fuzzy(line: OcrLine, sq: str, pos: list[int], lab: str, all_labels: list[str]) -> bool:
     """Whether a short label (two to four characters) was read with one wrong character at the
     start of `line` (`sq`: its squeezed text, `pos`: the offsets). Four-character labels are
@@ -362,6 +374,10 @@ def find_labels(
                             break
                 if not hits and fuzzy and SHORT_FUZZY_MIN <= n < 5 and _short_fuzzy(line, sq, pos, lab, all_sq):
                     hits.append((0, True))
+                if not hits and fuzzy and _cut_label(sq, lab, all_sq):
+                    sp = span_of(lines, li, pos[0], pos[n - 2] + 1)
+                    cands.append((n - 1, 1, li, Label(fname, lab0, li, pos[0], pos[n - 2] + 1, sp.bbox,
+                                                      _strength(line.text, pos[n - 2] + 1), True)))
                 for s, fz in hits:
                     if any(blocked[s : s + n]):
                         continue

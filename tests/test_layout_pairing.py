@@ -105,6 +105,10 @@ def test_four_character_label_with_a_number_run_on():
     confs = [0.99, 0.99, 0.4] + [0.99] * 10
     labs = find_labels([_line("发证口期2011年5月9日", 79, 547, 280, 573, confs=confs)], dates)
     assert [(l.field, l.fuzzy) for l in labs] == [("issue_date", True)]
+    # the label's last character lost (发证日, dev 898 disability photo #3), alone on its line
+    labs = find_labels([_line("发证日", 67, 521, 114, 543)], dates)
+    assert [(l.field, l.fuzzy) for l in labs] == [("issue_date", True)]
+    assert find_labels([_line("出生日", 60, 80, 140, 106)], HOUSEHOLD) == []  # 出生日期 or 出生地?
     # a word run on, not a number: no label (a word of running text)
     assert find_labels([_line("发证口期已过", 79, 547, 200, 573, confs=[0.99, 0.99, 0.4, 0.9, 0.9, 0.9])], dates) == []
 
