@@ -288,6 +288,18 @@ def test_a_colon_read_between_month_and_day_is_repaired_for_review():
     assert repair_date_separator("2025.02:31") is None  # no 31 February: nothing to repair to
 
 
+def test_a_chinese_numeral_year_that_lost_its_zero_is_repaired_when_one_place_fits():
+    """Dev seed 898 medical degraded #0: 开具日期：二〇二六年六月三日 read 二二六年六月三日. Of
+    the four places for the 〇 only one gives a year not after this one; two (一九九年: 1909 or
+    1990) give none."""
+    from extract.fields.values import repair_date_separator
+
+    val, rep = repair_date_separator("二二六年六月三日")
+    assert val == "2026-06-03" and rep["edits"] == [[1, "", "〇"]]
+    assert repair_date_separator("一九九年五月三日") is None
+    assert repair_date_separator("二〇二六年六月三日") is None  # nothing to repair
+
+
 def test_a_chinese_date_that_lost_its_month_character_is_repaired_when_one_split_is_a_date():
     """Dev seed 872 household_register_degraded #0: a faded 1939年11月27日 read 1939年1127. The
     digits after 年 split one way only into a month and a day: that date, for review. Two

@@ -5,6 +5,7 @@ extract/normalize.py so that every document type shares them.
 """
 from __future__ import annotations
 
+import datetime as _dt
 import re
 from typing import Callable
 
@@ -378,6 +379,10 @@ _COLON_SEPARATOR = re.compile(r"(?<!\d)(\d{4})([-./])(\d{1,2})[:;](\d{2})(?=\d{2
 _COLON_FIRST = re.compile(r"(?<!\d)(\d{4})[:;](\d{1,2})([-./])(\d{1,2})(?:(?!\d)|(?<=\d\d)(?=\d{1,2}[:：时]))")
 
 
+# a year in Chinese numerals read with three characters (its 〇 lost)
+_CN_YEAR_SHORT = re.compile(r"(?<![一二三四五六七八九〇零○])([一二三四五六七八九〇零○]{3})年")
+
+
 def repair_date_separator(text: str) -> tuple[str, dict] | None:
     """A date whose OCR lost one separator, when the digits allow one reading only: the date
     and the repair (for the field's notes: a repaired value is for a reviewer to confirm)."""
@@ -388,6 +393,20 @@ def repair_date_separator(text: str) -> tuple[str, dict] | None:
         val = N.normalize_date(f"{c.group(1)}{c.group(2)}{c.group(3)}{c.group(2)}{c.group(4)}")
         if val is not None:
             return val, {"from": text, "edits": [[c.start(4) - 1, ":", c.group(2)]], "reason": "date_separator"}
+    z = _CN_YEAR_SHORT.search(t)
+    if z:
+        # 二〇二六年 read 二二六年 (the small 〇 lost): the one place for a 〇 that gives a year
+        # not after this one (二二〇六 and 二二六〇 are no years yet)
+        this_year = _dt.date.today().year
+        found = set()
+        for k in range(4):
+            y = z.group(1)[:k] + "〇" + z.group(1)[k:]
+            v = N.normalize_date(t[: z.start(1)] + y + t[z.end(1):])
+            if v is not None and 1900 <= int(v[:4]) <= this_year:
+                found.add((v, k))
+        if len(found) == 1:
+            v, k = found.pop()
+            return v, {"from": text, "edits": [[z.start(1) + k, "", "〇"]], "reason": "date_separator"}
     c = _COLON_FIRST.search(t)
     if c:
         val = N.normalize_date(f"{c.group(1)}{c.group(3)}{c.group(2)}{c.group(3)}{c.group(4)}")
