@@ -202,7 +202,8 @@ def cn_to_int(s: Any) -> int | None:
 
 # --------------------------------------------------------------------------- dates
 
-_CN_YEAR_CHARS = "〇零○◯OoＯ0123456789一二三四五六七八九"
+# (a C is a 〇 read with its circle open: 二C二五)
+_CN_YEAR_CHARS = "〇零○◯OoＯC0123456789一二三四五六七八九"
 _CN_MONTH_CHARS = "元正一二三四五六七八九十0123456789"
 _CN_DAY_CHARS = "一二三四五六七八九十廿卅0123456789"
 
@@ -214,8 +215,10 @@ _CN_DAY_RE = re.compile(rf"(?<=月)([{_CN_DAY_CHARS}]{{1,3}})(?=[日曰号號])"
 def _cn_year(m: re.Match[str]) -> str:
     txt = m.group(1)
     out = []
+    if "C" in txt and not any(c in "一二三四五六七八九〇零○◯" for c in txt):
+        return txt  # a C among Arabic digits is no zero
     for ch in txt:
-        if ch in "Oo":
+        if ch in "OoC":
             out.append("0")
             continue
         d = _digit_value(ch)

@@ -300,6 +300,14 @@ def test_a_chinese_numeral_year_that_lost_its_zero_is_repaired_when_one_place_fi
     assert repair_date_separator("二〇二六年六月三日") is None  # nothing to repair
 
 
+def test_a_chinese_numeral_zero_read_as_c():
+    """Dev seed 900 medical degraded #7: 二〇二五年六月四日 read 二C二五年六月四日."""
+    from extract.normalize import normalize_date
+
+    assert normalize_date("二C二五年六月四日") == "2025-06-04"
+    assert normalize_date("2C25年6月4日") is None  # among Arabic digits a C is no zero
+
+
 def test_a_chinese_date_that_lost_its_month_character_is_repaired_when_one_split_is_a_date():
     """Dev seed 872 household_register_degraded #0: a faded 1939年11月27日 read 1939年1127. The
     digits after 年 split one way only into a month and a day: that date, for review. Two
