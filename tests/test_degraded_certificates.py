@@ -149,6 +149,23 @@ def test_a_signature_over_the_next_rows_label_ends_the_address():
     assert _own_rows(lines, v, lab, clean, 245.0).text.endswith("马爱")
 
 
+def test_a_large_watermark_stroke_in_the_label_column_is_no_label():
+    """Dev seed 900 disability degraded #1: a big 复 of 复印无效 written across the label column,
+    its stroke running from above the address's row to below the next; the address's second
+    line (村民组7号) had been dropped for it at 0.93. Ink there ends a value only when it is a
+    row's print: no taller than a line, its middle in the row."""
+    lines = [
+        L("户籍地址：", 40, 100, h=40),
+        L("山西省运城市临猗县七级镇下峪", 240, 100, h=40),
+        L("村民组7号", 240, 145, h=40),
+    ]
+    img = _page(300, 900, paper=(245, 245, 245))
+    cv2.line(img, (60, 40), (150, 260), (60, 60, 60), 12)  # one stroke, five lines tall
+    lab = _label("address", 0, lines, "户籍地址")
+    v = Value([span_of(lines, i, 0, len(lines[i].text)) for i in (1, 2)], source="right")
+    assert _own_rows(lines, v, lab, img, 245.0).text == "山西省运城市临猗县七级镇下峪村民组7号"
+
+
 def test_a_seals_arc_overlapping_the_line_above_is_no_continuation():
     """Dev seed 131 disability_certificate_degraded #4 (a grey copy: the seal is not red): the
     seal's arc text 平区残疾 is read as a line that overlaps the address's last line and is

@@ -406,6 +406,36 @@ def _dark_ink(image: np.ndarray, box: list[float], paper: float) -> float:
     return seals.grey_ink_share(image, box, min(paper, _paper_near(image, box)), dark=0.6, spread=50, min_side=4)
 
 
+def _character_ink(image: np.ndarray, box: list[float], paper: float, lh: float) -> float:
+    """Share of `box` in ink of pieces of print of the box's own row: no taller than a line, with
+    their middle in the row: a label's characters, not the stroke of a large watermark character
+    or a stamp's ring reaching far above or below the row (复印无效 across the label column), nor
+    the label above's strokes and underline reaching into it."""
+    H, W = image.shape[:2]
+    pad = int(1.5 * lh)
+    x0, x1 = max(0, int(box[0])), min(W, int(box[2]))
+    y0, y1 = max(0, int(box[1]) - pad), min(H, int(box[3]) + pad)
+    if x1 - x0 < 2 or y1 - y0 < 2:
+        return 0.0
+    g = image[y0:y1, x0:x1]
+    g = g.mean(axis=2) if g.ndim == 3 else g.astype(np.float32)
+    pp = min(paper, _paper_near(image, box))
+    darkest = float(np.percentile(g, 1))
+    if pp - darkest < 40:
+        return 0.0  # no ink to speak of
+    ink = (g < pp - 0.5 * (pp - darkest)).astype(np.uint8)
+    n, lab, st, _ = cv2.connectedComponentsWithStats(ink, 8)
+    a, b = int(box[1]) - y0, int(box[3]) - y0
+    # pieces of print of this row: no taller than a line, their middle within the row (the
+    # label above's strokes and its underline, reaching down into the box, are not)
+    mid = st[:, cv2.CC_STAT_TOP] + st[:, cv2.CC_STAT_HEIGHT] / 2
+    small = (st[:, cv2.CC_STAT_HEIGHT] <= 1.6 * lh) & (mid >= a) & (mid <= b)
+    small[0] = False
+    keep = small[lab]
+    inside = keep[max(0, a):max(0, b)]
+    return float(inside.mean()) if inside.size else 0.0
+
+
 def _paper_near(image: np.ndarray, box: list[float]) -> float:
     """The paper's grey in and just above and below `box` (its 90th percentile)."""
     H, W = image.shape[:2]
@@ -639,7 +669,8 @@ def _own_rows(lines: list[OcrLine], v: Value, lab: Label | None, image: np.ndarr
         right = min(lb[2], b[0] - 0.5 * lh)
         if right - lb[0] < 1.5 * lh:  # the line wraps under the label: no column to look at
             continue
-        if _dark_ink(image, [lb[0], b[1] + 0.15 * (b[3] - b[1]), right, b[3] - 0.15 * (b[3] - b[1])], paper) > LABEL_COLUMN_INK:
+        col = [lb[0], b[1] + 0.15 * (b[3] - b[1]), right, b[3] - 0.15 * (b[3] - b[1])]
+        if _dark_ink(image, col, paper) > LABEL_COLUMN_INK and _character_ink(image, col, paper, lh) > LABEL_COLUMN_INK:
             return Value(v.spans[:k], source=v.source)
     return v
 
