@@ -267,6 +267,7 @@ SHORT_FUZZY_MIN = 2
 # ... whose wrong character the recogniser was unsure of: below this confidence, or the
 # label's character among its alternatives
 SHORT_FUZZY_CONF = 0.6
+SHORT_FUZZY_CONF_FORMAL = 0.8
 
 
 def _alt_has(line: OcrLine, ci: int, ch: str) -> bool:
@@ -320,7 +321,10 @@ def _short_fuzzy(line: OcrLine, sq: str, pos: list[int], lab: str, all_labels: l
     ci = pos[diff[0]]
     conf = (line.char_confidences[ci] if line.char_confidences and len(line.char_confidences) == len(line.text)
             else line.confidence)
-    if conf >= SHORT_FUZZY_CONF and not _alt_has(line, ci, lab[diff[0]]):
+    # a label of four alone in its cell or closed by its colon (主治医饰, 医生签学：) stands out
+    # from running text by its form: the recogniser's doubt may be smaller
+    limit = SHORT_FUZZY_CONF_FORMAL if n >= 4 and (not rest or rest[0] in ":：") else SHORT_FUZZY_CONF
+    if conf >= limit and not _alt_has(line, ci, lab[diff[0]]):
         return False
     for other in all_labels:
         if other == lab:
@@ -345,6 +349,8 @@ def find_labels(
     cands: list[tuple[int, int, int, Label]] = []
     ignore_sq = [_squeeze(w)[0] for w in (ignore or []) if w]
     all_sq = sorted({_squeeze(w)[0] for labs in labels.values() for w in labs if w})
+    # a field's own labels are no rivals of each other (医生签学 is as near 医生签名 as 医生签字)
+    own_sq = {f: ({_squeeze(w)[0] for w in labs if w} if f != OTHER else set()) for f, labs in labels.items()}
     for li, line in enumerate(lines):
         sq, pos = _squeeze(line.text)
         blocked = [False] * len(sq)
@@ -372,7 +378,8 @@ def find_labels(
                         ):
                             hits.append((s, True))
                             break
-                if not hits and fuzzy and SHORT_FUZZY_MIN <= n < 5 and _short_fuzzy(line, sq, pos, lab, all_sq):
+                if not hits and fuzzy and SHORT_FUZZY_MIN <= n < 5 and _short_fuzzy(
+                        line, sq, pos, lab, [o for o in all_sq if o not in own_sq[fname]]):
                     hits.append((0, True))
                 if not hits and fuzzy and _cut_label(sq, lab, all_sq):
                     sp = span_of(lines, li, pos[0], pos[n - 2] + 1)
@@ -522,6 +529,8 @@ def _read_again_beside(lines: list[OcrLine], li: int, sp: Span, by_line: dict[in
         ob = line.bbox
         if _row_overlap(ob, b) < 0.5 or ob[0] <= lines[li].bbox[0]:
             continue
+        if ob[3] - ob[1] > 2.0 * max(1.0, b[3] - b[1]):
+            continue  # a seal's or a stamp's text across the row (南省人民医院), not the value again
         inside = min(b[2], ob[2]) - max(b[0], ob[0])
         if inside >= 0.5 * w and len(line.text.strip()) > len(sp.text.strip()):
             return True

@@ -518,6 +518,15 @@ def test_a_watermark_across_an_address_cell_is_no_line_of_the_address():
     assert extract("household_register", lines)["address"] == "北京市怀柔区怀北镇黄山峪村委会张口42号"
 
 
+def test_a_seals_text_across_the_row_is_not_the_value_read_again():
+    """Dev seed 900 medical degraded #6: 经治医师：赵树林 with the hospital seal's 南省人民医院 (a box
+    two and a half lines tall) across the row: that was taken for the name read whole beside the
+    label's line, and the doctor was the seal's text."""
+    lines = [L("诊断证明书", 400, 40, 50), L("姓名：张三", 60, 160), L("经治医师：赵树林", 640, 506, 49),
+             L("南省人民医院", 727, 414, 121)]
+    assert extract("medical_certificate", lines)["doctor"] == "赵树林"
+
+
 def test_a_line_before_item_one_is_no_diagnosis():
     """Dev seed 893 discharge degraded #6: a grey copy's seal (医务科) read on the row of
     入院诊断：, the list 1.… 2.… under it: no item of the list."""

@@ -113,6 +113,21 @@ def test_four_character_label_with_a_number_run_on():
     assert find_labels([_line("发证口期已过", 79, 547, 200, 573, confs=[0.99, 0.99, 0.4, 0.9, 0.9, 0.9])], dates) == []
 
 
+def test_a_four_character_label_alone_or_with_its_colon_may_be_less_unsure():
+    """Dev seed 900 medical degraded #1 and #8: 主治医饰 alone in its cell (饰 at 0.64) and
+    医生签学：慕客解放 (学 at 0.73): labels by their form. 医生签学 is one character from both
+    医生签名 and 医生签字, the doctor's labels both: no rivals."""
+    doctor = {"doctor": ["医生签名", "医生签字", "主治医师"], OTHER: ["上级医师"]}
+    labs = find_labels([_line("主治医饰", 700, 794, 801, 834, confs=[0.99, 0.99, 0.99, 0.64])], doctor)
+    assert [(l.field, l.fuzzy) for l in labs] == [("doctor", True)]
+    line = _line("医生签学：慕客解放", 725, 619, 1028, 676, confs=[1.0, 0.98, 0.61, 0.73, 0.99, 0.99, 0.55, 1.0, 1.0])
+    assert [l.field for l in find_labels([line], doctor)] == ["doctor"]
+    # in running text (a word after it, no colon) the old doubt is needed
+    assert find_labels([_line("主治医饰张三", 700, 794, 900, 834, confs=[0.99] * 3 + [0.64, 0.99, 0.99])], doctor) == []
+    # a rival of another field one character away still refuses (上级医师 / 主级医师)
+    assert find_labels([_line("主级医师", 700, 794, 801, 834, confs=[0.99, 0.5, 0.99, 0.99])], doctor) == []
+
+
 def test_short_fuzzy_label_must_be_unique_and_not_a_cut_longer_label():
     # 出生日 is 出生日期 cut short as much as 出生地 misread: no label
     labs = find_labels([_line("出生日", 60, 80, 140, 106, confs=[0.9, 0.9, 0.3])], HOUSEHOLD)
