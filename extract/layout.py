@@ -277,6 +277,10 @@ def _alt_has(line: OcrLine, ci: int, ch: str) -> bool:
     return any(fold(a)[:1] == ch for a, _ in alts)
 
 
+# the number of a record's section before its heading (3.入院情况：, 二、诊疗经过：)
+_SECTION_NUMBER = re.compile(r"^(?:\d{1,2}|[一二三四五六七八九十]{1,3})[.、．]")
+
+
 def _cut_label(sq: str, lab: str, all_labels: list[str]) -> bool:
     """Whether a line alone is a label of four or more characters with its last one lost (发证日
     for 发证日期, under a seal's ring): the beginning of that label only, and no other declared
@@ -378,9 +382,11 @@ def find_labels(
                         ):
                             hits.append((s, True))
                             break
-                if not hits and fuzzy and SHORT_FUZZY_MIN <= n < 5 and _short_fuzzy(
-                        line, sq, pos, lab, [o for o in all_sq if o not in own_sq[fname]]):
-                    hits.append((0, True))
+                if not hits and fuzzy and SHORT_FUZZY_MIN <= n < 5:
+                    # at the line's start, or after a section's number (3.人院情况：)
+                    k0 = m.end() if (m := _SECTION_NUMBER.match(sq)) and n >= 4 else 0
+                    if _short_fuzzy(line, sq[k0:], pos[k0:], lab, [o for o in all_sq if o not in own_sq[fname]]):
+                        hits.append((k0, True))
                 if not hits and fuzzy and _cut_label(sq, lab, all_sq):
                     sp = span_of(lines, li, pos[0], pos[n - 2] + 1)
                     cands.append((n - 1, 1, li, Label(fname, lab0, li, pos[0], pos[n - 2] + 1, sp.bbox,

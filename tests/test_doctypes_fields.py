@@ -518,6 +518,18 @@ def test_a_watermark_across_an_address_cell_is_no_line_of_the_address():
     assert extract("household_register", lines)["address"] == "北京市怀柔区怀北镇黄山峪村委会张口42号"
 
 
+def test_a_diagnosis_under_a_numbered_heading_ends_at_the_next_numbered_heading():
+    """Dev seed 900 discharge degraded #1: 2.最后诊断： over its diagnosis (which starts a little
+    left of the label), then 3.人院情况：患者因… (入 read 人, no label): the section after the
+    label's own number ends the value; list items (1.…, 2.…, 3.…) have no colon after a word."""
+    lines = [L("出院记录", 400, 40, 50), L("姓名：吴文之", 91, 213), L("2.最后诊断：", 92, 406, 42),
+             L("慢性乙型病毒性肝炎", 68, 445, 36),
+             L("3.人院情况：患者因反复胸闷，气促1周入院，既往有高血压病史3月", 68, 490, 36)]
+    assert extract("discharge_summary", lines)["discharge_diagnosis"] == "慢性乙型病毒性肝炎"
+    lines[3:] = [L("1.慢性乙型病毒性肝炎", 120, 445, 36), L("2.高血压病", 120, 485, 36), L("3.2型糖尿病", 120, 525, 36)]
+    assert extract("discharge_summary", lines)["discharge_diagnosis"] == "慢性乙型病毒性肝炎；高血压病；2型糖尿病"
+
+
 def test_a_seals_text_across_the_row_is_not_the_value_read_again():
     """Dev seed 900 medical degraded #6: 经治医师：赵树林 with the hospital seal's 南省人民医院 (a box
     two and a half lines tall) across the row: that was taken for the name read whole beside the

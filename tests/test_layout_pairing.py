@@ -128,6 +128,14 @@ def test_a_four_character_label_alone_or_with_its_colon_may_be_less_unsure():
     assert find_labels([_line("主级医师", 700, 794, 801, 834, confs=[0.99, 0.5, 0.99, 0.99])], doctor) == []
 
 
+def test_a_short_label_after_its_sections_number():
+    """3.入院情汉： (a section's heading, its last character unsure): the label after the number."""
+    heads = {"admission_diagnosis": ["入院诊断"], OTHER: ["入院情况", "治疗经过"]}
+    line = _line("3.入院情汉：患者因胸闷入院", 68, 490, 500, 526, confs=[0.99] * 5 + [0.5] + [0.99] * 8)
+    labs = find_labels([line], heads)
+    assert [(l.field, l.label, l.start, l.fuzzy) for l in labs] == [(OTHER, "入院情况", 2, True)]
+
+
 def test_short_fuzzy_label_must_be_unique_and_not_a_cut_longer_label():
     # 出生日 is 出生日期 cut short as much as 出生地 misread: no label
     labs = find_labels([_line("出生日", 60, 80, 140, 106, confs=[0.9, 0.9, 0.3])], HOUSEHOLD)

@@ -461,7 +461,10 @@ def _own_label(v: Value, labels: list[Label], fname: str) -> Label | None:
         if lab.field != fname:
             continue
         lb = lab.bbox
-        if lb[0] > b0[0] + 1 or lb[1] > b0[3]:
+        h = max(1.0, b0[3] - b0[1])
+        # (a value under its label may start a little left of it: 2.最后诊断： over its text)
+        above = lb[3] <= b0[1] + 0.5 * h and lb[0] <= b0[0] + 3 * h
+        if (lb[0] > b0[0] + 1 and not above) or lb[1] > b0[3]:
             continue
         d = abs((lb[1] + lb[3]) - (b0[1] + b0[3])) / 2 + max(0.0, b0[0] - lb[2]) * 0.1
         if d < bestd:
@@ -633,6 +636,16 @@ SHEET_MARGIN = 0.04  # share of the view's width, each side, where a form prints
 SECTION_HEAD = re.compile(r"^(?:[一二三四五六七八九十]{1,3}[、,，.．]|[（(][一二三四五六七八九十]{1,3}[）)])")
 
 
+def _next_section(label_line: str) -> re.Pattern[str] | None:
+    """Where the label's line opens a numbered section (2.最后诊断：), the heading of the next one:
+    its number, a few characters and a colon (3.人院情况：, its heading misread); items of a list
+    in the value have no colon after their first words."""
+    m = re.match(r"^\s*(\d{1,2})[.、．]", label_line)
+    if not m:
+        return None
+    return re.compile(rf"^{int(m.group(1)) + 1}[.、．]\s*[^\s:：\d]{{2,8}}[:：]")
+
+
 def _own_rows(lines: list[OcrLine], v: Value, lab: Label | None, image: np.ndarray | None,
                           paper: float | None, gray: np.ndarray | None = None) -> Value:
     """A multi-line value without its continuation lines that stand beside ink in the label
@@ -649,11 +662,13 @@ def _own_rows(lines: list[OcrLine], v: Value, lab: Label | None, image: np.ndarr
         if _stacked(lines, v.spans[0], v.spans[1]) and not _ruled_between(gray, v.spans[0], v.spans[1], lab):
             return Value([v.spans[0]] + rest.spans, source=v.source)
         return rest
+    nxt = _next_section(lines[lab.line].text) if lab is not None else None
     for k in range(1, len(v.spans)):
         sp, prev = v.spans[k], v.spans[k - 1]
         if sp.line == prev.line:
             continue
-        if not _stacked(lines, prev, sp) or _ruled_between(gray, prev, sp, lab) or SECTION_HEAD.match(sp.text.strip()):
+        if not _stacked(lines, prev, sp) or _ruled_between(gray, prev, sp, lab) or SECTION_HEAD.match(sp.text.strip()) \
+                or (nxt is not None and nxt.match(sp.text.strip())):
             return Value(v.spans[:k], source=v.source)
     if image is None or lab is None or paper is None:
         return v
