@@ -169,6 +169,10 @@ def field_confidence(doc_type: str, field: str, f: ExtractedField) -> float:
         # Roman numerals are read as one another (Ⅳ as Ⅴ, Ⅲ as Ⅱ: a stroke lost in a blurred
         # copy), sure all the same, and a stage or grade (Ⅳ期, 心功能Ⅲ级) is what the claim turns on
         p = min(p, ROMAN_CAP)
+    if "surname_lookalike" in f.checks:
+        # a surname one stroke from a rarer one the recogniser reads as it (佘 as 余, 亓 as 元):
+        # which of the two is printed, only a look at the image tells
+        p = min(p, UNKNOWN_SURNAME_CAP)
     if "surname_unknown" in f.checks:
         # a first character that is none of the common surnames: a rare surname, or a misread
         # one (股松厚 for 殷松厚) that the recogniser is sure of; never "certain" either way

@@ -198,6 +198,20 @@ def test_a_slanting_photo_line_continues_the_address():
     assert got.text == "新疆维吾尔自治区乌鲁木齐市新市区天津路街道朝富路337号"
 
 
+def test_a_surname_one_stroke_from_a_rarer_one_is_not_sure():
+    """Dev seed 900 death degraded #3 (and seed 25000): 佘朗 read 余朗 at 0.99. A name read with
+    余 (元, 全, 郗) may be the rarer 佘 (亓, 仝, 郄): never confident; 王 and other names are not
+    touched."""
+    from extract.confidence import field_confidence
+
+    dt = load_doctypes()["death_certificate"]
+    for name, capped in (("余朗", True), ("元颢明", True), ("王朗", False)):
+        out = RuleExtractor().extract(dt, [L(f"死者姓名：{name}", 40, 40)], (800, 600))
+        f = out["deceased_name"]
+        assert f.value == name and ("surname_lookalike" in f.checks) == capped
+        assert (field_confidence("death_certificate", "deceased_name", f) < 0.9) == capped
+
+
 def test_a_name_without_a_surname_is_not_sure():
     assert surname_known("杨琼薇") and surname_known("欧阳娜娜") and surname_known("禤小明")
     assert surname_known("神卫") is False  # a signature misread (dev seed 131 medical #6)

@@ -316,6 +316,12 @@ COMPOUND_SURNAMES = frozenset(
 )
 
 
+# surnames read for a rarer surname one stroke away (佘 read 余, 亓 read 元, 仝 read 全, 郄 read 郗):
+# a name read with the first is never certain. Only pairs whose common member is not among the
+# most frequent surnames (王 for 玉 would send every 王 to review)
+SURNAME_LOOKALIKES = {"余": "佘", "元": "亓", "全": "仝", "郗": "郄"}
+
+
 def surname_known(name: str) -> bool | None:
     """Whether a Han name starts with a surname; None when the name is not a plain Han name
     of 2-4 characters (a minority name with ·, a Latin name: not for this check)."""
@@ -479,6 +485,8 @@ def to_field(kind: str, v: Value) -> ExtractedField:
         checks.append("time_invalid")
     if kind == "name" and isinstance(value, str) and surname_known(value) is False:
         checks.append("surname_unknown")  # weighs against the value (extract/confidence.py)
+    if kind == "name" and isinstance(value, str) and value[:1] in SURNAME_LOOKALIKES:
+        checks.append("surname_lookalike")  # caps the value's confidence (extract/confidence.py)
     return ExtractedField(
         value=value,
         raw=v.text,
