@@ -1045,6 +1045,7 @@ def _code(t: str) -> str:
     t = re.sub(r"(?<=[A-Z])0(?=[^0-9]|$)", "O", t)
     # an absolute count's # read as = (NEUT=, LYMPH=): no abbreviation ends in =
     t = re.sub(r"(?<=[A-Za-z])[=≠]$", "#", t)
+    t = re.sub(r"(?<=[A-Za-z0-9#%])[.,·。、'`]+$", "", t)  # a speck after it (A/G.)
     if t.upper() in ("HBALC", "HBAIC"):  # glycated haemoglobin: 1 read as l or I
         return "HbA1c"
     return "Cl" if t == "C1" else t  # chloride: l read as 1

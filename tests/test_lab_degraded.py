@@ -210,6 +210,7 @@ def test_code_misreadings():
 
     assert _code("NEUT=") == "NEUT#" and usual_code("淋巴细胞绝对值", _code("LYNPH=")) == "LYMPH#"
     assert _code("A=B") == "A=B"
+    assert _code("A/G.") == "A/G" and _code("TP,") == "TP"  # dev seed 900 #3: a speck after it
     # dev seed 894 #5: 白球比's A/G read AG (the anion gap's letters) with its slash lost
     from extract.tables import mark_lost_code
 
