@@ -42,6 +42,7 @@ from pathlib import Path
 import numpy as np
 
 from extract.layout import char_boxes
+from extract.verify import COPY_NOTE_CHARS
 from ocr.base import OcrLine
 
 DEFAULT_COLUMNS: dict[str, list[str]] = {
@@ -195,8 +196,12 @@ def _strip_specks(t: str) -> str:
 
 
 def clean_number(t: str) -> str:
-    """A numeric result read with a speck before or after it (`3.7.`, `.102`): the number."""
+    """A numeric result read with a speck before or after it (`3.7.`, `.102`), or with a piece of
+    a copy's note before it (业26: 此复印件仅供社保业务使用 across the row): the number."""
     t = _strip_specks(t)
+    m = re.fullmatch(r"([\u4e00-\u9fff]{1,2})([<>≤≥]?\d+(?:\.\d+)?)", t)
+    if m and all(ch in COPY_NOTE_CHARS for ch in m.group(1)):
+        t = m.group(2)
     return t[:-1] if re.fullmatch(r"[<>≤≥]?\d+(?:\.\d+)?[.,]", t) else t
 
 
@@ -1102,6 +1107,9 @@ def table_items(tb: Table, derive_flags: bool = True, keep_bare: bool = False, s
             continue
         if not name and not cells.get("code"):
             continue
+        row_text = "".join(p.text for ps in cells.values() for p in ps)
+        if row_text.strip() and all(ch in COPY_NOTE_CHARS or ch.isspace() for ch in row_text):
+            continue  # a copy's note across the table (供社保业 | 务), no row of it
         code, cconf, _ = _cell(cells.get("code"))
         unit, uconf, _ = _cell(cells.get("unit"))
         rng, gconf, _ = _cell(cells.get("reference_range"))

@@ -42,6 +42,9 @@ _SPECK_IN_NUMBER = re.compile(r"[0-9][.·,:;`•˙'][0-9]")
 # words of the notes written or printed across copies (仅供办理…使用, 复印无效, 与原件一致, 再复印无效):
 # in an address or an authority they are a watermark read into the value
 WATERMARK_WORDS = re.compile(r"使用|复印|无效|仅供|原件|一致|办理")
+# the characters of those notes (此复印件仅供社保业务使用, 再复印无效, 与原件一致): their pieces read
+# after a value (汉此) or into a table's cells (业26, a row 供社保业 | 务)
+COPY_NOTE_CHARS = frozenset("此复印件仅供社保业务办理使用无效与原一致再")
 _STRAY_END = re.compile(r"^[^\w\u4e00-\u9fff(（]|[^\w\u4e00-\u9fff)）]$")
 # a unit character read twice (3号号, 8组组); 营市街街道 is a real name, so not 街
 _DOUBLED = re.compile(r"([号室栋幢楼组村镇乡县市区省路巷弄])\1")

@@ -187,6 +187,17 @@ def test_a_test_under_a_test_is_no_wrapped_name():
     assert [it.value["name"] for it in _items(_lines(data))] == ["低密度脂蛋白胆固醇"]
 
 
+def test_a_copys_note_across_the_table_is_no_row_and_no_part_of_a_result():
+    """Dev seed 900 lab degraded #1, #2: 此复印件仅供社保业务使用 across the table: 业26 for 26,
+    and a row 供社保业 | 务 of the note's pieces."""
+    from extract.tables import clean_number
+
+    assert clean_number("业26") == "26" and clean_number("阴性") == "阴性" and clean_number("高26") == "高26"
+    data = [("1", "天门冬氨酸氨基转移酶", "AST", "26", "U/L", "15--40"), ("", "供社保业", "", "务", "", ""),
+            ("2", "总胆红素", "TBIL", "6.7", "μmol/L", "0.0--21.0")]
+    assert [it.value["name"] for it in _items(_lines(data))] == ["天门冬氨酸氨基转移酶", "总胆红素"]
+
+
 def test_row_numbers_and_specks_read_into_names_are_cut_off():
     from extract.tables import Item, clean_name, strip_row_numbers
 

@@ -12,7 +12,7 @@ from extract.checks import divisions, ethnicity, idcard, records
 from extract.checks.idnumber import validate
 from extract.checks.repair import is_speck, repair_id_number
 from extract.fields.base import ExtractedField
-from extract.verify import register_checker
+from extract.verify import COPY_NOTE_CHARS as _NOTE_CHARS, register_checker
 
 # every check name that means "something is wrong": needs_review, confidence capped
 FAILING_CHECKS: frozenset[str] = (
@@ -140,8 +140,6 @@ def place_repairs(fields: dict[str, ExtractedField], names: tuple[str, ...] = ("
             _replace_value(f, full, "place_repaired")
 
 
-# the characters of the notes written or printed across copies (此复印件仅供…使用, 复印无效, 与原件一致)
-_NOTE_CHARS = frozenset("此复印件仅供使用无效与原一致再办理")
 
 
 def ethnicity_repair(f: ExtractedField | None) -> None:
