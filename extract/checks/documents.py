@@ -140,8 +140,6 @@ def place_repairs(fields: dict[str, ExtractedField], names: tuple[str, ...] = ("
             _replace_value(f, full, "place_repaired")
 
 
-
-
 def ethnicity_repair(f: ExtractedField | None) -> None:
     """An ethnicity that is none of the 56 (``例`` for 侗): where the recogniser's alternatives
     for its characters give exactly one group's name, that name (``ethnicity_repaired``, a
