@@ -1768,6 +1768,52 @@ def harmonize_ranges(items: list[Item]) -> None:
         it.cell_confs["reference_range"] = it.cell_confs.get("reference_range", []) + [HARMONIZED_CONF]
 
 
+# a range's separator this many digit steps wide or wider (from the lower bound's last digit to
+# the upper bound's first, the median over the table's rows) is a full-width character (～, an
+# em wide: about two digits) that the recogniser read as a dash; a dash (half-width, or two)
+# leaves about two steps. Measured on the page's own print, so the font's size does not matter.
+FULL_WIDTH_GAP = 2.45
+_DASH_RANGE = re.compile(r"^(\d+(?:\.\d+)?)-(\d+(?:\.\d+)?)$")
+
+
+def full_width_separator(lines: list[OcrLine], boxes: list[list[float]], items: list[Item]) -> None:
+    """Ranges read with one dash whose separator is as wide as a full-width ～ (see
+    :data:`FULL_WIDTH_GAP`): written with ～, at the harmonised ranges' low confidence (an em
+    dash, rarer in ranges, would look the same: a reviewer confirms). All of a table's ranges
+    read with a dash: by the median over its rows. Some read with ～ and the others with a
+    dash: each of those by its own width (a little less wide suffices: the page prints ～)."""
+    ranges = [it.value.get("reference_range", "") for it in items]
+    seps = {m.group("sep") for r in ranges if (m := _RANGE_SEP.match(r))}
+    if not seps <= {"-", "～"} or "-" not in seps:
+        return
+    gaps: dict[str, list[float]] = {}
+    for l in lines:
+        cx, cy = (l.bbox[0] + l.bbox[2]) / 2, (l.bbox[1] + l.bbox[3]) / 2
+        m = _DASH_RANGE.match(l.text.strip())
+        if not m or l.text != l.text.strip() or not any(b[0] <= cx <= b[2] and b[1] <= cy <= b[3] for b in boxes):
+            continue
+        i, j = m.end(1) - 1, m.start(2)
+        if i < 1:
+            continue
+        cs = [(a + b) / 2 for a, b in _char_extents(l)]
+        pitch = (cs[i] - cs[0]) / i
+        if pitch > 0:
+            gaps.setdefault(l.text, []).append((cs[j] - cs[i]) / pitch)
+    if "～" in seps:
+        wide = {t for t, g in gaps.items() if min(g) >= FULL_WIDTH_GAP - 0.15}
+    else:
+        every = [g for gs in gaps.values() for g in gs]
+        if sum(1 for r in ranges if _DASH_RANGE.match(r)) < 5 or len(every) < 5 or statistics.median(every) < FULL_WIDTH_GAP:
+            return
+        wide = set(gaps) | {r for r in ranges if _DASH_RANGE.match(r)}
+    for it in items:
+        r = it.value.get("reference_range", "")
+        m = _DASH_RANGE.match(r)
+        if m and r in wide:
+            it.value["reference_range"] = f"{m.group(1)}～{m.group(2)}"
+            it.cell_confs["reference_range"] = it.cell_confs.get("reference_range", []) + [HARMONIZED_CONF]
+
+
 def _dot_lost(lo: str, hi: str) -> str | None:
     """The lower bound with its decimal point put back, when it was lost: read without one, it
     is not below the upper bound, and with as many decimals as the upper one it is

@@ -235,6 +235,10 @@ def test_lab_flags_against_ranges():
     assert R.check_lab_items(bad, derived={5}) == ["flags_from_ranges", "flags_match_ranges"]
     missing = ok + _items(("尿酸", "", "208-428", ""))
     assert "item_result_missing" in R.check_lab_items(missing)
+    # dev seed 896 lab clean #9: 9-50 read 9.50 at 0.92; a bare number is no reference range
+    bare = ok + _items(("丙氨酸氨基转移酶", "41", "9.50", ""))
+    assert "range_unreadable" in R.check_lab_items(bare) and "range_unreadable" in R.FAILING_CHECKS
+    assert "range_unreadable" not in R.check_lab_items(ok)
 
 
 @pytest.mark.parametrize("result,rng,flag", [

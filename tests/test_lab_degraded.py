@@ -621,3 +621,27 @@ def test_an_empty_unit_cell_of_a_test_reported_with_a_unit():
     few = [item("嗜酸性粒细胞百分比", "6.7", ""), item("白球比", "1.5", ""), item("尿比重", "1.020", ""), item("钾", "4.1", "mmol/L")]
     missing_units(few)
     assert few[0].value["unit"] == ""
+
+
+def test_a_full_width_tilde_read_as_a_dash_is_seen_by_its_width():
+    """Dev seed 900 lab degraded #4 and #7: 3.50～9.50 read 3.50-9.50 on every row (or on some):
+    the separator spans about three digit steps, where a dash leaves about two."""
+    from extract.tables import Item, full_width_separator
+    from tests.synthlines import L
+
+    def page(sep: str, n: int = 6):
+        texts = [f"{lo}{sep}{hi}" for lo, hi in (("3.50", "9.50"), ("115", "150"), ("35.0", "45.0"), ("82.0", "100.0"),
+                                                 ("27.0", "34.0"), ("316", "354"), ("125", "350"))[:n]]
+        lines = [L(t, 900, 100 + 40 * k) for k, t in enumerate(texts)]
+        items = [Item({"name": "x", "reference_range": t.replace("～", "-")}, {}, [0, 0, 1, 1]) for t in texts]
+        return lines, items
+
+    lines, items = page("～")  # printed ～ (a full-width character: one em), read "-"
+    for l in lines:
+        l.text = l.text.replace("～", "-")  # the recogniser's reading, the geometry the print's
+    full_width_separator(lines, [[0, 0, 2000, 2000]], items)
+    assert all("～" in it.value["reference_range"] for it in items)
+    assert all(it.cell_confs["reference_range"][-1] < 0.9 for it in items)
+    lines, items = page("-")  # printed and read "-": left alone
+    full_width_separator(lines, [[0, 0, 2000, 2000]], items)
+    assert all("-" in it.value["reference_range"] for it in items)

@@ -35,7 +35,8 @@ dates
     ``flags_match_ranges`` – every numeric result with a numeric reference range carries the
     flag the range implies; ``flag_mismatch_range`` – some item does not (a misread result,
     range or flag); ``flags_from_ranges`` – some flags were not read and are the ones the
-    ranges imply (informational); ``item_result_missing`` – a row's result was not read.
+    ranges imply (informational); ``item_result_missing`` – a row's result was not read;
+    ``range_unreadable`` – a reference read as a bare number (9.50 for 9-50).
 """
 from __future__ import annotations
 
@@ -73,6 +74,7 @@ FAILING_CHECKS: frozenset[str] = frozenset({
     "issued_before_birth",
     "flag_mismatch_range",
     "item_result_missing",
+    "range_unreadable",
     "relationship_unknown",
 })
 SUPPORTING_CHECKS: frozenset[str] = frozenset({
@@ -323,6 +325,10 @@ def check_lab_items(items: Any, derived: set[int] | frozenset[int] = frozenset()
     out: list[str] = []
     if any(isinstance(it, dict) and not (it.get("result") or "").strip() for it in items):
         out.append("item_result_missing")
+    if any(isinstance(it, dict) and re.fullmatch(r"\d+(?:\.\d+)?", str(it.get("reference_range") or "")) for it in items):
+        # a reference that is a bare number is no range: its separator was read as a point or
+        # lost (9-50 read 9.50)
+        out.append("range_unreadable")
     if derived:
         out.append("flags_from_ranges")
     decided = 0

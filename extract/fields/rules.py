@@ -19,9 +19,8 @@ import numpy as np
 from extract import choices, seals
 from extract.layout import (OTHER, Label, Span, Value, find_labels, join_split_labels, pair_values, reading_order, span_of,
                             spans_in_box, typical_height)
-from extract.tables import (ITEM_KEYS, check_cells, derive_missing_flags, drop_bare, find_tables, harmonize_ranges,
-                            missing_units,
-                            table_items)
+from extract.tables import (ITEM_KEYS, check_cells, derive_missing_flags, drop_bare, find_tables, full_width_separator,
+                            harmonize_ranges, missing_units, table_items)
 from ocr.base import OcrLine
 from schemas.doctypes import DocType, FieldSpec
 
@@ -335,6 +334,7 @@ def table_field(lines: list[OcrLine], spec: FieldSpec, image: np.ndarray | None)
         page_items.extend(drop_bare(tb_items))
     # the tables of one page print their ranges alike (side by side: one template)
     harmonize_ranges(page_items)
+    full_width_separator(lines, [tb.bbox for tb in tables], page_items)
     missing_units(page_items)
     derive_missing_flags(page_items)
     for it in page_items:
