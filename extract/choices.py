@@ -19,9 +19,10 @@ from ocr.base import OcrLine
 BOXES = "□☐▢口"
 MARKS = "☑☒■√✓✔▣"
 # an option: its head (box or mark, list number, punctuation; the OCR often drops a ticked
-# box or reads only part of the head) and its text
+# box or reads only part of the head) and its text, which holds no digit: a digit is the next
+# option's number whose box was not read (养老服务机构5其他场所6.不详)
 _OPTION = re.compile(
-    rf"(?P<head>[{BOXES}{MARKS}]?\s*(?:\d{{1,2}})?\s*[.、．]?\s*)(?P<text>[^\s{BOXES}{MARKS}\d.、．][^\s{BOXES}{MARKS}]*)"
+    rf"(?P<head>[{BOXES}{MARKS}]?\s*(?:\d{{1,2}})?\s*[.、．]?\s*)(?P<text>[^\s{BOXES}{MARKS}\d.、．][^\s{BOXES}{MARKS}\d]*)"
 )
 
 

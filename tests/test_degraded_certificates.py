@@ -457,6 +457,10 @@ def test_a_choice_among_a_list_with_an_option_unread_is_unsure():
     def opts(*nums):
         return [Option(f"选项{n}", False, 0, i * 5, i * 5 + 4, n) for i, n in enumerate(nums)]
 
+    # the next option's number whose box was not read ends an option's text (dev seed 900 #0)
+    read = L("□4.养老服务机构5其他场所6.不详", 150, 100)
+    parsed = choices.parse_options([read], Value([span_of([read], 0, 0, len(read.text))], source="right"))
+    assert [(o.text, o.number) for o in parsed] == [("养老服务机构", 4), ("其他场所", 5), ("不详", 6)]
     assert options_missing(opts(1, 2, 4, 5, 6))
     assert options_missing(opts(2, 3, 4))  # the first option lost
     assert not options_missing(opts(1, 2, 3, 4, 5, 6))
