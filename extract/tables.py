@@ -1699,7 +1699,7 @@ _NUM = r"\d+(?:\.\d+)?"
 _RANGE_SEP = re.compile(rf"^(?P<lo>{_NUM})(?P<sep>-{{1,2}}|～|~|—{{1,2}}|–)(?P<hi>{_NUM})$")
 # the separator's marks misread as others (3.50~-5.30), or a dash with a speck beside it read
 # as a colon or a star (20.0-:50.0, 40.0-*50.0)
-_RANGE_MIXED_SEP = re.compile(rf"^(?P<lo>{_NUM})(?:[-~～—–]{{2,3}}|[-~～—–][:*·'`]|[:*·'`][-~～—–])(?P<hi>{_NUM})$")
+_RANGE_MIXED_SEP = re.compile(rf"^(?P<lo>{_NUM})(?:[-~～—–]{{2,3}}|[-~～—–][:*·'`]|[:*·'`.][-~～—–])(?P<hi>{_NUM})$")
 _RANGE_NO_SEP = re.compile(r"^(?P<lo>\d+\.\d+)(?P<hi>\d+\.\d+)$")
 # how sure a separator taken from the rest of the column is (below the review threshold)
 HARMONIZED_CONF = 0.6
