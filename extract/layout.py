@@ -543,6 +543,15 @@ def _read_again_beside(lines: list[OcrLine], li: int, sp: Span, by_line: dict[in
     return False
 
 
+def line_between(lines: list[OcrLine], upper: list[float], nxt: int, skip: set[int], h: float) -> bool:
+    """Is there a line (not in `skip`) standing between box `upper` and line `nxt` under it, across
+    `nxt`'s width (a section's heading between a value's last line and the next line down)?"""
+    nb = lines[nxt].bbox
+    return any(li not in skip and li != nxt and l.text.strip() and l.bbox[1] >= upper[3] - 0.3 * h
+               and l.bbox[3] <= nb[1] + 0.3 * h and l.bbox[0] < nb[2] and l.bbox[2] > nb[0]
+               for li, l in enumerate(lines))
+
+
 def _bare_label(text: str) -> bool:
     """A line that is nothing but a label and its colon (审核医师：), undeclared or not: the
     label of another cell, never a value."""
@@ -773,9 +782,7 @@ def pair_values(
             nb = lines[nxt].bbox
             if _label_left_on_row(lines, nb, lab, by_line, h):
                 break
-            if any(li not in taken and li != nxt and lines[li].text.strip() and b[1] >= last.bbox[3] - 0.3 * h
-                   and b[3] <= nb[1] + 0.3 * h and b[0] < nb[2] and b[2] > nb[0]
-                   for li, b in ((li, lines[li].bbox) for li in range(len(lines)))):
+            if line_between(lines, last.bbox, nxt, taken, h):
                 break  # another line between them (a section's heading further left): the value ended
             sp = text_until_label(nxt, 0)
             if sp is None:

@@ -17,8 +17,8 @@ import cv2
 import numpy as np
 
 from extract import choices, seals
-from extract.layout import (OTHER, Label, Span, Value, find_labels, join_split_labels, pair_values, reading_order, span_of,
-                            spans_in_box, typical_height)
+from extract.layout import (OTHER, Label, Span, Value, find_labels, join_split_labels, line_between, pair_values,
+                            reading_order, span_of, spans_in_box, typical_height)
 from extract.tables import (ITEM_KEYS, check_cells, derive_missing_flags, drop_bare, find_tables, full_width_separator,
                             harmonize_ranges, missing_units, table_items)
 from ocr.base import OcrLine
@@ -522,12 +522,8 @@ def _continued_rows(lines: list[OcrLine], v: Value, limit: int, gap: float, busy
         if best is None:
             break
         nb = lines[best].bbox
-        own = {sp.line for sp in spans}
-        lb_last = lines[last.line].bbox
-        if any(li not in own and li != best and lines[li].bbox[1] >= lb_last[3] - 0.3 * h
-               and lines[li].bbox[3] <= nb[1] + 0.3 * h and lines[li].bbox[0] < nb[2] and lines[li].bbox[2] > nb[0]
-               for li in range(len(lines)) if lines[li].text.strip()):
-            break  # another line between them (a section's heading): the value ended above it
+        if line_between(lines, lines[last.line].bbox, best, {sp.line for sp in spans}, h):
+            break  # another line between them (a section's heading): the value ended above it  # another line between them (a section's heading): the value ended above it
         left = lab.bbox[0] - 1.5 * h if lab is not None else -1e18
         if any(left <= l.bbox[2] <= nb[0] + 0.5 * h and min(l.bbox[3], nb[3]) - max(l.bbox[1], nb[1]) > 0.5 * h
                for l in labels):
