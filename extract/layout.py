@@ -928,21 +928,24 @@ def cluster_lines(lines: list[OcrLine], gap: float = 2.5) -> list[list[int]]:
     return sorted(groups.values(), key=lambda g: min(boxes[i][1] for i in g))
 
 
-def split_columns(lines: list[OcrLine], ids: list[int], gap: float = 2.5) -> list[list[int]]:
+def split_columns(lines: list[OcrLine], ids: list[int], gap: float = 2.5, across: bool = False) -> list[list[int]]:
     """A block cut at its wide empty vertical bands: the ids of each side-by-side part, left to
     right (two cards laid next to each other on a copy, linked by a tall title line). A gap is
-    wide when it is more than `gap` median line heights."""
+    wide when it is more than `gap` median line heights. `across`: cut at wide empty horizontal
+    bands instead, the parts top to bottom (two cards one above the other, linked by one tall
+    line: a number read with the slant of a card placed askew)."""
     if len(ids) < 2:
         return [list(ids)]
+    lo, hi = (1, 3) if across else (0, 2)
     hs = sorted(lines[i].bbox[3] - lines[i].bbox[1] for i in ids)
     wide = gap * max(8.0, hs[len(hs) // 2])
-    order = sorted(ids, key=lambda i: lines[i].bbox[0])
+    order = sorted(ids, key=lambda i: lines[i].bbox[lo])
     parts: list[list[int]] = [[order[0]]]
-    right = lines[order[0]].bbox[2]
+    end = lines[order[0]].bbox[hi]
     for i in order[1:]:
         b = lines[i].bbox
-        if b[0] - right > wide:
+        if b[lo] - end > wide:
             parts.append([])
         parts[-1].append(i)
-        right = max(right, b[2])
+        end = max(end, b[hi])
     return parts

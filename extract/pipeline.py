@@ -402,14 +402,22 @@ class Pipeline:
         sides of an ID card copied next to each other, one of them perhaps upside down);
         otherwise the block as it is."""
         parts = split_columns(lines, group)
-        if len(parts) < 2:
-            return self._split_turned(view, lines, group)
-        cards = 0
-        for part in parts:
-            block = [lines[i] for i in part]
-            if classify_lines(block).type in CARD_TYPES or self._reads_turned(view.image, block):
-                cards += 1
-        return parts if cards >= 2 else [group]
+        if len(parts) >= 2:
+            cards = 0
+            for part in parts:
+                block = [lines[i] for i in part]
+                if classify_lines(block).type in CARD_TYPES or self._reads_turned(view.image, block):
+                    cards += 1
+            return parts if cards >= 2 else [group]
+        parts = split_columns(lines, group, across=True)
+        if len(parts) >= 2:
+            # one above the other: cut only where the parts are the two different sides of a
+            # card (a card's own rows may lie far apart: its number row under a photo)
+            types = [classify_lines([lines[i] for i in part]).type for part in parts]
+            sides = [t for t in types if t in CARD_TYPES]
+            if len(sides) >= 2 and len(set(sides)) == len(sides):
+                return parts
+        return self._split_turned(view, lines, group)
 
     def _split_turned(self, view: View, lines: list[OcrLine], group: list[int]) -> list[list[int]]:
         """A card's block holding lines that read better turned half round beside lines that
@@ -672,9 +680,10 @@ class Pipeline:
                 f.checks.append("readings_differ")
         return {**fields, **found}
 
-    def _second_look(self, view: View, dt, lines: list[OcrLine], fields: dict) -> dict:
+    def _second_look(self, view: View, dt, lines: list[OcrLine], fields: dict) -> tuple[dict, list[OcrLine]]:
         """Re-read template boxes of missing values and of multi-line values by recognition
-        alone; flag a multi-line value with unread ink right under it as maybe incomplete."""
+        alone; flag a multi-line value with unread ink right under it as maybe incomplete.
+        Returns the fields and the lines with those read again."""
         h, w = view.image.shape[:2]
         extra: list[OcrLine] = []
         for fname, spec in dt.fields.items():
@@ -717,7 +726,7 @@ class Pipeline:
                 _inside(l.bbox, below) for l in lines
             ):
                 f.checks.append("value_may_be_incomplete")
-        return fields
+        return fields, lines
 
     def _number_row_again(self, view: View, dt, lines: list[OcrLine], fields: dict) -> dict:
         """An ID number read short or not at all on a card (a watermark or a stamp over part of
@@ -868,9 +877,14 @@ class Pipeline:
             fields = _extract_fields(self.extractor, dt, lines, (w, h), view.image)
         if dt.layout == "card":
             with timer("reread"):
-                fields = self._second_look(view, dt, lines, fields)
+                fields, seen = self._second_look(view, dt, lines, fields)
                 if any(n not in fields for n, spec in dt.fields.items() if spec.required and spec.labels):
-                    fields = self._beside_labels(view, dt, lines, fields, cut=False)
+                    # what the look beside the labels adds: the fields it found and those its
+                    # new lines changed; the rest stay as the second look read them (a value
+                    # from a template re-read, with its `reread`)
+                    again = self._beside_labels(view, dt, seen, fields, cut=False)
+                    fields = {**fields, **{n: f for n, f in again.items()
+                                           if n not in fields or "reread_beside_label" in f.checks}}
                 # a card number whose last digits a stamp hid: what was read may pass its Luhn
                 # check all the same (one time in ten); characters right after it say it ran on
                 _cut_off(view.image, lines, {n: f for n, f in fields.items() if n in dt.fields and dt.fields[n].type in CUT_NUMBERS})

@@ -483,6 +483,58 @@ def test_dates_of_a_validity_run_together_are_not_trusted():
         assert "validity_dates_run_together" not in parts(whole)["valid_from"].checks, whole
 
 
+def test_two_sides_one_above_the_other_linked_by_a_tall_number_are_two_cards(pipeline):
+    # dev seed 902 id_both_a4_copy #0: a faint front placed askew; its number's tall box came
+    # within 2.5 of its heights of the back's title, and the two sides read as one back
+    pairs = _read(pipeline, "id_both_a4_copy", 902, 0)
+    front_t, front_p = next((t, p) for t, p in pairs if t["type"] == "id_card_front")
+    assert front_p is not None
+    for name in ("name", "sex", "birth_date", "id_number"):
+        assert front_p["fields"][name]["value"] == front_t["fields"][name]["value"], name
+    back_t, back_p = next((t, p) for t, p in pairs if t["type"] == "id_card_back")
+    assert back_p["fields"]["valid_to"]["value"] == back_t["fields"]["valid_to"]["value"]
+
+
+def test_a_value_read_again_in_its_template_box_survives_the_look_beside_the_labels(pipeline):
+    # dev seed 902 id_both_a4_copy #8: a copy note across the address's first line; the second
+    # look read it (肃省临夏回族自治州和), then the look beside 出生 re-extracted every field
+    # from the first lines and the address lost its first line again
+    pairs = _read(pipeline, "id_both_a4_copy", 902, 8)
+    t, p = next((t, p) for t, p in pairs if t["type"] == "id_card_front")
+    for name in ("address", "birth_date"):
+        assert p["fields"][name]["value"] == t["fields"][name]["value"], name
+
+
+def test_a_line_the_template_box_cuts_is_read_from_its_start_and_not_trusted(pipeline):
+    # dev seed 903 id_front_photo #1: the photo lost the card's label column and the values lie
+    # further left than the template: 村十组99号 mostly outside the address box, 9号 inside;
+    # the address read 重庆市江津区珞璜镇河店9号 at 0.95
+    pairs = _read(pipeline, "id_front_photo", 903, 1)
+    t, p = next((t, p) for t, p in pairs if t["type"] == "id_card_front")
+    got = p["fields"]["address"]
+    assert got["value"] == t["fields"]["address"]["value"]
+    assert "value_may_be_incomplete" in got["checks"] and got["confidence"] < CONFIDENT
+
+
+def test_a_validity_date_with_a_one_digit_day_is_not_trusted():
+    # dev seed 902 id_both_a4_copy #10: 2021.10.20-长期 read 2021.10.2b长期, valid_from
+    # 2021-10-02 at 0.998
+    from extract.fields.values import split_validity
+    from extract.layout import Value, span_of
+    from tests.synthlines import L
+
+    def parts(text):
+        lines = [L(text, 300, 500)]
+        return split_validity(Value([span_of(lines, 0, 0, len(text))], source="label"))
+
+    got = parts("2021.10.2b长期")
+    assert got["valid_from"].value == "2021-10-02"
+    assert "validity_date_digit_lost" in got["valid_from"].checks
+    assert field_confidence("id_card_back", "valid_from", got["valid_from"]) < CONFIDENT
+    for whole in ("2021.10.20-长期", "2021.10.02-2031.10.02", "20211020-长期", "2021年10月2日-长期"):
+        assert "validity_date_digit_lost" not in parts(whole)["valid_from"].checks, whole
+
+
 def test_a_sex_read_with_the_next_cell_keeps_the_ethnicity(pipeline):
     # dev seed 803 id_both_a4_copy #26: 性别 apart, 女民族汉 one line: 民族 was dropped as running text
     pairs = _read(pipeline, "id_both_a4_copy", 803, 26)

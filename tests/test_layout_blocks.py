@@ -71,6 +71,17 @@ def test_side_by_side_parts_are_cut_at_a_wide_gap_only():
     assert split_columns(near, [0, 1, 2]) == [[0, 1, 2]]
 
 
+def test_parts_one_above_the_other_are_cut_at_a_wide_gap_only():
+    top = [_line("姓名张三", 100, 100, 400, 140), _line("公民身份号码", 100, 200, 800, 240)]
+    below = [_line("中华人民共和国", 100, 500, 600, 540), _line("签发机关", 100, 600, 400, 640)]
+    lines = top + below
+    assert split_columns(lines, [0, 1, 2, 3], across=True) == [[0, 1], [2, 3]]
+    assert split_columns(lines, [0, 1, 2, 3]) == [[0, 1, 2, 3]]
+    # two line heights apart: rows of one layout
+    near = top + [_line("住址", 100, 320, 300, 360)]
+    assert split_columns(near, [0, 1, 2], across=True) == [[0, 1, 2]]
+
+
 def _page_with_lines(angle: float, stamp: bool) -> np.ndarray:
     img = np.full((1400, 1000, 3), 250, np.uint8)
     for k in range(14):

@@ -22,7 +22,7 @@ FAILING_CHECKS: frozenset[str] = (
     | frozenset({"place_prefix_missing", "place_prefix_restored", "place_repaired", "place_name_cut",
                  "place_name_completed", "ethnicity_repaired",
                  "relationship_repaired", "validity_completed", "found_without_label", "readings_differ",
-                 "validity_dates_run_together"})
+                 "validity_dates_run_together", "validity_date_digit_lost"})
 )
 SOFT_CHECKS: frozenset[str] = frozenset(idcard.SOFT_CHECKS)
 

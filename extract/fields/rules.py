@@ -273,6 +273,31 @@ def _whole_option_row(lines: list[OcrLine], v: Value) -> Value:
     return Value(spans, source=v.source)
 
 
+def _uncut(lines: list[OcrLine], v: Value, labels: list[Label], taken: set[tuple[int, int]]) -> tuple[Value, bool]:
+    """A template box's value whose line the box cut (村十组99号 with only 9号 inside: the label
+    column lost at the card's edge, the values printed further left than the template has
+    them): each such span runs on to its line's start, label text left out, and the value is
+    no longer sure (True). A line cut at its right end stays cut (a photo lies right of a
+    card's values), and makes the value unsure all the same. `taken`: (line, character) read
+    into other fields."""
+    spans: list[Span] = []
+    cut = False
+    for sp in v.spans:
+        if any(s2.line == sp.line and s2 is not sp for s2 in v.spans):
+            spans.append(sp)  # a line the box took in pieces (a label between them): as it is
+            continue
+        text = lines[sp.line].text
+        own = [i for i in range(len(text)) if text[i].isalnum() and (sp.line, i) not in taken
+               and not any(l.line == sp.line and l.start <= i < l.end for l in labels)]
+        before = [i for i in own if i < sp.start]
+        after = [i for i in own if i >= sp.end]
+        cut = cut or bool(before or after)
+        if before and all(b + 1 == c for b, c in zip(before, before[1:] + [sp.start])):
+            sp = span_of(lines, sp.line, before[0], sp.end)
+        spans.append(sp)
+    return Value(spans, source=v.source), cut
+
+
 def _within(lines: list[OcrLine], box: list[float] | None, size: tuple[int, int]) -> list[int] | None:
     if box is None:
         return None
@@ -1143,6 +1168,9 @@ class RuleExtractor:
                          for i in range(sp.start, sp.end)}
                 v = Value([sp for sp in v.spans if not any((sp.line, i) in taken for i in range(sp.start, sp.end))],
                           source=v.source)
+                v, template_cut = _uncut(lines, v, labels, taken)
+            else:
+                template_cut = False
             if v is None or not v.spans:
                 continue
             unsure_choice = False
@@ -1159,6 +1187,8 @@ class RuleExtractor:
                     out.update(split_validity(v))
                 continue
             f = to_field(spec.type, v)
+            if template_cut:
+                f.checks.append("value_may_be_incomplete")
             if unsure_choice:
                 f.checks.append("option_list_incomplete")  # the marked option may be one not read
             if spec.type in ("diagnosis", "text") and isinstance(f.value, str) and f.value \

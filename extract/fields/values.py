@@ -527,6 +527,10 @@ def split_validity(v: Value) -> dict[str, ExtractedField]:
             # 2023.12.24033.12.21 (2023.12.21-2033.12.21 with "1-2" read as one 4): the first
             # date runs on into digits, where its day ends is a guess
             out["valid_from"].checks.append("validity_dates_run_together")
+        elif first is not None and first.group(4) and min(len(first.group(4)), len(first.group(5))) < 2:
+            # 2021.10.2b长期 (2021.10.20-长期, 0 and the dash read as one letter): a validity
+            # prints its month and day with two digits each; one digit is one lost
+            out["valid_from"].checks.append("validity_date_digit_lost")
     if to:
         out["valid_to"] = ExtractedField(to, text[cut + 1 :], right_box, confs[cut + 1 :], v.source)
     elif frm and (half := re.search(r"(?<=\d)\W*(?:[长長]|[^\W\d]?期)\W*$", text)) is not None:
