@@ -158,9 +158,13 @@ def strip_row_numbers(items: list) -> None:
 def clean_range(t: str) -> str:
     """As printed; an ASCII ~ between numbers is the full-width ～ of Chinese reports. A range
     of two numbers does not end in a dot (a speck read after it: `4.30-5.80.`) nor holds a
-    colon (a dot read as one: `20:0-50.0`)."""
+    colon (a dot read as one: `20:0-50.0`), nor begins with * or ends in a dash (specks:
+    `*3.10-8.00`, `20.0～40.0-`)."""
     t = fix_qualitative(re.sub(r"(?<=\d)~(?=\d)", "～", _fold_cell(t)))
     t = _strip_specks(t)
+    u = re.sub(r"[-—–~～]$", "", re.sub(r"^\*(?=\d)", "", t))
+    if u != t and _RANGE_SEP.match(u):
+        return u  # a speck before the range read as * (*3.10-8.00), or a dash after it
     u = re.sub(r"(?<=\d)[:：](?=\d)", ".", t.rstrip(".,"))
     if u != t and (_RANGE_SEP.match(u) or _RANGE_NO_SEP.match(u)):
         return u  # (two decimals glued, 82.0100:0: harmonize_ranges parts them)
@@ -546,11 +550,15 @@ def find_rulings(image: np.ndarray | None, line_height: float = 20.0) -> Rulings
 
 
 # ------------------------------------------------------------------------------- header
+# punctuation and specks of toner read between or beside a header's words (·结果)
+_HEADER_SPECKS = ":：.、|·•‧∙˙`'‘’,，;；"
+
+
 def _segment(sq: str, vocab: list[tuple[str, str]]) -> list[tuple[str, int, int]] | None:
     """Cut `sq` entirely into header words (longest first); None when it cannot be."""
     out, i = [], 0
     while i < len(sq):
-        if sq[i] in ":：.、|":
+        if sq[i] in _HEADER_SPECKS:
             i += 1
             continue
         for word, key in vocab:
@@ -1589,8 +1597,11 @@ def usual_unit(name: str, read: str, vocab: dict[str, tuple[str, ...]] | None = 
     if "%" in units and re.fullmatch(r"[%96oO0]{2}", read) and ("%" in read or read in ("96", "06", "0o")):
         # the % read as two marks: doubled (%%), or its circles as digits (96)
         return "%"
-    if units == ("%",) and re.fullmatch(r"[oO08]{2}", read) and re.search(r"[oO]", read):
-        # a test reported only in per cent: its sign's two circles read as letters (oo, 8o)
+    if units == ("%",) and (re.fullmatch(r"[oO08]{2}", read) and re.search(r"[oO]", read)
+                            or re.fullmatch(r"[9460][60oO8]", read)):
+        # a test reported only in per cent: its sign's two circles read as letters (oo, 8o),
+        # or the sign as two digits, its slash and upper circle one, its lower circle a 6, 0
+        # or 8 (46)
         return "%"
     if len(units) == 1 and re.fullmatch(r"[A-Za-z]{2,6}", read) and len(read) <= len(u) and (
             len(u) == 2 and re.fullmatch(r"[A-Za-z]{2}", u) or len(u) >= 4 and read[0] == u[0]):
@@ -1713,8 +1724,10 @@ def harmonize_ranges(items: list[Item]) -> None:
     takes the majority's, with a low confidence: a reviewer confirms it. A double dash read
     twice or more among single ones is the table's separator (the OCR merges two dashes, it
     does not split one). A lower bound read above the upper one gets its lost point back
-    (`200-50.0`), and a range read as digits alone is cut where the result's decimals say
-    (`74125` beside `9.1`), when one cut only fits."""
+    (`200-50.0`), as does an upper one (`20.0-400`); a range read as digits alone is cut where
+    the result's decimals say (`74125` beside `9.1`, `1060` beside `51`), when one cut only
+    fits, and a whole-number range whose separator was read as a point is parted there
+    (`9.50` beside `32`)."""
     seps: dict[str, int] = {}
     for it in items:
         m = _RANGE_SEP.match(it.value.get("reference_range", ""))
@@ -1738,8 +1751,11 @@ def harmonize_ranges(items: list[Item]) -> None:
         rng = it.value.get("reference_range", "")
         m = _RANGE_SEP.match(rng)
         lost = _dot_lost(m.group("lo"), m.group("hi")) if m else None
+        lost_hi = _dot_lost_above(m.group("lo"), m.group("hi")) if m else None
         if lost is not None:
             new = f"{lost}{sep}{m.group('hi')}"
+        elif lost_hi is not None:
+            new = f"{m.group('lo')}{sep}{lost_hi}"
         elif m and m.group("sep") != sep:
             new = f"{m.group('lo')}{sep}{m.group('hi')}"
         elif not m and _RANGE_MIXED_SEP.match(rng):
@@ -1753,6 +1769,8 @@ def harmonize_ranges(items: list[Item]) -> None:
             if split is None:
                 continue
             new = f"{split[0]}{sep}{split[1]}"
+        elif (whole := _point_for_separator(rng, it.value.get("result", ""))) is not None:
+            new = f"{whole[0]}{sep}{whole[1]}"
         else:
             # two decimals glued (0.48.0), or the separator read as a dot (0.0.6.8): the only
             # split that gives two decimals printed alike
@@ -1824,15 +1842,43 @@ def _dot_lost(lo: str, hi: str) -> str | None:
     return cand if cand is not None and float(cand) < float(hi) else None
 
 
+def _dot_lost_above(lo: str, hi: str) -> str | None:
+    """The upper bound with its decimal point put back, when it was lost: the lower bound has
+    decimals, the upper none, and with as many it is still above the lower one (`20.0-400`
+    for `20.0-40.0`: a range prints both bounds alike). Otherwise None."""
+    if "." not in lo or "." in hi:
+        return None
+    cand = _pointed(hi, _decimals(lo))
+    return cand if cand is not None and float(lo) < float(cand) else None
+
+
+def _point_for_separator(rng: str, result: str) -> tuple[str, str] | None:
+    """A range of whole numbers whose separator was read as a point (`9.50` for `9-50` beside a
+    whole result): its two bounds, when the upper one is the longer or as long, of two
+    digits at least, and above the lower one (`3.5` stays: a lost part, not a dash). None
+    otherwise."""
+    m = re.fullmatch(r"(\d+)\.(\d+)", rng)
+    if not m or not re.fullmatch(r"\d+", result or ""):
+        return None
+    lo, hi = m.groups()
+    if len(hi) < 2 or len(hi) < len(lo) or hi[0] == "0" or (len(lo) > 1 and lo[0] == "0") or int(lo) >= int(hi):
+        return None
+    return lo, hi
+
+
 def _split_digits(t: str, k: int) -> tuple[str, str] | None:
     """Digits of a range read with no separator and no points (`74125`), cut into two bounds
     of `k` decimals each (`7.4`, `12.5`) when exactly one cut gives a lower bound below the
-    upper one; None when `k` is 0 (any cut would do) or no cut or several do."""
-    if k < 1:
-        return None
+    upper one (`1060` for 10-60 when `k` is 0: no bound begins with a 0 before more digits);
+    None when no cut or several do."""
     out = []
     for i in range(k + 1, len(t) - k):
-        a, b = _pointed(t[:i], k), _pointed(t[i:], k)
+        if k < 1:
+            a, b = t[:i], t[i:]
+            if any(len(x) > 1 and x[0] == "0" for x in (a, b)):
+                continue
+        else:
+            a, b = _pointed(t[:i], k), _pointed(t[i:], k)
         if a is not None and b is not None and float(a) < float(b):
             out.append((a, b))
     return out[0] if len(out) == 1 else None

@@ -71,3 +71,18 @@ def merged(parts: list[tuple[str, float]], y: float, h: float = 30.0, conf: floa
         char_confidences=[conf] * len(text),
         char_positions=[(c - x0) / w for c in centres],
     )
+
+
+def two_tables(rows_l: list[tuple[str, ...]], rows_r: list[tuple[str, ...]], y: float = 100.0) -> list[OcrLine]:
+    """Two lab tables side by side (项目 代号 结果 单位 参考值 each), their rows as given (name,
+    code, result, unit, range), the right table's rows 2 px lower."""
+    left = {"name": 40, "code": 230, "result": 330, "unit": 420, "range": 520}
+    right = {k: v + 620 for k, v in left.items()}
+    keys = ["name", "code", "result", "unit", "range"]
+    hdr = {"name": "项目", "code": "代号", "result": "结果", "unit": "单位", "range": "参考值"}
+    lines = row([(hdr[k], left[k]) for k in keys] + [(hdr[k], right[k]) for k in keys], y)
+    for i, r in enumerate(rows_l):
+        lines += row([(r[j], left[k]) for j, k in enumerate(keys)], y + 45 + 45 * i)
+    for i, r in enumerate(rows_r):
+        lines += row([(r[j], right[k]) for j, k in enumerate(keys)], y + 47 + 45 * i)
+    return lines

@@ -23,7 +23,7 @@ from extract.tables import (
     usual_code,
     usual_unit,
 )
-from tests.synthlines import L, row
+from tests.synthlines import L, row, two_tables
 
 # ------------------------------------------------------------------------ the vocabulary
 
@@ -121,6 +121,9 @@ def test_unit_misreadings():
     assert usual_unit("平均血红蛋白含量", "P8") == "pg"  # dev seed 893: a capital P and g read as 8
     # dev seed 893 clean #10: a per-cent sign's circles read oo, 8o, for a test reported only in %
     assert usual_unit("中性粒细胞百分比", "oo") == "%" and usual_unit("淋巴细胞百分比", "8o") == "%"
+    # dev seed 902 degraded #5: the sign read 46 (0.64)
+    assert usual_unit("淋巴细胞百分比", "46") == "%"
+    assert usual_unit("血红蛋白", "46") is None  # a test reported in g/L: no guess
 
 
 @pytest.mark.parametrize("cell, want", [
@@ -164,6 +167,16 @@ def test_a_decimal_point_read_as_a_comma():
     # dev seed 896 #9: a mark after the range read as V; a point read as a colon, no separator
     assert clean_range("27.0-34.0V") == "27.0-34.0" and clean_range("82.0100:0") == "82.0100.0"
     assert clean_range("Neg") == "Neg"
+
+
+def test_a_speck_before_a_range_or_a_dash_after_it_is_no_part_of_it():
+    """Dev seed 902 lab degraded #7, #9: *0.85～1.51, *3.10-8.00, 20.0～40.0-."""
+    from extract.tables import clean_range
+
+    assert clean_range("*0.85～1.51") == "0.85～1.51" and clean_range("*3.10-8.00") == "3.10-8.00"
+    assert clean_range("20.0～40.0-") == "20.0～40.0"
+    for kept in ("<3.37", "≥1.04", "*", "3.5-", "阴性(-)"):
+        assert clean_range(kept) == kept
 
 
 def test_a_result_read_into_the_name_cell_is_parted():
@@ -470,6 +483,19 @@ def test_count_units_take_the_reports_style():
     items = _unit_items(["×10^9/L", "-10~9/1", "×10^12/L"], ["白细胞计数", "血小板计数", "红细胞计数"])
     harmonize_power_units(items)
     assert [it.value["unit"] for it in items] == ["×10^9/L", "×10^9/L", "×10^12/L"]
+
+
+def test_two_tables_of_one_page_share_their_count_units_style():
+    # dev seed 902 degraded #5: 10*9/L in the left table's first row and twice in the right,
+    # 10°12/L (taken for 10^12/L) in the left's second: one style per page, not per table
+    from extract.fields import get_extractor
+    from schemas.doctypes import load_doctypes
+
+    rows_l = [("白细胞计数", "WBC", "3.03", "10*9/L", "3.50-9.50"), ("红细胞计数", "RBC", "4.81", "10°12/L", "4.30-5.80")]
+    rows_r = [("中性粒细胞绝对值", "NEUT#", "2.1", "10*9/L", "1.80-6.30"), ("淋巴细胞绝对值", "LYMPH#", "1.2", "10*9/L", "1.10-3.20")]
+    lines = [L("医学检验报告单", 400, 20, 40)] + two_tables(rows_l, rows_r)
+    got = get_extractor("rules").extract(load_doctypes()["lab_report"], lines, (1300, 900))["items"].value
+    assert [it["unit"] for it in got] == ["10*9/L", "10*12/L", "10*9/L", "10*9/L"]
 
 
 def test_count_units_without_a_clear_style_stay_as_read():

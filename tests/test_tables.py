@@ -14,7 +14,7 @@ from extract.tables import (
     split_result_flag,
     table_items,
 )
-from tests.synthlines import L, merged, row
+from tests.synthlines import L, merged, row, two_tables
 
 COLS = {"seq": 60, "name": 120, "code": 420, "result": 560, "flag": 680, "unit": 740, "range": 900}
 HEADER = {"seq": "序号", "name": "项目名称", "code": "缩写", "result": "结果", "flag": "提示", "unit": "单位",
@@ -66,6 +66,13 @@ def test_unruled_table_columns_from_header():
     assert items == _expected()
 
 
+def test_a_header_word_with_a_speck_beside_it_is_still_the_header():
+    # dev seed 902 lab_report_degraded #3: 结果 read ·结果; no header row, no items at all
+    header = dict(HEADER, result="·结果", range="参考范围.")
+    _, items = _items(_table_lines(header=header))
+    assert items == _expected()
+
+
 def test_flags_glued_to_result_without_flag_column():
     keys = [k for k in KEYS if k != "flag"]
     tables, items = _items(_table_lines(keys=keys, glued=True))
@@ -102,18 +109,10 @@ def test_wide_cell_overflowing_into_next_column_stays_in_its_column():
 
 
 def test_two_tables_side_by_side():
-    left = {"name": 40, "code": 230, "result": 330, "unit": 420, "range": 520}
-    right = {k: v + 620 for k, v in left.items()}
-    keys = ["name", "code", "result", "unit", "range"]
-    hdr = {"name": "项目", "code": "代号", "result": "结果", "unit": "单位", "range": "参考值"}
     rows_l = [("葡萄糖", "GLU", "6.9↑", "mmol/L", "3.9-6.1"), ("尿素", "UREA", "5.1", "mmol/L", "3.1-8.0")]
     rows_r = [("肌酐", "CREA", "60", "μmol/L", "57-111"), ("尿酸", "UA", "520H", "μmol/L", "208-428"),
               ("总胆固醇", "TC", "4.1", "mmol/L", "<5.18")]
-    lines = row([(hdr[k], left[k]) for k in keys] + [(hdr[k], right[k]) for k in keys], 100)
-    for i, r in enumerate(rows_l):
-        lines += row([(r[j], left[k]) for j, k in enumerate(keys)], 145 + 45 * i)
-    for i, r in enumerate(rows_r):
-        lines += row([(r[j], right[k]) for j, k in enumerate(keys)], 147 + 45 * i)
+    lines = two_tables(rows_l, rows_r)
     tables, items = _items(lines)
     assert len(tables) == 2
     assert [it["name"] for it in items] == ["葡萄糖", "尿素", "肌酐", "尿酸", "总胆固醇"]
@@ -376,6 +375,16 @@ def test_range_separator_taken_from_the_rest_of_the_table():
         items = table_items(tb)
         harmonize_ranges(items)
         assert items[4].value["reference_range"] == want
+    # beside a whole result (dev seed 902 lab degraded #6): the separator read as a point
+    # (9.50), separator lost between whole bounds (1060: one cut only), the upper bound's point
+    # lost (20.0-400); a short or many-cut reading stays as read
+    for res, read, want in (("32", "9.50", "9--50"), ("51", "1060", "10--60"), ("27.7", "20.0--400", "20.0--40.0"),
+                            ("32", "3.5", "3.5"), ("32", "125350", "125350"), ("32", "9.05", "9.05")):
+        data[4] = ("镁", res, read)
+        (tb,) = _range_table(data)
+        items = table_items(tb)
+        harmonize_ranges(items)
+        assert items[4].value["reference_range"] == want, read
     # a changed cell is for a reviewer: the items field is no longer confident
     spec = load_doctypes()["lab_report"].fields["items"]
     f = table_field(_range_lines(data), spec, None)

@@ -20,7 +20,8 @@ from extract import choices, seals
 from extract.layout import (OTHER, Label, Span, Value, find_labels, join_split_labels, line_between, pair_values,
                             reading_order, span_of, spans_in_box, typical_height)
 from extract.tables import (ITEM_KEYS, check_cells, derive_missing_flags, drop_bare, find_tables, full_width_separator,
-                            harmonize_ranges, missing_units, table_items)
+                            harmonize_power_units, harmonize_ranges, missing_units, table_items)
+from extract.verify import COPY_NOTE_CHARS
 from ocr.base import OcrLine
 from schemas.doctypes import DocType, FieldSpec
 
@@ -357,8 +358,10 @@ def table_field(lines: list[OcrLine], spec: FieldSpec, image: np.ndarray | None)
         tb_items = table_items(tb, keep_bare=True)
         check_cells(tb, tb_items, clean)
         page_items.extend(drop_bare(tb_items))
-    # the tables of one page print their ranges alike (side by side: one template)
+    # the tables of one page print their ranges and count units alike (side by side: one template)
     harmonize_ranges(page_items)
+    if len(tables) > 1:
+        harmonize_power_units(page_items)
     full_width_separator(lines, [tb.bbox for tb in tables], page_items)
     missing_units(page_items)
     derive_missing_flags(page_items)
