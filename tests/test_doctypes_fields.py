@@ -57,6 +57,22 @@ def test_every_underlying_cause_is_collected_also_when_printed_right_after_its_l
     assert v["underlying_causes"] == "吸入性肺炎；脑梗死后遗症"
 
 
+def test_a_piece_of_a_copy_note_in_an_empty_row_is_no_cause():
+    # dev seed 902 death_certificate_degraded #0: 仅供 of 此复印件仅供社保业务使用 (written
+    # across the page) read in row (d): underlying causes …；肺恶性肿瘤；仅供 at 0.99
+    lines = [TITLE, L("致死的主要疾病诊断：", 80, 600),
+             L("I.(a)直接死亡原因", 100, 660), L("呼吸循环衰竭", 520, 660),
+             L("(b)引起(a)的疾病或情况", 100, 720), L("肺恶性肿瘤广泛转移", 520, 720),
+             L("(c)引起(b)的疾病或情况", 100, 780), L("肺恶性肿瘤", 520, 780),
+             L("(d)引起(c)的疾病或情况", 100, 840), L("仅供", 520, 830, 60),
+             L("Ⅱ.其他疾病诊断", 100, 900), L("低蛋白血症", 520, 900)]
+    v = extract("death_certificate", lines)
+    assert v["underlying_causes"] == "肺恶性肿瘤广泛转移；肺恶性肿瘤"
+    # a cause whose own name holds such characters stays
+    lines[9] = L("无效腔通气", 520, 840)
+    assert extract("death_certificate", lines)["underlying_causes"] == "肺恶性肿瘤广泛转移；肺恶性肿瘤；无效腔通气"
+
+
 def test_an_interval_beside_an_unread_disease_is_no_cause_and_a_lost_row_is_flagged():
     """The disease of row (b) not read (faded): its row's interval (10年, in the next column) is
     no underlying cause (dev seed 720 death_certificate_degraded #8); a speck beside the label's
@@ -628,6 +644,22 @@ def test_death_certificate_id_number_whose_label_is_unread_is_the_checked_number
     assert page("321084193602075920")["id_number"].value == "321084193602075920"
     assert "id_number" not in page("321084193602075921")  # check digit fails
     assert "id_number" not in page("321084193602075920", "130303194201188832")  # two candidates
+
+
+def test_a_number_in_boxes_with_a_speck_in_one_box_is_read_and_repaired():
+    """Dev seed 902 death_certificate_degraded #7: the 证件号码 boxes read
+    5|4|0|6|3 |0.|1 |9|5 … (a speck beside the 0): no pattern matched, the number was missing."""
+    from extract.checks.documents import repair_id_field
+    from extract.fields.rules import RuleExtractor
+    from schemas.doctypes import load_doctypes
+
+    dt = load_doctypes()["death_certificate"]
+    lines = [L("死者姓名", 20, 40), L("周桂珍", 160, 40), L("证件号码.", 20, 100),
+             L("5|4|0|6|3 |0.|1 |9|5 |7|1 |1|1 |4 9|3|6 |2", 160, 100)]
+    f = RuleExtractor().extract(dt, lines, (1200, 400))["id_number"]
+    assert f.value == "540630.195711149362"
+    repair_id_field(f)
+    assert f.value == "540630195711149362" and "repaired" in f.checks
 
 
 def test_a_value_read_twice_takes_the_reading_that_holds_a_date():

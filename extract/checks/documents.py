@@ -7,6 +7,7 @@ It adds check names to fields and may repair a value when the checks make the re
 from __future__ import annotations
 
 import datetime as _dt
+import re
 
 from extract.checks import divisions, ethnicity, idcard, records
 from extract.checks.idnumber import validate
@@ -41,7 +42,10 @@ def repair_id_field(f: ExtractedField, printed_birth_date=None, printed_sex=None
     """Repair a misread ID number in place when exactly one valid reading exists."""
     if f.value is None or validate(f.value).ok:
         return
-    rep = repair_id_number(f.raw, alternatives=f.alts, printed_birth_date=printed_birth_date, printed_sex=printed_sex)
+    raw = f.raw
+    if re.search(r"[|丨｜]", raw or "") and not re.search(r"[|丨｜]", str(f.value)):
+        raw = str(f.value)  # digits in boxes: the box sides (read as |, not 1) were taken out
+    rep = repair_id_number(raw, alternatives=f.alts, printed_birth_date=printed_birth_date, printed_sex=printed_sex)
     if rep.repaired:
         f.notes["repair"] = {"from": f.value, "edits": [list(e) for e in rep.edits], "reason": rep.reason}
         f.value = rep.value

@@ -35,6 +35,8 @@ _SKIP = re.compile(r"[\s\u3000_＿]")
 _SKIP_RULES = re.compile(r"[\s\u3000_＿|丨｜]")  # digits printed in boxes: the box sides read as |
 # a speck of toner or a seal's dot read inside a number (150922·19720810400443)
 _SKIP_SPECKS = re.compile(r"[\s\u3000_＿·•˙`'‘’]")
+# both: digits in boxes with a speck in one (5|4|0|6|3 |0.|1 |9…), a point among them too
+_SKIP_BOXED_SPECKS = re.compile(r"[\s\u3000_＿|丨｜·•˙`'‘’.]")
 
 
 def _joined(lines: list[OcrLine], ids: list[int], skip: re.Pattern = _SKIP) -> tuple[str, list[tuple[int, int]]]:
@@ -136,6 +138,8 @@ def _pattern_in(lines: list[OcrLine], line_ids: list[int] | None, pattern: re.Pa
         best = best_in(_rows(lines, ids), _SKIP_RULES)
     if best is None:  # a speck read between the characters
         best = best_in([[li] for li in ids], _SKIP_SPECKS)
+    if best is None:
+        best = best_in(_rows(lines, ids), _SKIP_BOXED_SPECKS)
     if best is None:
         return None
     _, where, a, b = best
@@ -407,8 +411,14 @@ def _unread_rows(image: np.ndarray, lines: list[OcrLine], labels: list[Label], n
 
 
 def _rejected(spec: FieldSpec, value) -> bool:
-    """Is the value one the field's declaration rules out (`reject`)?"""
-    return bool(spec.reject) and isinstance(value, str) and re.fullmatch(spec.reject, re.sub(r"\s+", "", value)) is not None
+    """Is the value one the field's declaration rules out (`reject`), or a piece of a copy's
+    note (仅供 of 此复印件仅供社保业务使用, written across the page) and nothing else?"""
+    if not isinstance(value, str):
+        return False
+    bare = re.sub(r"\s+", "", value)
+    if len(bare) >= 2 and all(ch in COPY_NOTE_CHARS for ch in bare):
+        return True
+    return bool(spec.reject) and re.fullmatch(spec.reject, bare) is not None
 
 
 def _merge_parts(parts: list[ExtractedField]) -> ExtractedField:

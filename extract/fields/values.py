@@ -10,6 +10,7 @@ import re
 from typing import Callable
 
 from extract import normalize as N
+from extract.checks.repair import is_speck
 from extract.layout import Value
 
 from .base import ExtractedField
@@ -92,8 +93,9 @@ def conv_id_number(v: Value) -> str | None:
     t = N.normalize_id_number(v.text)
     if t and re.search(r"[|丨｜]", t):
         # digits printed one per box: the box sides read as | (a misread 1 leaves a wrong length)
+        # (a speck in a box, 0., is the repair's to drop: it is counted out here)
         bare = re.sub(r"[|丨｜]", "", t)
-        if len(bare) in (15, 18, 20):
+        if len([ch for i, ch in enumerate(bare) if not is_speck(bare, i)]) in (15, 18, 20):
             t = bare
     return t or None
 
