@@ -183,10 +183,8 @@ def _marked_by_ink(lines: list[OcrLine], opts: list[Option], gray: np.ndarray) -
     return None
 
 
-def _stretched(gray: np.ndarray, lines: list[OcrLine], opts: list[Option]) -> np.ndarray:
-    """A faded print (its darkest ink light grey, below the fixed ink threshold's reach) with
-    its levels stretched: the darkest ink round the options to black, the paper to white. A
-    print with dark ink, or too little contrast to tell ink from paper, is left as it is."""
+def _region(gray: np.ndarray, lines: list[OcrLine], opts: list[Option]) -> tuple[int, int, int, int, float]:
+    """The options' lines with a line height's margin (x0, y0, x1, y1), and that height."""
     ids = sorted({o.line for o in opts})
     h = max(lines[i].bbox[3] - lines[i].bbox[1] for i in ids)
     H, W = gray.shape[:2]
@@ -194,6 +192,35 @@ def _stretched(gray: np.ndarray, lines: list[OcrLine], opts: list[Option]) -> np
     y0 = int(max(0, min(lines[i].bbox[1] for i in ids) - h))
     x1 = int(min(W, max(lines[i].bbox[2] for i in ids) + h))
     y1 = int(min(H, max(lines[i].bbox[3] for i in ids) + h))
+    return x0, y0, x1, y1, h
+
+
+def _flattened(gray: np.ndarray, lines: list[OcrLine], opts: list[Option]) -> np.ndarray:
+    """The options' region with its light made even: each pixel over the paper's brightness
+    round it (the brightest within two line heights, smoothed), the paper white, so that a shadow or a
+    lighting gradient across the list (paper darker than the fixed ink threshold) is paper,
+    and its edge no stroke; the rest of the image as it is."""
+    import cv2
+
+    x0, y0, x1, y1, h = _region(gray, lines, opts)
+    if x1 - x0 < 3 or y1 - y0 < 3:
+        return gray
+    crop = gray[y0:y1, x0:x1]
+    k = max(3, int(2 * h)) | 1
+    paper = cv2.dilate(crop, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
+    paper = cv2.blur(paper.astype(np.float32), (k, k))
+    if float(paper.min()) >= 0.9 * float(np.percentile(paper, 95)):
+        return gray  # even light: as it is
+    out = gray.copy()
+    out[y0:y1, x0:x1] = np.clip(crop.astype(np.float32) * (255.0 / np.maximum(paper, 1.0)), 0, 255).astype(np.uint8)
+    return out
+
+
+def _stretched(gray: np.ndarray, lines: list[OcrLine], opts: list[Option]) -> np.ndarray:
+    """A faded print (its darkest ink light grey, below the fixed ink threshold's reach) with
+    its levels stretched: the darkest ink round the options to black, the paper to white. A
+    print with dark ink, or too little contrast to tell ink from paper, is left as it is."""
+    x0, y0, x1, y1, _ = _region(gray, lines, opts)
     if x1 - x0 < 3 or y1 - y0 < 3:
         return gray
     ink, paper = np.percentile(gray[y0:y1, x0:x1], [1, 60])
@@ -215,7 +242,7 @@ def choose(lines: list[OcrLine], v: Value, image: np.ndarray | None) -> tuple[st
         import cv2
 
         gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY) if image.ndim == 3 else image
-        pick = _marked_by_ink(lines, opts, _stretched(gray, lines, opts))
+        pick = _marked_by_ink(lines, opts, _stretched(_flattened(gray, lines, opts), lines, opts))
     if pick is None:
         return None, None, False
     from extract.layout import span_of

@@ -477,3 +477,33 @@ def test_a_choice_among_a_list_with_an_option_unread_is_unsure():
     line = L("□1医疗卫生机构□2.来院途中□3.家中□4.养老服务机构□5.其他场所□6.不详", 150, 100)
     v = Value([span_of([line], 0, 0, len(line.text))], source="right")
     assert choices.choose([line], v, img)[2] is False
+
+
+def test_a_ticked_option_under_a_shadow_is_chosen():
+    """Dev seed 904 death_certificate_degraded #3: a shadow over the left of the list (paper
+    ~110, below the fixed ink threshold) made every option there look inked, and the shadow's
+    edge round 养老服务机构 looked like a ring drawn round it: chosen at 0.99, wrong. Ink is
+    measured against the paper round it, so the tick in the first box decides."""
+    from extract import choices
+    from tests.synthlines import char_width
+
+    line = L("□1.医疗卫生机构 □2.来院途中 □3.家中 □4.养老服务机构 □5.其他场所 □6.不详", 150, 100)
+    img = _page(220, int(line.bbox[2]) + 60)
+    x = line.bbox[0]
+    for ch in line.text:
+        w = char_width(ch, 30)
+        if ch == "□":
+            cv2.rectangle(img, (int(x + 4), 106), (int(x + w - 4), 124), (60, 60, 60), 2)
+        elif ch.strip():
+            cv2.rectangle(img, (int(x + 5), 105), (int(x + w - 5), 125), (60, 60, 60), 2)
+        x += w
+    cv2.line(img, (152, 115), (160, 126), (40, 40, 40), 3)  # a tick in the first box
+    cv2.line(img, (160, 126), (172, 100), (40, 40, 40), 3)
+    # a soft-edged shadow over the first three and a half options, darker at the top
+    edge = 150 + sum(char_width(c, 30) for c in line.text[: line.text.index("养")]) + 40
+    xx, yy = np.meshgrid(np.arange(img.shape[1]), np.arange(img.shape[0]))
+    light = 0.42 + 0.58 / (1 + np.exp(-(xx - edge + 0.3 * (yy - 110)) / 12.0))
+    img = np.clip(img.astype(np.float32) * light[..., None], 0, 255).astype(np.uint8)
+    v = Value([span_of([line], 0, 0, len(line.text))], source="right")
+    text, _, unsure = choices.choose([line], v, img)
+    assert text == "医疗卫生机构" and not unsure
