@@ -163,6 +163,7 @@ def reading_order(lines: list[OcrLine]) -> list[int]:
 
 
 _SPECK_DOTS = "·•‧・∙.`'˙´‘’"  # a dot or a tick of toner
+_SPECK_BARS = "|丨｜"  # a ruling line or a scratch
 # a speck beside a bracket of a label (引起（a).的疾病或情况) is no part of it either
 _HAN_OR_BRACKET = re.compile(r"[\u4e00-\u9fff()（）]")
 
@@ -170,13 +171,16 @@ _HAN_OR_BRACKET = re.compile(r"[\u4e00-\u9fff()（）]")
 def _squeeze(text: str) -> tuple[str, list[int]]:
     """Text without spaces and half-width folded, with a map to original offsets. A dot between
     two Han characters is dropped too: a speck of toner in a spaced-out label (姓·名); so is
-    one between a bracket and a Han character (引起（a).的疾病或情况)."""
+    one between a bracket and a Han character (引起（a).的疾病或情况), and a bar between two Han
+    characters (引|起: a ruling or a scratch read as one)."""
     out, pos = [], []
     for i, ch in enumerate(text):
         if ch.isspace() or ch == "\u3000":
             continue
         if ch in _SPECK_DOTS and 0 < i < len(text) - 1 and _HAN_OR_BRACKET.match(text[i - 1]) \
                 and _HAN_OR_BRACKET.match(text[i + 1]) and (_HAN.match(text[i - 1]) or _HAN.match(text[i + 1])):
+            continue
+        if ch in _SPECK_BARS and 0 < i < len(text) - 1 and _HAN.match(text[i - 1]) and _HAN.match(text[i + 1]):
             continue
         f = fold(ch)
         out.append(f[:1] if f else ch)

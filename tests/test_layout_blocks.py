@@ -117,6 +117,14 @@ def test_a_speck_inside_a_spaced_out_label_still_makes_it_a_label():
     for mark in "`'˙":
         labs = find_labels([_line(f"姓{mark}名", 0, 0, 80, 40)], {"name": ["姓名"]})
         assert [(l.line, l.start, l.end) for l in labs] == [(0, 0, 3)], mark
+    # a ruling or a speck read as a bar between a label's characters (dev seed 904 death
+    # degraded #0: 引|起(a)的疾病或情况(b), its row's disease lost from the chain at 0.99)
+    for bar in "|丨｜":
+        labs = find_labels([_line(f"引{bar}起(a)的疾病或情况(b)", 0, 0, 400, 40)],
+                           {"cause": ["引起(a)的疾病或情况(b)"]})
+        assert [(l.line, l.start, l.end) for l in labs] == [(0, 0, 15)], bar
+    # a bar after a Han character before a digit stays: 第|1 is no label 第1
+    assert not find_labels([_line("第|1联", 0, 0, 200, 40)], {"copy": ["第1联"]})
 
 
 def test_a_level_box_around_slanted_text_is_slanted():
