@@ -271,8 +271,9 @@ _GLUED_TIME_RE = re.compile(r"(?<!\d)(\d{4}[-./]\d{1,2}[-./]\d{2})(\d{2}:\d{2})"
 
 
 _SEP = r"[.\-/。,_·．、 ]"
+_DATE_SPECK = r"[.·•'`˙]?"  # a speck of toner read beside a date word (2025.年)
 _FULL_DATE_RES = (
-    re.compile(r"(?<!\d)(\d{4})年(\d{1,2})月(\d{1,2})(?!\d)"),
+    re.compile(rf"(?<!\d)(\d{{4}}){_DATE_SPECK}年{_DATE_SPECK}(\d{{1,2}}){_DATE_SPECK}月{_DATE_SPECK}(\d{{1,2}})(?!\d)"),
     re.compile(rf"(?<!\d)(\d{{4}}){_SEP}(\d{{1,2}}){_SEP}(\d{{1,2}})(?!\d)"),
     re.compile(r"(?<!\d)(\d{4})(\d{2})(\d{2})(?!\d)"),
 )

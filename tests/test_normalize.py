@@ -75,6 +75,10 @@ def test_cn_to_int(raw, expected):
         # the day after a colon is no year-month (a misread separator: a repair, not a value)
         ("2025.02:23", None),
         ("2020年2月29日", "2020-02-29"),
+        # a speck of toner read before or after a date word (dev seed 904 death degraded #0)
+        ("2025.年4月26日·03:43", "2025-04-26"),
+        ("2025年4·月26日", "2025-04-26"),
+        ("2025年4月.26日", "2025-04-26"),
         # year and month only
         ("2020年1月", "2020-01"),
         ("2020.12", "2020-12"),
