@@ -181,13 +181,15 @@ def clean_range(t: str) -> str:
 
 
 def comma_point(res: str, reference_range: str) -> str | None:
-    """A result read with a comma for its point (`39,7` beside 20.0-50.0): the number with a
-    point when the digits after the comma are as many as the reference's decimals; else None."""
-    if not re.fullmatch(r"\d+,\d+", res or ""):
+    """A result read with a comma or a colon for its point (`39,7` beside 20.0-50.0, `130:3`
+    beside ≥90.0): the number with a point when the digits after the mark are as many as the
+    reference's decimals; else None (a titre, 1:320 beside <1:100, is a ratio: as read)."""
+    m = re.fullmatch(r"(\d+)[,:：](\d+)", res or "")
+    if not m or re.search(r"[:：]", reference_range or ""):
         return None
     bounds = re.findall(r"\d+(?:\.\d+)?", reference_range or "")
-    k = len(res.split(",")[1])
-    return res.replace(",", ".") if bounds and all(_decimals(b) == k for b in bounds) else None
+    k = len(m.group(2))
+    return f"{m.group(1)}.{m.group(2)}" if bounds and all(_decimals(b) == k for b in bounds) else None
 
 
 # a speck of toner read at either end of a number (.102, 316-354·): Chinese reports print a

@@ -160,6 +160,11 @@ def test_a_decimal_point_read_as_a_comma():
     assert comma_point("39,7", "20.0-50.0") == "39.7"
     assert comma_point("12,500", "4000-10000") is None  # a thousands separator maybe: as read
     assert comma_point("39,7", "20-50") is None
+    # a colon read for the point (dev seed 904 lab degraded #5: 130:3 beside ≥90.0); a titre
+    # (1:320 beside <1:100) is a ratio, as read
+    assert comma_point("130:3", "≥90.0") == "130.3"
+    assert comma_point("130：3", "90.0-200.0") == "130.3"
+    assert comma_point("1:320", "<1:100") is None
     assert clean_range("1.003-1,030") == "1.003-1.030" and clean_range("0,0-25.0") == "0.0-25.0"
     assert clean_range("4,000-10,000") == "4,000-10,000"  # thousands, maybe: as read
     assert clean_range("8,50～5.30") == "8.50～5.30"
