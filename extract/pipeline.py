@@ -654,7 +654,7 @@ class Pipeline:
         cut = {n for n, f in fields.items() if "value_may_be_incomplete" in f.checks}
         if not holes and not cut and not any(spec.required and n not in fields for n, spec in dt.fields.items()):
             return fields
-        if seals.colored_ink_share(view.image) <= INK_SHARE:
+        if seals.colored_ink_share(view.image) <= PAGE_INK_SHARE:
             return fields
         clean = seals.suppress_colored_ink(view.image)
         with timer("ocr"):
@@ -1046,6 +1046,9 @@ def _bare(text: str) -> str:
 
 INFORMATIVE_ERRORS = frozenset({"page_downscaled", "pdf_text_layer_skipped"})
 INK_SHARE = 0.005  # coloured ink over this share of a black-printed card's value boxes is read around
+# a page with a value or a table cell unread: coloured ink over this share of it is read around
+# (a few words of 与原件相符 in blue pen across a table take 0.3% of a page: under INK_SHARE)
+PAGE_INK_SHARE = 0.001
 FORM_LABELS = 2  # a block of text with this many lines labelled as no card labels its print is no card
 
 

@@ -110,6 +110,21 @@ def test_results_under_a_rectangular_stamp_are_read_around_it(pipeline):
     assert doc.fields["items"].confidence < 0.9
 
 
+def test_results_under_a_few_words_in_blue_pen_are_read_around_them(pipeline):
+    """Dev seed 904 lab #3 (a scan): 与原件相符 written in a pale blue pen across two results
+    (肌酐 56, 钙's row named 钙与): a few words, 0.3% of the page, under the share that made a
+    page be read again without its coloured ink."""
+    s, res = _run_seed(pipeline, "lab_report_degraded", 904, 3)
+    doc = next(d for d in res.documents if d.type == "lab_report")
+    got = {it["name"]: it for it in doc.fields["items"].value}
+    truth = {it["name"]: it for it in s.truth["documents"][0]["fields"]["items"]["value"]}
+    for name in ("钙", "肌酐"):
+        assert got[name]["result"] == truth[name]["result"], name
+    assert got["尿酸"]["result"] == truth["尿酸"]["result"]
+    assert "read_without_colored_ink" in doc.fields["items"].checks
+    assert doc.fields["items"].confidence < 0.9
+
+
 def test_a_blurred_scans_small_dashes_are_read(pipeline):
     """Dev seed 810 lab #1: nine qualitative rows print "-" as a reference and some as a
     result; the detector saw none of them."""
