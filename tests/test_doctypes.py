@@ -427,6 +427,11 @@ def test_bank_card_number_in_groups():
     (["1.心功能Ⅲ级(NYHA分级)"], "心功能Ⅲ级（NYHA分级）"),
     # the semicolon between two diagnoses read as a colon (seed 15000 medical_certificate_degraded #0)
     (["慢性乙型病毒性肝炎：糖尿病周围神经病变"], "慢性乙型病毒性肝炎；糖尿病周围神经病变"),
+    # a list number whose opening faded: its closing bracket alone (dev seed 905 discharge
+    # degraded #0: ）陈旧性心肌梗死 at 0.99)
+    (["）陈旧性心肌梗死"], "陈旧性心肌梗死"),
+    ([")高血压", "(2)糖尿病"], "高血压；糖尿病"),
+    (["心功能Ⅲ级(NYHA分级)）"], "心功能Ⅲ级（NYHA分级）"),
 ])
 def test_diagnoses_joined_without_numbering(parts, expected):
     from extract.fields.values import split_diagnoses

@@ -141,6 +141,13 @@ def _split_numbered(t: str, expect: int) -> tuple[list[str], int]:
     return out, expect
 
 
+def _unopened(t: str) -> str:
+    """`t` without closing brackets at its start, and without a closing bracket at its end
+    that no opening one before it matches."""
+    t = t.lstrip(")）")
+    return t[:-1] if t[-1:] in ")）" and t.count(")") + t.count("）") > t.count("(") + t.count("（") else t
+
+
 def split_diagnoses(parts: list[str]) -> list[str]:
     """Diagnoses from the lines of a diagnosis block, without their numbering.
 
@@ -172,6 +179,9 @@ def split_diagnoses(parts: list[str]) -> list[str]:
         # a semicolon between two diagnoses read as a colon (…肝炎：糖尿病…): no diagnosis holds one
         for seg in re.split(r"[;；]|(?<=[\u4e00-\u9fff)）])[:：](?=[\u4e00-\u9fff])", d):
             seg = (N.normalize_cn_text(seg) or "").strip(_DIAG_TRIM)
+            # a bracket closing nothing at either end: what is left of a list number whose
+            # opening faded (（1）read as ）), or a speck
+            seg = _unopened(seg).strip(_DIAG_TRIM)
             if seg:
                 final.append(seg)
     return final
