@@ -160,12 +160,20 @@ def test_date_with_a_separator_not_read_is_repaired_but_not_confident():
     assert field_confidence("death_certificate", "issue_date", f) < 0.9
     lines[-1] = L("202413-03", 936, 1107)  # no valid reading: nothing
     assert "issue_date" not in extract("death_certificate", lines)
+    # the day's separator read as a colon (dev seed 905 medical degraded #5: 2026.08:28, no
+    # issue date at all): the date its declared pattern lets through, repaired
+    lines = [L("诊断证明书", 430, 147), L("开具日期:", 691, 665), L("2026.08:28", 802, 661)]
+    f = fields("medical_certificate", lines)["issue_date"]
+    assert f.value == "2026-08-28" and f.notes["repair"]["reason"] == "date_separator"
+    assert field_confidence("medical_certificate", "issue_date", f) < 0.9
 
 
-@pytest.mark.parametrize("read", ["报告时间：202511.1412:20", "报告时间：2025:11.1412:20", "报告时间：2025.1114 12:20"])
+@pytest.mark.parametrize("read", ["报告时间：202511.1412:20", "报告时间：2025:11.1412:20", "报告时间：2025.1114 12:20",
+                                  "报告时间：2025.11:14 12:20"])
 def test_report_time_with_a_separator_lost_and_the_time_glued_is_repaired_for_review(read):
     """Dev seeds 894-895: a lab report's 报告时间：2025.11.14 12:20 read with a separator lost or
-    misread and the time run on (202511.1412:20, 2025:02.1116:21): the one date it can be,
+    misread and the time run on (202511.1412:20, 2025:02.1116:21; dev seed 905 medical degraded
+    #5: 2026.08:28, the second separator a colon, the date not found at all): the one date it can be,
     checked against the specimen's collection time printed beside it, and for review."""
     from extract.confidence import field_confidence
 
