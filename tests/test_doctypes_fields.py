@@ -105,6 +105,11 @@ def test_an_interval_beside_an_unread_disease_is_no_cause_and_a_lost_row_is_flag
     out = fields("death_certificate", [x for x in lines if x.text != "心房颤动"])  # row (b)'s disease lost
     assert out["underlying_causes"].value == "风湿性心脏病"
     assert "value_may_be_incomplete" in out["underlying_causes"].checks
+    # the chain's last row with its interval read and its disease not (dev seed 906 death
+    # degraded #1: a copy's note across row (c), 肝硬化失代偿期 alone at 0.99)
+    out = fields("death_certificate", [x for x in lines if x.text != "风湿性心脏病"])
+    assert out["underlying_causes"].value == "心房颤动"
+    assert "value_may_be_incomplete" in out["underlying_causes"].checks
 
 
 def test_a_chains_last_row_with_unread_print_flags_the_value():

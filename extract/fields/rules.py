@@ -1146,14 +1146,18 @@ class RuleExtractor:
                 continue
             if spec.collect:
                 got = [to_field(spec.type, values[n]) if n in values else None for n in collected.get(fname, [])]
+                # a row whose only reading is one the declaration rules out (the interval
+                # column's 10年 beside a disease not read) had a part printed
+                ruled_out = any(p is not None and p.value is not None and _rejected(spec, p.value) for p in got)
                 got = [p if p is not None and p.value is not None and not _rejected(spec, p.value) else None for p in got]
                 parts = [p for p in got if p is not None]
                 if parts:
                     out[fname] = _merge_parts(parts)
-                    if any(p is None and any(q is not None for q in got[i + 1:]) for i, p in enumerate(got)) or (
+                    if ruled_out or any(p is None and any(q is not None for q in got[i + 1:]) for i, p in enumerate(got)) or (
                             clean is not None and _unread_rows(clean, lines, renamed, collected.get(fname, []), got)):
                         # a row of the chain read empty with a later one filled, or with print
-                        # right of its label that no line read: a part was lost
+                        # right of its label that no line read, or with its interval alone: a
+                        # part was lost
                         out[fname].checks.append("value_may_be_incomplete")
                 continue
             v = values.get(fname)
