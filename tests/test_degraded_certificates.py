@@ -414,6 +414,23 @@ def test_a_card_shaped_cell_of_a_degraded_certificate_is_no_id_card(pipeline):
             assert pf["confidence"] < CONFIDENT, (name, pf["value"], tf["value"], pf["confidence"])
 
 
+def _option_row_page(line):
+    """A page with an option row printed as `line` reads it (y 100): each box a square, each
+    other character a block of ink."""
+    from tests.synthlines import char_width
+
+    img = _page(220, int(line.bbox[2]) + 60)
+    x = line.bbox[0]
+    for ch in line.text:
+        w = char_width(ch, 30)
+        if ch == "□":
+            cv2.rectangle(img, (int(x + 4), 106), (int(x + w - 4), 124), (60, 60, 60), 2)
+        elif ch.strip():
+            cv2.rectangle(img, (int(x + 5), 105), (int(x + w - 5), 125), (60, 60, 60), 2)
+        x += w
+    return img
+
+
 def test_a_list_whose_first_head_was_not_read_keeps_its_first_option():
     """Dev seed 767 death_certificate_degraded #1: 医疗卫生机构 drawn round, the ring over its box
     so that the OCR read the list from 医疗卫生机构□2来院途中…: the first option had no head, was
@@ -425,15 +442,7 @@ def test_a_list_whose_first_head_was_not_read_keeps_its_first_option():
     from tests.synthlines import char_width
 
     line = L("医疗卫生机构□2来院途中 3.家中 □4.养老服务机构 5.其他场所□6.不详", 150, 100)
-    img = _page(220, int(line.bbox[2]) + 60)
-    x = line.bbox[0]
-    for ch in line.text:
-        w = char_width(ch, 30)
-        if ch == "□":
-            cv2.rectangle(img, (int(x + 4), 106), (int(x + w - 4), 124), (60, 60, 60), 2)
-        elif ch.strip():
-            cv2.rectangle(img, (int(x + 5), 105), (int(x + w - 5), 125), (60, 60, 60), 2)
-        x += w
+    img = _option_row_page(line)
     m = re.search("医疗卫生机构", line.text)
     x0 = line.bbox[0] + sum(char_width(c, 30) for c in line.text[: m.start()])
     x1 = x0 + sum(char_width(c, 30) for c in m.group())
@@ -488,15 +497,7 @@ def test_a_ticked_option_under_a_shadow_is_chosen():
     from tests.synthlines import char_width
 
     line = L("□1.医疗卫生机构 □2.来院途中 □3.家中 □4.养老服务机构 □5.其他场所 □6.不详", 150, 100)
-    img = _page(220, int(line.bbox[2]) + 60)
-    x = line.bbox[0]
-    for ch in line.text:
-        w = char_width(ch, 30)
-        if ch == "□":
-            cv2.rectangle(img, (int(x + 4), 106), (int(x + w - 4), 124), (60, 60, 60), 2)
-        elif ch.strip():
-            cv2.rectangle(img, (int(x + 5), 105), (int(x + w - 5), 125), (60, 60, 60), 2)
-        x += w
+    img = _option_row_page(line)
     cv2.line(img, (152, 115), (160, 126), (40, 40, 40), 3)  # a tick in the first box
     cv2.line(img, (160, 126), (172, 100), (40, 40, 40), 3)
     # a soft-edged shadow over the first three and a half options, darker at the top
