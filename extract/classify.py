@@ -36,7 +36,29 @@ class Classification:
 
 
 def _squeeze(text: str) -> str:
-    return unicodedata.normalize("NFKC", re.sub(r"[\s\u3000]+", "", text))
+    """Text without spaces, NFKC-folded and in simplified characters: the recogniser reads
+    both scripts and may give a calligraphic title in traditional ones (醫學诊斷证明書), while
+    the types are declared in simplified. Character by character, from OpenCC's t2s character
+    table (the opencc package's own data; its phrase-level converter, in pure Python, costs a
+    third of a second a page here, and keywords need no phrases)."""
+    return unicodedata.normalize("NFKC", re.sub(r"[\s\u3000]+", "", text)).translate(_t2s_chars())
+
+
+_T2S_CHARS: dict[int, str] | None = None
+
+
+def _t2s_chars() -> dict[int, str]:
+    global _T2S_CHARS
+    if _T2S_CHARS is None:
+        from importlib.resources import files
+
+        table: dict[int, str] = {}
+        for row in (files("opencc") / "dictionary" / "TSCharacters.txt").read_text(encoding="utf-8").splitlines():
+            trad, _, simp = row.partition("\t")
+            if len(trad) == 1 and simp:
+                table[ord(trad)] = simp.split()[0]
+        _T2S_CHARS = table
+    return _T2S_CHARS
 
 
 def _known_words() -> frozenset[str]:

@@ -181,6 +181,17 @@ def test_unknown_when_unsure(texts):
     assert classify_lines(lines_of(texts)).type == "unknown"
 
 
+@pytest.mark.parametrize("title,doctype", [
+    ("醫學诊斷证明書", "medical_certificate"), ("檢驗報告單", "lab_report"), ("出院記錄", "discharge_summary")])
+def test_a_title_read_in_traditional_characters_counts(title, doctype):
+    """A title in a calligraphic font, read partly in traditional characters (医学诊断证明书 read
+    醫學诊斷证明書, the document unknown): the recogniser knows both scripts, the types are
+    declared in simplified; text is compared in simplified."""
+    lines = [L("石阡县中医医院", 400, 60, 50), L(title, 400, 140, 55)] + lines_of(
+        ["姓名：马融", "性别:女", "年龄:29岁"], y0=260)
+    assert classify_lines(lines).type == doctype
+
+
 def test_one_misread_character_in_a_long_title_still_counts():
     lines = lines_of(["XX医院", "常住人口登记长", "姓名 张三", "户主或与户主关系 户主"])
     assert classify_lines(lines).type == "household_register"
