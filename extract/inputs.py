@@ -135,8 +135,9 @@ def _numeric_to_bgr(im: Image.Image) -> np.ndarray:
     hi = hi if hi > 0 else 1.0
     out = np.empty((h, w, 3), np.uint8)
     for r in range(0, h, rows):
-        block = np.nan_to_num(arr[r : r + rows].astype(np.float32), nan=0.0, posinf=hi, neginf=0.0)
-        g = (block * np.float32(255.0 / hi)).clip(0, 255).astype(np.uint8)
+        # in float64: 255 / hi overflows float32 for a tiny maximum (a float image of specks)
+        block = np.nan_to_num(arr[r : r + rows].astype(np.float64), nan=0.0, posinf=hi, neginf=0.0)
+        g = (block * (255.0 / hi)).clip(0, 255).astype(np.uint8)
         out[r : r + rows] = g[:, :, None]
     return out
 

@@ -382,6 +382,20 @@ def test_bomb_image_of_every_flavour_in_sixteen_bit_and_float():
         assert len(pages) == 1 and pages[0].image.shape == (20, 30, 3)
 
 
+def test_a_float_image_with_a_tiny_maximum_is_scaled_without_overflow():
+    """A float TIFF whose brightest pixel is 3e-39 (the fuzzer's tiff_float): 255 / max
+    overflows float32; scaled in float64, its brightest pixel is white, the rest in proportion."""
+    import warnings
+
+    arr = np.full((20, 30), 1e-39, np.float32)
+    arr[0, 0] = 3e-39
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        loaded, pages = check(_enc(Image.fromarray(arr, mode="F"), "TIFF"))
+    g = pages[0].image[..., 0]
+    assert g[0, 0] == 255 and 80 <= g[5, 5] <= 90
+
+
 # ---------------------------------------------------------------------------- PDF bombs
 
 def test_pdf_enormous_mediabox_refused_before_rendering():
