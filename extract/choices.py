@@ -197,9 +197,9 @@ def _region(gray: np.ndarray, lines: list[OcrLine], opts: list[Option]) -> tuple
 
 def _flattened(gray: np.ndarray, lines: list[OcrLine], opts: list[Option]) -> np.ndarray:
     """The options' region with its light made even: each pixel over the paper's brightness
-    round it (the brightest within two line heights, smoothed), the paper white, so that a shadow or a
-    lighting gradient across the list (paper darker than the fixed ink threshold) is paper,
-    and its edge no stroke; the rest of the image as it is."""
+    round it (the brightest within two line heights, smoothed), the paper white, so that a
+    shadow or a lighting gradient across the list (paper darker than the fixed ink threshold)
+    is paper, and its edge no stroke; the rest of the image as it is."""
     import cv2
 
     x0, y0, x1, y1, h = _region(gray, lines, opts)
