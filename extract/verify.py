@@ -30,6 +30,7 @@ GENERIC_FAILING_CHECKS = frozenset({
     "speck_in_number",  # 五组7.7号: a speck of toner, or a digit lost beside one?
     "branch_name_misread",  # 西安市公安局鄂邑分局: one character from the city's 鄠邑区
     "time_invalid",  # a date printed with a time no clock shows (2025/01/1615:75): its digits misread
+    "division_name_misread",  # 凉山律族自治州中心医院: a division's full name read one character off
 })
 # an address ending in a Chinese numeral after a village or a group (…河堡村十: 十组119号 lost)
 _NUMERAL_END = re.compile(r"[村组队社区庄屯][一二三四五六七八九十]+$")
@@ -103,6 +104,52 @@ def _unknown_division_after(text: str, cand) -> bool:
 _NO_NUMBER = re.compile(r"(?<![0-9A-Za-z〇零一二三四五六七八九十百千甲乙丙丁之\-－—])号(?=$|[0-9楼院门室幢栋单附之（(])")
 
 
+# fields holding the name of a hospital or another institution: many begin with the name of
+# their city or prefecture (凉山彝族自治州中心医院)
+INSTITUTION_FIELDS = frozenset({"hospital", "institution"})
+
+
+def _division_in_name(f: ExtractedField) -> None:
+    """The division names an institution's name begins with, against the official list:
+
+    - a short form and then the rest of the full name one character off (凉山律族自治州…): the
+      official name is put in (`division_name_misread`);
+    - a county-level name after the city that the city has not (秦皇岛市北载河区…):
+      `division_name_unknown`;
+    - a township the county has not (临澧县余市桥镇卫生院): `township_unknown`, and where one
+      of the county's townships is one character away, that one is put in (`place_repaired`).
+
+    Each is a proposal a reviewer confirms (the checks fail)."""
+    from extract.checks.divisions import misread_full_name, parse_region, repair_township, township_status
+
+    hit = misread_full_name(f.value)
+    if hit is not None:
+        read, official = hit
+        i = f.value.find(read)
+        f.checks.append("division_name_misread")
+        if i >= 0:  # (read through punctuation the parse drops: flagged, not repaired)
+            _propose(f, f.value[:i] + official + f.value[i + len(read):], "division_name_misread")
+        return
+    rp = parse_region(f.value)
+    if rp.candidates and _unknown_division_after(f.value, rp.candidates[0]):
+        f.checks.append("division_name_unknown")
+    elif rp.candidates and rp.candidates[0].deepest.name in rp.text[: rp.end] and township_status(f.value) == "unknown":
+        # (after a county named in full: 太平彝族苗族乡卫生院 names its township alone, and 太平
+        # is no county's short form there)
+        f.checks.append("township_unknown")
+        if (full := repair_township(f.value)) is not None:
+            _propose(f, full, "place_repaired")
+
+
+def _propose(f: ExtractedField, value: str, reason: str) -> None:
+    """`value` in place of what was read, the reading kept as the repair's origin."""
+    edits = [[k, a, b] for k, (a, b) in enumerate(zip(f.value, value)) if a != b] if len(value) == len(f.value) else []
+    f.notes["repair"] = {"from": f.value, "edits": edits, "reason": reason}
+    f.value = value
+    if reason not in f.checks:
+        f.checks.append(reason)
+
+
 def _generic_checks(dt: DocType, fields: dict[str, ExtractedField]) -> None:
     """Checks that apply to a value type in every document type."""
     from extract.fields.values import simplified_place, to_simplified
@@ -155,6 +202,8 @@ def _generic_checks(dt: DocType, fields: dict[str, ExtractedField]) -> None:
                 if _SPECK_IN_WORDS.search(f.value):
                     # 郝北·镇: a speck of toner, or an estate's middle dot (碧桂园·凤凰城)? a reviewer sees
                     f.checks.append("stray_mark")
+        if name in INSTITUTION_FIELDS:
+            _division_in_name(f)
         if name == "issuing_authority":
             from extract.checks.divisions import branch_misread
 

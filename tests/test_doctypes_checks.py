@@ -431,3 +431,38 @@ def test_a_hard_to_read_page_trusts_a_check_digit_only_with_a_second_confirmatio
     # a number with no county to confirm it but the printed birth date read alike keeps its own too
     doc = run(**dict(base, address="泰安某地放城镇复解西路290号", birth_date="1973-05-14"), id_number=wrong)
     assert doc.fields["id_number"].confidence > HARD_PAGE_CAP
+
+
+# --------------------------------------------------------------------------- institutions
+@pytest.mark.parametrize("read,expect", [
+    # the prefecture's short form read, one character of the rest of its name misread
+    ("凉山律族自治州中心医院", "凉山彝族自治州中心医院"),
+    ("四川省甘孜藏旗自治州人民医院", "四川省甘孜藏族自治州人民医院"),
+    # a township of the county one character off: the county's own township proposed
+    ("临澧县余市桥镇卫生院", "临澧县佘市桥镇卫生院"),
+    # a short form followed by other words, and names read right, stay as read
+    ("北京协和医院", None),
+    ("中山大学附属第一医院", None),
+    ("凉山彝族自治州中心医院", None),
+    ("湘潭市第一人民医院", None),
+    ("临澧县佘市桥镇卫生院", None),
+    ("太平彝族苗族乡卫生院", None),  # a township named alone
+])
+def test_a_misread_division_name_in_an_institution_is_repaired_for_review(read, expect):
+    dtp = load_doctypes()["death_certificate"]
+    fs = fields(deceased_name="张三", institution=read)
+    doc = DocumentResult(type="death_certificate", page=1)
+    finalize_document(doc, dtp, fs, 1, lambda b: b, 0.9)
+    f = doc.fields["institution"]
+    if expect is None:
+        assert f.value == read and not {"division_name_misread", "division_name_unknown", "township_unknown"} & set(f.checks)
+    else:
+        assert f.value == expect and f.confidence < 0.9 and f.repair["from"] == read
+
+
+def test_a_district_its_city_has_not_sends_an_institution_to_review():
+    dtp = load_doctypes()["discharge_summary"]
+    fs = fields(patient_name="张三", hospital="秦皇岛市北载河区中医医院")  # 北戴河区 misread
+    doc = DocumentResult(type="discharge_summary", page=1)
+    finalize_document(doc, dtp, fs, 1, lambda b: b, 0.9)
+    assert "division_name_unknown" in doc.fields["hospital"].checks and doc.fields["hospital"].confidence < 0.9

@@ -1104,3 +1104,30 @@ def repair_branch(authority: str) -> str | None:
     read = m.group(1)
     stem = _COUNTY_SUFFIX.sub("", read) or read
     return authority[: m.start(1)] + near[0] + read[len(stem):] + "分局"
+
+
+def misread_full_name(text: str) -> tuple[str, str] | None:
+    """A division recognised at the start of a name by its short form, with the rest of its
+    full name then misread (``凉山律族自治州中心医院``: 凉山 is 凉山彝族自治州's short form, and
+    律族自治州 follows): ``(read, official)`` where the characters after the short form, read
+    as many as the official name has, end as it does and differ from it in one character
+    (a substitution). A short form followed by something else (北京协和医院, 中山大学…) is no
+    misreading. ``None`` otherwise, or where two divisions would fit."""
+    if not isinstance(text, str) or len(text) < 4:
+        return None
+    from rapidfuzz.distance import Hamming
+
+    rp = parse_region(text)
+    t = rp.text
+    found: set[tuple[str, str]] = set()
+    for c in rp.candidates:
+        name = c.deepest.name
+        # where the short form read began: the longest end of the recognised part that starts
+        # the official name
+        start = next((rp.end - k for k in range(min(len(name), rp.end), 1, -1) if name.startswith(t[rp.end - k : rp.end])), None)
+        if start is None or rp.end - start >= len(name) or t.startswith(name, start):
+            continue
+        read = t[start : start + len(name)]
+        if len(read) == len(name) and read[-1] == name[-1] and Hamming.distance(read, name) == 1:
+            found.add((read, name))
+    return found.pop() if len(found) == 1 else None
