@@ -840,3 +840,54 @@ def test_a_character_read_twice_where_two_boxes_of_a_row_overlap_is_joined_once(
     # an overlap over characters that differ is no repeat
     b3 = L("8），经检查诊断为:", a.bbox[2] - 20, 396, 36)
     assert "610659338" in _joined([a, b3], [0, 1])[0]
+
+
+def test_a_date_whose_label_was_lost_is_the_one_lone_date_on_the_page_for_review():
+    """Dev seed 908 death_certificate_degraded #6: the seal over 日期： by the signature, the date
+    2025年10月31日 read alone. With the issue date the one date field not found and that date the
+    one line of the page that is a date alone, it is the issue date, flagged for review."""
+    from extract.confidence import field_confidence
+
+    lines = [TITLE, L("死者姓名", 100, 200), L("覃敬敬", 300, 200), L("出生日期", 100, 260), L("2007年10月7日", 300, 260),
+             L("死亡日期", 100, 320), L("2025年10月31日2时48分", 300, 320), L("医师签名：", 100, 800), L("王之若", 300, 800),
+             L("2025年10月31日", 900, 790)]
+    fs = fields("death_certificate", lines)
+    f = fs["issue_date"]
+    assert f.value == "2025-10-31" and "found_without_label" in f.checks
+    assert field_confidence("death_certificate", "issue_date", f) < 0.9
+    assert fs["death_date"].value == "2025-10-31" and fs["birth_date"].value == "2007-10-07"
+    # two lone dates: which is the issue date is not known
+    assert "issue_date" not in fields("death_certificate", lines + [L("2025-11-02", 900, 900)])
+    # two date fields not found (the birth date's label lost as well): not told apart
+    lost_birth = lines[:3] + [L("2007年10月7日", 300, 260)] + lines[5:]
+    assert "issue_date" not in fields("death_certificate", lost_birth)
+    # with its label, unflagged
+    fs = fields("death_certificate", lines[:-1] + [L("日期：2025年10月31日", 820, 790)])
+    assert fs["issue_date"].value == "2025-10-31" and "found_without_label" not in fs["issue_date"].checks
+
+
+def test_a_numbered_list_with_print_unread_under_its_last_item_may_go_on():
+    """Dev seed 909 discharge_summary_degraded #4: a grey seal over 3、老年性黄斑变性 under
+    2、帕金森病; the detector found no line there and the diagnosis was 0.989 sure without its
+    third item. Unread print right under a numbered list's last item says the list may go on."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    from tests.conftest import CJK_FONT
+
+    rows = [("入院诊断：1、脑出血后遗症", 100, 400), ("2、帕金森病", 244, 440), ("3、老年性黄斑变性", 244, 480),
+            ("出院诊断：脑出血后遗症", 100, 560)]
+
+    def page(drawn):
+        img = Image.new("RGB", PAGE, (250, 250, 250))
+        d = ImageDraw.Draw(img)
+        font = ImageFont.truetype(CJK_FONT, 30)
+        for text, x, y in drawn:  # the glyphs fill the lines' boxes (y to y + 30)
+            d.text((x, y - 9), text, fill=(30, 30, 30), font=font)
+        return cv2.cvtColor(np.asarray(img), cv2.COLOR_RGB2BGR)
+
+    lines = [L("出院记录", 500, 100, 50)] + [L(t, x, y) for t, x, y in rows if not t.startswith("3")]
+    f = fields("discharge_summary", lines, image=page(rows))["admission_diagnosis"]
+    assert f.value == "脑出血后遗症；帕金森病" and "value_may_be_incomplete" in f.checks
+    # the list ends where the print does
+    f = fields("discharge_summary", lines, image=page([r for r in rows if not r[0].startswith("3")]))["admission_diagnosis"]
+    assert f.value == "脑出血后遗症；帕金森病" and "value_may_be_incomplete" not in f.checks

@@ -980,6 +980,30 @@ def _list_goes_on(lines: list[OcrLine], v: Value) -> bool:
     return False
 
 
+# the row under a numbered list's last item: the share of its first characters' columns that
+# unread ink must fill for a next item to stand there (print, not a seal's ring across)
+UNREAD_ITEM = 0.5
+
+
+def _unread_item_below(image: np.ndarray, lines: list[OcrLine], v: Value, paper: float) -> bool:
+    """Does a numbered list (1、…  2、…) have unread print in the row right under its last item,
+    where the next item would begin (3、老年性黄斑变性 under a seal in grey: the detector found
+    no line there)? The list may go on."""
+    if not v.spans or not _ITEM_NUMBER.search(v.text):
+        return False
+    last = max((lines[sp.line].bbox for sp in v.spans), key=lambda b: b[3])
+    lh = last[3] - last[1]
+    if lh <= 4:
+        return False
+    H, W = image.shape[:2]
+    a, e = int(max(0, last[0])), int(min(W, last[0] + 4.0 * lh))
+    c, d = int(min(H, last[3] + 0.15 * lh)), int(min(H, last[3] + 0.85 * lh))
+    if e - a < 2 * lh or d - c < 3:
+        return False
+    cols = _unread_ink(image, lines, (a, c, e, d), lh, paper).any(axis=0)
+    return bool(cols.mean() > UNREAD_ITEM)
+
+
 def _too_wide_for_its_text(lines: list[OcrLine], v: Value) -> bool:
     """Is a value read from a whole line of Han characters far shorter than the line's box (出 in
     a box three characters wide, a handwritten stroke across 脑出血)? Han characters are about as
@@ -1209,7 +1233,9 @@ class RuleExtractor:
             if unsure_choice:
                 f.checks.append("option_list_incomplete")  # the marked option may be one not read
             if spec.type in ("diagnosis", "text") and isinstance(f.value, str) and f.value \
-                    and _list_goes_on(lines, v) and "value_may_be_incomplete" not in f.checks:
+                    and (_list_goes_on(lines, v) or (clean is not None and doctype.layout == "page"
+                                                     and _unread_item_below(clean, lines, v, paper))) \
+                    and "value_may_be_incomplete" not in f.checks:
                 f.checks.append("value_may_be_incomplete")
             if spec.type == "date" and f.value is not None and "time_invalid" not in f.checks:
                 # the time printed right after the date (a pattern's match stops at the date)
@@ -1238,7 +1264,43 @@ class RuleExtractor:
                 out[fname] = f
         if doctype.layout == "page":
             _unlabelled_groups(doctype, lines, values, labels, out)
+            _unlabelled_date(doctype, lines, values, labels, out)
         return out
+
+
+# a line that is a date and nothing else (2025年10月31日, 2025-10-31), maybe after a colon
+_DATE_LINE = re.compile(r"[\s\u3000:：]*(?P<v>\d{4}\s*[年\-./]\s*\d{1,2}\s*[月\-./]\s*\d{1,2}\s*[日号]?)[\s\u3000]*")
+
+
+def _unlabelled_date(doctype: DocType, lines: list[OcrLine], values: dict, labels: list[Label], out: dict) -> None:
+    """A date whose label was lost (a seal over 日期 by the signature) with the date read: where
+    exactly one of the document's date fields was not found and the page has exactly one line
+    that is a date alone, neither a label's line nor another value's, that date is the field's,
+    `found_without_label` (a reviewer confirms it)."""
+    missing = [n for n, spec in doctype.fields.items() if spec.type == "date" and spec.labels and n not in out]
+    if len(missing) != 1:
+        return
+    taken = {sp.line for v in values.values() for sp in v.spans} | {lab.line for lab in labels}
+    boxes = [f.bbox for f in out.values() if isinstance(f.bbox, (list, tuple)) and len(f.bbox) == 4]
+    found = [
+        (li, m) for li, l in enumerate(lines) if li not in taken
+        and (m := _DATE_LINE.fullmatch(l.text)) and not any(_box_overlap(l.bbox, b) > 0.3 for b in boxes)
+    ]
+    if len(found) != 1:
+        return
+    li, m = found[0]
+    f = to_field("date", Value([span_of(lines, li, m.start("v"), m.end("v"))], source="pattern"))
+    if f.value is not None:
+        f.checks.append("found_without_label")
+        out[missing[0]] = f
+
+
+def _box_overlap(a, b) -> float:
+    """The share of box a's area that box b covers."""
+    w = min(a[2], b[2]) - max(a[0], b[0])
+    h = min(a[3], b[3]) - max(a[1], b[1])
+    area = max(1e-6, (a[2] - a[0]) * (a[3] - a[1]))
+    return max(0.0, w) * max(0.0, h) / area
 
 
 _GROUP_LINE = re.compile(r"[\s\u3000:：]*(?P<v>[\u4e00-\u9fff]{1,4}族)[\s\u3000]*")
