@@ -48,6 +48,22 @@ def test_values_on_their_labels_rows_are_left_alone():
     assert _undrift(lines, find_labels(lines, LABELS)) is None
 
 
+def test_values_a_little_high_on_close_rows_are_left_alone():
+    """Dev seed 911 disability_certificate_degraded #0: every value about a quarter of a line
+    above its label's row, rows one and a half lines apart. The next row's values, as close
+    the other way and agreeing for as many labels, had been taken for a drift: name 女 (the
+    sex), ethnicity and address lost, from a page read right line by line."""
+    rows = [("姓名", "杜雪静"), ("性别", "女"), ("民族", "汉"), ("出生日期", "1939年09月27日"),
+            ("类别", "精神"), ("住址", "大庆市红岗区创业街道进北路171号")]
+    lines = []
+    for r, (lab, val) in enumerate(rows):
+        y = 100 + 1.5 * H * r
+        lines += [_line(lab + "：", 60, y), _line(val, 260, y - 11)]
+    labels = {"name": ["姓名"], "sex": ["性别"], "ethnicity": ["民族"], "birth_date": ["出生日期"],
+              "category": ["类别"], "address": ["住址"]}
+    assert _undrift(lines, find_labels(lines, labels)) is None
+
+
 def test_a_register_page_printed_off_its_grid_is_read_field_by_field(pipeline):
     s, _, res = read_sample(pipeline, "household_register_clean", 891, 0)
     doc = next(d for d in res.documents if d.type == "household_register")

@@ -1089,7 +1089,11 @@ def _undrift(lines: list[OcrLine], labels: list[Label]) -> list[OcrLine] | None:
         return None
     best = max(cands, key=lambda dy: (support(dy), -abs(dy)))
     n = support(best)
-    if n < DRIFT_MIN or n <= support(0.0):
+    # values a little off their labels' rows (printed a few pixels higher: 杜雪静 12 px above
+    # 姓名 with rows 70 px apart) are on those rows: the next row's values, as far off the
+    # other way, are no drift however many labels they agree for
+    near = max([support(0.0)] + [support(d) for ds in per_label for d in ds if abs(d) < DRIFT_AT_LEAST * h])
+    if n < DRIFT_MIN or n <= near:
         return None
     # the offset as the mean of the offsets that agree with it
     agree = [d for ds in per_label for d in ds if abs(d - best) <= DRIFT_TOL * h]
