@@ -870,6 +870,43 @@ def is_slanted(line: OcrLine, limit: float = 8.0, ref_h: float | None = None) ->
     return n >= 3 and n >= 0.6 * len(text) and w > h > 0 and w < 0.75 * n * h
 
 
+# a box at least this much taller than the page's lines, and this much taller than wide, holding
+# a few Han characters: characters printed one under another, not one line
+STACKED_TALL = 1.6
+STACKED_NARROW = 1.5
+STACKED_MAX_CHARS = 3
+
+
+def split_stacked(lines: list[OcrLine]) -> list[OcrLine]:
+    """Characters printed one under another that the detector boxed as one line (女 in the row
+    of 性别 over 汉 in the row of 民族: two rows' one-character values, close together): the
+    recogniser turns a box standing on end and reads it as one line (女汉), which pairs with
+    one label. Such a line, a few Han characters in a box much taller than the page's lines and
+    than it is wide, is split into one line per character, top to bottom (the order the turned
+    box is read in), each a share of the box's height."""
+    h = typical_height(lines)
+    if not h:
+        return lines
+    out: list[OcrLine] = []
+    for l in lines:
+        b = l.bbox
+        text = l.text.strip()
+        bw, bh = b[2] - b[0], b[3] - b[1]
+        if not (2 <= len(text) <= STACKED_MAX_CHARS and all("\u4e00" <= c <= "\u9fff" for c in text)
+                and bh >= STACKED_TALL * h and bh >= STACKED_NARROW * bw and len(l.text) == len(text)):
+            out.append(l)
+            continue
+        n = len(text)
+        confs = l.char_confidences if l.char_confidences and len(l.char_confidences) == n else [l.confidence] * n
+        alts = l.char_alternatives if l.char_alternatives and len(l.char_alternatives) == n else None
+        for i, ch in enumerate(text):
+            y0, y1 = b[1] + bh * i / n, b[1] + bh * (i + 1) / n
+            out.append(OcrLine(text=ch, confidence=confs[i], polygon=[(b[0], y0), (b[2], y0), (b[2], y1), (b[0], y1)],
+                               char_confidences=[confs[i]], char_alternatives=[alts[i]] if alts else None,
+                               char_positions=[0.5]))
+    return out
+
+
 def typical_height(lines: list[OcrLine]) -> float | None:
     hs = sorted(l.bbox[3] - l.bbox[1] for l in lines)
     return hs[len(hs) // 2] if hs else None

@@ -891,3 +891,22 @@ def test_a_numbered_list_with_print_unread_under_its_last_item_may_go_on():
     # the list ends where the print does
     f = fields("discharge_summary", lines, image=page([r for r in rows if not r[0].startswith("3")]))["admission_diagnosis"]
     assert f.value == "脑出血后遗症；帕金森病" and "value_may_be_incomplete" not in f.checks
+
+
+def test_two_rows_one_character_values_boxed_as_one_line_standing_on_end_are_split():
+    """Dev seed 911 disability_certificate_clean #3: 女 (性别) over 汉 (民族), close together,
+    boxed as one line standing on end and read turned as 女汉: the ethnicity was lost on a clean
+    page. A few Han characters in a box far taller than the page's lines and than it is wide
+    are characters one under another, one line each."""
+    import dataclasses
+
+    stacked = dataclasses.replace(L("女汉", 255, 232), polygon=[(255, 232), (322, 232), (322, 372), (255, 372)])
+    lines = [L("中华人民共和国残疾人证", 202, 61, 60), L("姓名", 74, 165, 54), L("马薇珠", 264, 166, 51),
+             L("性别", 75, 241, 53), stacked, L("民族", 77, 318, 50), L("出生年月日", 81, 398, 41),
+             L("1968-06-25", 267, 398, 41), L("类别", 74, 620, 53), L("精神", 257, 613, 57)]
+    fs = fields("disability_certificate", lines, size=(959, 1355))
+    assert fs["sex"].value == "女" and fs["ethnicity"].value == "汉"
+    # a two-character value on one row, as tall as the page's lines, stays one line
+    fs = fields("disability_certificate", lines[:4] + [L("女", 255, 241, 53), L("民族", 77, 318, 50), L("汉族", 257, 318, 50)]
+                + lines[6:], size=(959, 1355))
+    assert fs["ethnicity"].value == "汉" and fs["sex"].value == "女"

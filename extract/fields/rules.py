@@ -18,7 +18,7 @@ import numpy as np
 
 from extract import choices, seals
 from extract.layout import (OTHER, Label, Span, Value, find_labels, join_split_labels, line_between, pair_values,
-                            reading_order, span_of, spans_in_box, typical_height)
+                            reading_order, span_of, spans_in_box, split_stacked, typical_height)
 from extract.tables import (ITEM_KEYS, check_cells, derive_missing_flags, drop_bare, find_tables, full_width_separator,
                             harmonize_power_units, harmonize_ranges, missing_units, table_items)
 from extract.verify import COPY_NOTE_CHARS
@@ -1113,7 +1113,7 @@ class RuleExtractor:
         image: np.ndarray | None = None,
     ) -> dict[str, ExtractedField]:
         W, H = view_size
-        lines = seals.without_seals(lines, image)
+        lines = split_stacked(seals.without_seals(lines, image))
         label_map = {f: s.labels for f, s in doctype.fields.items() if s.labels}
         if doctype.other_labels:
             label_map[OTHER] = doctype.other_labels
