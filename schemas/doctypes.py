@@ -43,6 +43,10 @@ class FieldSpec(BaseModel):
     split: list[str] | None = None  # one printed value giving several fields (validity)
     below: bool = True  # the value may be printed under its label
     collect: bool = False  # every occurrence of the labels gives a part; parts joined with `；`
+    # a line that is this and nothing else (spaces ignored) is the value where no label gave one
+    # (a seal over the label): the page's one such line, neither a label's nor another value's,
+    # taken with `found_without_label` for a reviewer to confirm
+    alone: str | None = None
     # table fields (type: table): column -> header synonyms; `end`: words that close the table
     columns: dict[str, list[str]] | None = None
     end: list[str] | None = None

@@ -910,3 +910,44 @@ def test_two_rows_one_character_values_boxed_as_one_line_standing_on_end_are_spl
     fs = fields("disability_certificate", lines[:4] + [L("女", 255, 241, 53), L("民族", 77, 318, 50), L("汉族", 257, 318, 50)]
                 + lines[6:], size=(959, 1355))
     assert fs["ethnicity"].value == "汉" and fs["sex"].value == "女"
+
+
+def test_an_address_whose_label_was_lost_is_the_one_lone_place_on_the_page_for_review():
+    """Dev seed 911 disability_certificate_degraded #5: a 与原件相符 stamp over 住址 on a copied
+    card, the address read whole on two lines without its label. The one line that begins with
+    a province and, with the line continuing it, ends in a house number is the address."""
+    from extract.confidence import field_confidence
+
+    lines = [L("中华人民共和国残疾人证", 569, 593, 70), L("姓名", 695, 702, 36), L("刘蕊妹", 794, 696, 39),
+             L("出生", 693, 769, 36), L("2007年9月29日", 790, 769, 40),
+             L("吉林省长春市宽城区兴业街道红大街102号", 786, 847, 40), L("院16号楼4门1481号", 786, 889, 38),
+             L("发证日期2010.09.01", 702, 940, 40)]
+    fs = fields("disability_certificate", lines, size=(1656, 2341))
+    f = fs["address"]
+    assert f.value == "吉林省长春市宽城区兴业街道红大街102号院16号楼4门1481号" and "found_without_label" in f.checks
+    assert field_confidence("disability_certificate", "address", f) < 0.9
+    # two such lines: which is the address is not known
+    assert "address" not in fields("disability_certificate", lines + [L("河北省沧州市献县郭庄镇后头村三组32号", 786, 1100, 40)],
+                                   size=(1656, 2341))
+    # an institution's name is no address
+    assert "address" not in fields("disability_certificate", lines[:5] + [L("大庆市红岗区残疾人联合会", 786, 847, 40)] + lines[7:],
+                                   size=(1656, 2341))
+
+
+def test_a_field_declared_alone_is_the_one_lone_line_of_its_form_when_its_label_was_lost():
+    """Dev seed 912 social_security_card_degraded #2: a seal over 社会保障卡号 on a copied card,
+    read 社会保 (no label), H84897425 read beside it. A card number, declared `alone` as a letter
+    and eight digits, is the card's one lone line of that form, flagged for review."""
+    from extract.confidence import field_confidence
+
+    lines = [L("中华人民共和国社会保障卡", 130, 60, 50), L("刘福生", 300, 250), L("社会保障号码", 80, 300),
+             L("610303195503061019", 300, 300), L("社会保", 80, 350), L("H84897425", 300, 350),
+             L("发卡日期", 80, 400), L("2020年02月", 300, 400)]
+    fs = fields("social_security_card", lines, size=(1012, 638))
+    f = fs["card_number"]
+    assert f.value == "H84897425" and "found_without_label" in f.checks
+    assert field_confidence("social_security_card", "card_number", f) < 0.9
+    # two such lines: not told apart
+    assert "card_number" not in fields("social_security_card", lines + [L("J12345678", 300, 500)], size=(1012, 638))
+    # the social-security number (eighteen digits) is no card number
+    assert "card_number" not in fields("social_security_card", lines[:5] + lines[6:], size=(1012, 638))

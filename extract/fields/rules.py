@@ -1266,10 +1266,39 @@ class RuleExtractor:
                         and _lost_at_ends(clean, lines, v, paper, pitch):
                     f.checks.append("value_may_be_incomplete")
                 out[fname] = f
+        _unlabelled_alone(doctype, lines, values, labels, out)
         if doctype.layout == "page":
             _unlabelled_groups(doctype, lines, values, labels, out)
             _unlabelled_date(doctype, lines, values, labels, out)
+            _unlabelled_place(doctype, lines, values, labels, out)
         return out
+
+
+def _lone_lines(lines: list[OcrLine], values: dict, labels: list[Label], out: dict) -> list[int]:
+    """The lines that are neither a label's nor a value's (paired, or found where an extracted
+    field's box is)."""
+    taken = {sp.line for v in values.values() for sp in v.spans} | {lab.line for lab in labels}
+    boxes = [f.bbox for f in out.values() if isinstance(f.bbox, (list, tuple)) and len(f.bbox) == 4]
+    return [li for li, l in enumerate(lines) if li not in taken and not any(_box_overlap(l.bbox, b) > 0.3 for b in boxes)]
+
+
+def _unlabelled_alone(doctype: DocType, lines: list[OcrLine], values: dict, labels: list[Label], out: dict) -> None:
+    """A field declared with `alone` (a card's number H84897425: a letter and eight digits) that
+    no label gave: the page's one lone line that is such a value and nothing else, flagged
+    `found_without_label` (a seal over 社会保障卡号 on a copied card)."""
+    free = None
+    for fname, spec in doctype.fields.items():
+        if not spec.alone or fname in out:
+            continue
+        free = _lone_lines(lines, values, labels, out) if free is None else free
+        found = [li for li in free if re.fullmatch(spec.alone, re.sub(r"\s", "", lines[li].text))]
+        if len(found) != 1:
+            continue
+        li = found[0]
+        f = to_field(spec.type, Value([span_of(lines, li, 0, len(lines[li].text))], source="pattern"))
+        if f.value is not None:
+            f.checks.append("found_without_label")
+            out[fname] = f
 
 
 # a line that is a date and nothing else (2025年10月31日, 2025-10-31), maybe after a colon
@@ -1284,12 +1313,7 @@ def _unlabelled_date(doctype: DocType, lines: list[OcrLine], values: dict, label
     missing = [n for n, spec in doctype.fields.items() if spec.type == "date" and spec.labels and n not in out]
     if len(missing) != 1:
         return
-    taken = {sp.line for v in values.values() for sp in v.spans} | {lab.line for lab in labels}
-    boxes = [f.bbox for f in out.values() if isinstance(f.bbox, (list, tuple)) and len(f.bbox) == 4]
-    found = [
-        (li, m) for li, l in enumerate(lines) if li not in taken
-        and (m := _DATE_LINE.fullmatch(l.text)) and not any(_box_overlap(l.bbox, b) > 0.3 for b in boxes)
-    ]
+    found = [(li, m) for li in _lone_lines(lines, values, labels, out) if (m := _DATE_LINE.fullmatch(lines[li].text))]
     if len(found) != 1:
         return
     li, m = found[0]
@@ -1297,6 +1321,51 @@ def _unlabelled_date(doctype: DocType, lines: list[OcrLine], values: dict, label
     if f.value is not None:
         f.checks.append("found_without_label")
         out[missing[0]] = f
+
+
+# how an address ends: a house or room number, a group, a village
+_ADDRESS_END = re.compile(r"(?:[0-9]+[号室户]|[组村屯队庄])$")
+# how a birthplace ends: the name of a division
+_PLACE_END = re.compile(r"[省市县区旗州盟]$")
+
+
+def _unlabelled_place(doctype: DocType, lines: list[OcrLine], values: dict, labels: list[Label], out: dict) -> None:
+    """A place whose label was lost (a 与原件相符 stamp over 住址 on a copied card) with the place
+    read: where exactly one of the document's place fields (type `address`) was not found and
+    the page has exactly one line, neither a label's nor another value's, that begins with the
+    names of a province or city and ends as such a value does (an address in a house number, a
+    group or a village; a birthplace in a division's name), with the lines that continue it
+    below, that is the field's value, `found_without_label` (a reviewer confirms it)."""
+    from extract.checks.divisions import parse_region
+
+    missing = [n for n, spec in doctype.fields.items() if spec.type == "address" and spec.labels and n not in out]
+    if len(missing) != 1:
+        return
+    name = missing[0]
+    spec = doctype.fields[name]
+    free = _lone_lines(lines, values, labels, out)
+    taken = set(range(len(lines))) - set(free)
+    found = []
+    for li in free:
+        l = lines[li]
+        text = l.text.strip()
+        if len(text) < 6:
+            continue
+        rp = parse_region(text)
+        if not rp.candidates or rp.end < 3 or rp.text[:2] != text[:2]:
+            continue  # no place named at its start
+        v = Value([span_of(lines, li, 0, len(l.text))], source="pattern")
+        if spec.multiline > 1:
+            v = _continued_rows(lines, v, spec.multiline, spec.line_gap or 0.9, taken, labels, None)
+        joined = re.sub(r"\s", "", v.text)
+        if (_ADDRESS_END if name == "address" else _PLACE_END).search(joined):
+            found.append(v)
+    if len(found) != 1:
+        return
+    f = to_field(spec.type, found[0])
+    if f.value is not None:
+        f.checks.append("found_without_label")
+        out[name] = f
 
 
 def _box_overlap(a, b) -> float:
