@@ -81,6 +81,10 @@ def _place_at_start(text: str, cand) -> bool:
     return False
 
 
+# …区 words that are no division (三江社区卫生服务中心, 某某园区)
+_NOT_A_DIVISION = re.compile(r"(?:社|小|园|景|矿|林|校|院|病|城|新)区$")
+
+
 def _unknown_division_after(text: str, cand) -> bool:
     """The address names a county-level division (…区/县/市/旗) right after the deepest one
     recognised, and the official list has no such division there: a misread name."""
@@ -96,7 +100,8 @@ def _unknown_division_after(text: str, cand) -> bool:
     if end < 0:
         return False
     rest = text[end:].lstrip("市省")
-    return bool(_DIVISION_TOKEN.match(rest))
+    m = _DIVISION_TOKEN.match(rest)
+    return bool(m) and not _NOT_A_DIVISION.search(m.group())  # (安庆矿区卫生院: a mine's district)
 
 
 # 号 (a house or building number) right after a character that is no numeral or letter
@@ -107,6 +112,10 @@ _NO_NUMBER = re.compile(r"(?<![0-9A-Za-z〇零一二三四五六七八九十百�
 # fields holding the name of a hospital or another institution: many begin with the name of
 # their city or prefecture (凉山彝族自治州中心医院)
 INSTITUTION_FIELDS = frozenset({"hospital", "institution"})
+
+
+# a name that begins with what reads as a division's (…县, …市, …区, …旗)
+_LEADING_DIVISION = re.compile(r"[\u4e00-\u9fff]{2,5}?(?:县|市|区|旗)(?![乡镇街村])")
 
 
 def _division_in_name(f: ExtractedField) -> None:
@@ -131,7 +140,10 @@ def _division_in_name(f: ExtractedField) -> None:
             _propose(f, f.value[:i] + official + f.value[i + len(read):], "division_name_misread")
         return
     rp = parse_region(f.value)
-    if rp.candidates and _unknown_division_after(f.value, rp.candidates[0]):
+    if not rp.candidates and (m := _LEADING_DIVISION.match(f.value)) and not _NOT_A_DIVISION.search(m.group()):
+        # 喝尔县医院: a county's name the list has not (噶尔县 misread)
+        f.checks.append("division_name_unknown")
+    elif rp.candidates and _unknown_division_after(f.value, rp.candidates[0]):
         f.checks.append("division_name_unknown")
     elif rp.candidates and rp.candidates[0].deepest.name in rp.text[: rp.end] and township_status(f.value) == "unknown":
         # (after a county named in full: 太平彝族苗族乡卫生院 names its township alone, and 太平
