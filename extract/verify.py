@@ -123,13 +123,18 @@ def _division_in_name(f: ExtractedField) -> None:
 
     - a short form and then the rest of the full name one character off (凉山律族自治州…): the
       official name is put in (`division_name_misread`);
-    - a county-level name after the city that the city has not (秦皇岛市北载河区…):
-      `division_name_unknown`;
+    - a county-level name after the city that the city has not (秦皇岛市北载河区…), or a
+      leading county or city the list has not at all (喝尔县医院): `division_name_unknown`;
     - a township the county has not (临澧县余市桥镇卫生院): `township_unknown`, and where one
       of the county's townships is one character away, that one is put in (`place_repaired`).
 
     Each is a proposal a reviewer confirms (the checks fail)."""
     from extract.checks.divisions import misread_full_name, parse_region, repair_township, township_status
+    from extract.checks.documents import _replace_value
+
+    def propose(value: str, reason: str) -> None:
+        edits = [[k, a, b] for k, (a, b) in enumerate(zip(f.value, value)) if a != b] if len(value) == len(f.value) else []
+        _replace_value(f, value, reason, edits)
 
     hit = misread_full_name(f.value)
     if hit is not None:
@@ -137,7 +142,7 @@ def _division_in_name(f: ExtractedField) -> None:
         i = f.value.find(read)
         f.checks.append("division_name_misread")
         if i >= 0:  # (read through punctuation the parse drops: flagged, not repaired)
-            _propose(f, f.value[:i] + official + f.value[i + len(read):], "division_name_misread")
+            propose(f.value[:i] + official + f.value[i + len(read):], "division_name_misread")
         return
     rp = parse_region(f.value)
     if not rp.candidates and (m := _LEADING_DIVISION.match(f.value)) and not _NOT_A_DIVISION.search(m.group()):
@@ -150,16 +155,7 @@ def _division_in_name(f: ExtractedField) -> None:
         # is no county's short form there)
         f.checks.append("township_unknown")
         if (full := repair_township(f.value)) is not None:
-            _propose(f, full, "place_repaired")
-
-
-def _propose(f: ExtractedField, value: str, reason: str) -> None:
-    """`value` in place of what was read, the reading kept as the repair's origin."""
-    edits = [[k, a, b] for k, (a, b) in enumerate(zip(f.value, value)) if a != b] if len(value) == len(f.value) else []
-    f.notes["repair"] = {"from": f.value, "edits": edits, "reason": reason}
-    f.value = value
-    if reason not in f.checks:
-        f.checks.append(reason)
+            propose(full, "place_repaired")
 
 
 def _generic_checks(dt: DocType, fields: dict[str, ExtractedField]) -> None:
