@@ -18,6 +18,7 @@ import re
 import statistics
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 from ocr.base import OcrLine
 from schemas.doctypes import DocType, load_doctypes
@@ -44,21 +45,16 @@ def _squeeze(text: str) -> str:
     return unicodedata.normalize("NFKC", re.sub(r"[\s\u3000]+", "", text)).translate(_t2s_chars())
 
 
-_T2S_CHARS: dict[int, str] | None = None
-
-
+@lru_cache(maxsize=1)
 def _t2s_chars() -> dict[int, str]:
-    global _T2S_CHARS
-    if _T2S_CHARS is None:
-        from importlib.resources import files
+    from importlib.resources import files
 
-        table: dict[int, str] = {}
-        for row in (files("opencc") / "dictionary" / "TSCharacters.txt").read_text(encoding="utf-8").splitlines():
-            trad, _, simp = row.partition("\t")
-            if len(trad) == 1 and simp:
-                table[ord(trad)] = simp.split()[0]
-        _T2S_CHARS = table
-    return _T2S_CHARS
+    table: dict[int, str] = {}
+    for row in (files("opencc") / "dictionary" / "TSCharacters.txt").read_text(encoding="utf-8").splitlines():
+        trad, _, simp = row.partition("\t")
+        if len(trad) == 1 and simp:
+            table[ord(trad)] = simp.split()[0]
+    return table
 
 
 def _known_words() -> frozenset[str]:
