@@ -66,6 +66,14 @@ def test_cli_exits_non_zero_when_nothing_could_be_read(files):
     assert all(r["documents"] == [] and r["errors"] for r in res)
 
 
+def test_bench_with_unknown_kinds_names_them_without_a_traceback():
+    out = _run("bench", "docs", "--per-kind", "1", "--kinds", "death_certificate_photo,bank_card_clean,nope")
+    assert out.returncode == 2
+    assert "Traceback" not in out.stderr
+    assert "unknown kinds: death_certificate_photo, nope;" in out.stderr
+    assert "death_certificate_degraded" in out.stderr  # the known kinds are listed
+
+
 def test_cli_table_format(files):
     out = _run("extract", "--format", "table", str(files / "card.webp"))
     assert out.returncode == 0 and "[id_card_front]" in out.stdout and "id_number" in out.stdout

@@ -4,10 +4,25 @@ Each engine runs in its own process so that its load time and peak memory are it
 """
 from __future__ import annotations
 
+import argparse
 import json
 import platform
 import subprocess
 import sys
+
+
+def kind_list(text: str) -> str:
+    """--kinds: a comma-separated list of generated sample kinds, every one known (argparse
+    reports the unknown ones, itemised, with the known ones, and no stack trace)."""
+    from samples.generate import KINDS
+
+    kinds = [k.strip() for k in text.split(",") if k.strip()]
+    unknown = [k for k in kinds if k not in KINDS]
+    if not kinds or unknown:
+        raise argparse.ArgumentTypeError(
+            ("no kind given" if not kinds else "unknown kinds: " + ", ".join(unknown)) + "; known kinds: " + ", ".join(KINDS)
+        )
+    return ",".join(kinds)
 
 
 def register(sub) -> None:
@@ -17,20 +32,20 @@ def register(sub) -> None:
     o.add_argument("--engines", default="rapidocr,paddleocr")
     o.add_argument("--seed", type=int, default=1000, help="1000+ = evaluation seeds, never tuned on")
     o.add_argument("--per-kind", type=int, default=6)
-    o.add_argument("--kinds", default=None)
+    o.add_argument("--kinds", default=None, type=kind_list)
     o.set_defaults(func=run_ocr)
     i = bsub.add_parser("idcard", help="ID-card field accuracy, confident errors, calibration, speed")
     i.add_argument("--engine", default="rapidocr")
     i.add_argument("--seed", type=int, default=1000)
     i.add_argument("--per-kind", type=int, default=40)
-    i.add_argument("--kinds", default=None)
+    i.add_argument("--kinds", default=None, type=kind_list)
     i.add_argument("--show-errors", action="store_true")
     i.set_defaults(func=run_module("evaluation.idcard_bench"))
     d = bsub.add_parser("docs", help="medical and other document types: field accuracy, type accuracy")
     d.add_argument("--engine", default="rapidocr")
     d.add_argument("--seed", type=int, default=1000)
     d.add_argument("--per-kind", type=int, default=10)
-    d.add_argument("--kinds", default=None)
+    d.add_argument("--kinds", default=None, type=kind_list)
     d.add_argument("--show-errors", action="store_true", help="list every wrong or missing field")
     d.set_defaults(func=run_module("evaluation.docs_bench"))
     m = bsub.add_parser("memory", help="resident memory over many pages with one engine")
