@@ -780,16 +780,20 @@ class Pipeline:
         """A bank card's number not read whole (embossed light digits on a dark card: the first
         group lost, a 2 read as c): the row of the lines that hold its digits recognised again as
         one line across the card, as it is, in negative and with paler ink whitened. A reading is
-        taken only when two of those looks read the same card number and its Luhn check holds;
+        taken only when two of those looks read the same card number, its Luhn check holds and
+        it begins as a card of its length does;
         it replaces the row's pieces, and the value carries `reread`."""
-        from extract.checks.records import luhn_ok
+        from extract.checks.records import issuer_known, luhn_ok
         from extract.reread import _darkest_ink
+
+        def whole(number: str) -> bool:
+            return luhn_ok(number) and issuer_known(number)
 
         for fname, spec in dt.fields.items():
             if spec.type != "bank_card_number" or not spec.pattern:
                 continue
             f = fields.get(fname)
-            if f is not None and luhn_ok(re.sub(r"\D", "", str(f.value))):
+            if f is not None and whole(re.sub(r"\D", "", str(f.value))):
                 continue
             row = [l for l in lines if len(re.findall(r"\d", l.text)) >= 6]
             if not row:
@@ -806,7 +810,7 @@ class Pipeline:
             read: dict[str, list[OcrLine]] = {}
             for line in self.engine.recognize_lines(variants):
                 m = pat.search(re.sub(r"[\s·.,:;`•˙‧∙’‘]", "", line.text))
-                if m and luhn_ok(m.group()):
+                if m and whole(m.group()):
                     read.setdefault(m.group(), []).append(line)
             # two looks at least read the same number: one reading of several that happens to
             # pass a Luhn check (one wrong number in ten does) is no reading
@@ -818,7 +822,7 @@ class Pipeline:
             kept = [l for l in lines if not (_inside(l.bbox, box) and _COMB_PIECE.search(l.text))]
             fields2 = _extract_fields(self.extractor, dt, kept + [best], (w, h), view.image)
             f2 = fields2.get(fname)
-            if f2 is None or not luhn_ok(re.sub(r"\D", "", str(f2.value))):
+            if f2 is None or not whole(re.sub(r"\D", "", str(f2.value))):
                 continue
             f2.checks.append("reread")
             fields = {**fields, fname: f2}

@@ -16,7 +16,8 @@ level digit)
     ``level_matches_number`` / ``level_mismatch_number`` – the 20th digit is the printed
     ``disability_level`` (put on both); ``level_code_invalid`` – not 1–4.
 ``card_number`` (bank card)
-    ``luhn_ok`` / ``luhn_failed``; ``length_invalid`` – not 16–19 digits.
+    ``luhn_ok`` / ``luhn_failed``; ``length_invalid`` – not 16–19 digits; ``issuer_unknown`` – it
+    begins as no payment card of its length does (its first digits lost?).
 dates
     ``date_in_future`` – after today; ``date_invalid`` – unreadable or impossible;
     ``death_after_birth`` / ``death_before_birth`` (on ``death_date``);
@@ -76,6 +77,7 @@ FAILING_CHECKS: frozenset[str] = frozenset({
     "item_result_missing",
     "range_unreadable",
     "relationship_unknown",
+    "issuer_unknown",
 })
 SUPPORTING_CHECKS: frozenset[str] = frozenset({
     "certificate_matches_id",
@@ -101,12 +103,36 @@ def luhn_ok(digits: str) -> bool:
     return total % 10 == 0
 
 
+def issuer_known(digits: str) -> bool:
+    """Whether a card number begins as a payment card of its length does (ISO/IEC 7812: the
+    first digit is the industry, the first ones the scheme; each scheme's numbers have their
+    lengths): Mastercard 51-55 and 2221-2720, 16 digits; Visa 4, 13, 16 or 19; American
+    Express 34 and 37, 15; UnionPay 62 (and 60, 65, 81), other cards of 3, 5, 6 and the banks'
+    own cards before UnionPay (9558, 9559), 16 to 19. No card begins 0, 1 or 7, nor 2 or 8
+    elsewhere. A number read with its first digits lost mostly fails (23692696… 17 digits long
+    for 6223692696…: a Mastercard's 2369 with a digit too many)."""
+    if not digits or not digits.isdigit():
+        return False
+    n, head = len(digits), digits[:4]
+    if digits[0] == "2" or digits[:2] in ("51", "52", "53", "54", "55"):
+        return n == 16 and (digits[0] == "5" or (len(head) == 4 and 2221 <= int(head) <= 2720))
+    if digits[0] == "4":
+        return n in (13, 16, 19)
+    if digits[:2] in ("34", "37"):
+        return n == 15
+    if digits[0] in "3569" or digits[:2] == "81":
+        return 16 <= n <= 19
+    return False
+
+
 def check_bank_card_number(number: Any) -> list[str]:
     t = re.sub(r"\D", "", str(number or ""))
     out = []
     if not 16 <= len(t) <= 19:
         out.append("length_invalid")
     out.append("luhn_ok" if luhn_ok(t) else "luhn_failed")
+    if 16 <= len(t) <= 19 and not issuer_known(t):
+        out.append("issuer_unknown")
     return out
 
 
