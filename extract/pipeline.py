@@ -680,6 +680,28 @@ class Pipeline:
                 f.checks.append("readings_differ")
         return {**fields, **found}
 
+    def _lines_not_detected(self, view: View, dt, lines: list[OcrLine], fields: dict, timer: Timer) -> dict:
+        """A page with :data:`UNDETECTED_MISSING` or more of its labelled fields missing (a
+        photographed sheet whose fill-in sentence the detector passed over beside a seal): the
+        bands of ink across the page that no line covers, recognised directly; a band read as
+        text (:data:`UNDETECTED_MIN_CHARS` characters or more, read at
+        :data:`UNDETECTED_MIN_CONF` or more) joins the lines, and the fields then found that were
+        missing are taken, with `reread`. Only those: a value already read stays as it was."""
+        missing = [n for n, spec in dt.fields.items() if spec.labels and spec.type != "table" and n not in fields]
+        if len(missing) < UNDETECTED_MISSING:
+            return fields
+        h, w = view.image.shape[:2]
+        with timer("ocr"):
+            extra = [l for l in reread_box(self.engine, view.image, [0, 0, w, h], lines)
+                     if len(_bare(l.text)) >= UNDETECTED_MIN_CHARS and l.confidence >= UNDETECTED_MIN_CONF]
+        if not extra:
+            return fields
+        fields2 = _extract_fields(self.extractor, dt, lines + extra, (w, h), view.image)
+        found = {n: f for n, f in fields2.items() if n not in fields}
+        for f in found.values():
+            f.checks.append("reread")
+        return {**fields, **found}
+
     def _second_look(self, view: View, dt, lines: list[OcrLine], fields: dict) -> tuple[dict, list[OcrLine]]:
         """Re-read template boxes of missing values and of multi-line values by recognition
         alone; flag a multi-line value with unread ink right under it as maybe incomplete.
@@ -896,6 +918,7 @@ class Pipeline:
             with timer("reread"):
                 fields = self._beside_labels(view, dt, lines, fields)
                 fields = self._without_colored_ink(view, dt, fields, timer)
+                fields = self._lines_not_detected(view, dt, lines, fields, timer)
         with timer("checks"):
             finalize_document(doc, dt, fields, page_no, lambda b: _round(P.map_bbox(Hinv, b)), self.options.review_threshold, self.options.debug)
         # how the document lies on the page: the angle of its text baseline, clockwise
@@ -1053,6 +1076,11 @@ INK_SHARE = 0.005  # coloured ink over this share of a black-printed card's valu
 # a page with a value or a table cell unread: coloured ink over this share of it is read around
 # (a few words of 与原件相符 in blue pen across a table take 0.3% of a page: under INK_SHARE)
 PAGE_INK_SHARE = 0.001
+# a page with this many of its labelled fields missing has its undetected lines read
+# (Pipeline._lines_not_detected); such a line counts with this many characters, this sure
+UNDETECTED_MISSING = 2
+UNDETECTED_MIN_CHARS = 4
+UNDETECTED_MIN_CONF = 0.8
 FORM_LABELS = 2  # a block of text with this many lines labelled as no card labels its print is no card
 
 

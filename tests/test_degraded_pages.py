@@ -378,3 +378,16 @@ def test_a_value_read_differently_by_the_pages_two_readings_is_not_sure(pipeline
     truth = s.truth["documents"][0]["fields"]["birth_date"]["value"]
     assert f.value == truth or ("readings_differ" in f.checks and f.confidence < CONFIDENT)
     assert doc.needs_review
+
+
+def test_a_fill_in_sentence_the_detector_passed_over_is_read_from_its_ink(pipeline):
+    """Dev seed 916 medical degraded #9: a photographed certificate whose first sentence line
+    (兹证明患者王政政，性别男，90岁，于2025-01-04在我院感染科就诊) no detector box covered:
+    five fields missing. The page's unread bands of ink are recognised directly; the fields
+    found so are taken with `reread`, the others stay as read."""
+    s, res = _run_seed(pipeline, "medical_certificate_degraded", 916, 9)
+    doc = next(d for d in res.documents if d.type == "medical_certificate")
+    truth = s.truth["documents"][0]["fields"]
+    for name in ("patient_name", "age", "department"):
+        assert doc.fields[name].value == truth[name]["value"] and "reread" in doc.fields[name].checks
+    assert doc.fields["diagnosis"].value == truth["diagnosis"]["value"] and "reread" not in doc.fields["diagnosis"].checks
