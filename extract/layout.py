@@ -297,6 +297,27 @@ def _cut_label(sq: str, lab: str, all_labels: list[str]) -> bool:
                    for o in all_labels)
 
 
+def _dropped_char_label(sq: str, lab: str, all_labels: list[str]) -> bool:
+    """Whether a line begins with a label of four or more characters with one inner character
+    lost (填表期： for 填表日期：, a thin 日 under a seal's rim), closed by its colon: a form's
+    label, not running text. Not when what was read is, or begins, another declared label, is
+    one character off one, or is another one with a character lost too (出日期 of 出院日期
+    and of 出具日期: which one?)."""
+    n = len(lab)
+    if n < 4 or len(sq) < n or sq[n - 1] not in ":：":
+        return False
+    read = sq[: n - 1]
+    if not any(read == lab[:k] + lab[k + 1:] for k in range(1, n - 1) if _HAN.match(lab[k])):
+        return False
+
+    def near(o: str) -> bool:
+        if o.startswith(read) or (len(o) == len(read) and sum(a != b for a, b in zip(o, read)) <= 1):
+            return True
+        return len(o) == len(read) + 1 and any(read == o[:k] + o[k + 1:] for k in range(len(o)))
+
+    return not any(o != lab and near(o) for o in all_labels)
+
+
 def _short_fuzzy(line: OcrLine, sq: str, pos: list[int], lab: str, all_labels: list[str]) -> bool:
     """Whether a short label (two to four characters) was read with one wrong character at the
     start of `line` (`sq`: its squeezed text, `pos`: the offsets). Four-character labels are
@@ -391,6 +412,10 @@ def find_labels(
                     k0 = m.end() if (m := _SECTION_NUMBER.match(sq)) and n >= 4 else 0
                     if _short_fuzzy(line, sq[k0:], pos[k0:], lab, [o for o in all_sq if o not in own_sq[fname]]):
                         hits.append((k0, True))
+                if not hits and fuzzy and _dropped_char_label(sq, lab, all_sq):
+                    sp = span_of(lines, li, pos[0], pos[n - 2] + 1)
+                    cands.append((n - 1, 1, li, Label(fname, lab0, li, pos[0], pos[n - 2] + 1, sp.bbox,
+                                                      _strength(line.text, pos[n - 2] + 1), True)))
                 if not hits and fuzzy and _cut_label(sq, lab, all_sq):
                     sp = span_of(lines, li, pos[0], pos[n - 2] + 1)
                     cands.append((n - 1, 1, li, Label(fname, lab0, li, pos[0], pos[n - 2] + 1, sp.bbox,

@@ -113,6 +113,21 @@ def test_four_character_label_with_a_number_run_on():
     assert find_labels([_line("发证口期已过", 79, 547, 200, 573, confs=[0.99, 0.99, 0.4, 0.9, 0.9, 0.9])], dates) == []
 
 
+def test_a_label_with_an_inner_character_lost_and_its_colon():
+    """Dev seed 915 death degraded #19: 填表期：2026年1月16日 (a thin 日 under a seal's rim lost,
+    however sure the rest): the label by its colon, the date its value. Not when the rest is
+    another label's too (出日期 of 出院日期 and 出具日期), nor without the colon."""
+    dates = {"issue_date": ["填表日期", "填报日期"], "death_date": ["死亡日期"], OTHER: ["医师签名"]}
+    line = _line("填表期：2026年1月16日", 814, 1422, 1053, 1481)
+    labs = find_labels([line], dates)
+    assert [(l.field, l.fuzzy, l.start, l.end) for l in labs] == [("issue_date", True, 0, 3)]
+    assert find_labels([_line("填表期2026年1月16日", 814, 1422, 1053, 1481)], dates) == []
+    both = {"discharge_date": ["出院日期"], OTHER: ["出具日期"]}
+    assert find_labels([_line("出日期：2026年1月16日", 0, 0, 200, 30)], both) == []
+    # a label's first character lost is no label: what is left begins other words too
+    assert find_labels([_line("表日期：2026年1月16日", 0, 0, 200, 30)], dates) == []
+
+
 def test_a_four_character_label_alone_or_with_its_colon_may_be_less_unsure():
     """Dev seed 900 medical degraded #1 and #8: 主治医饰 alone in its cell (饰 at 0.64) and
     医生签学：慕客解放 (学 at 0.73): labels by their form. 医生签学 is one character from both
