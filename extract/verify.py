@@ -31,6 +31,8 @@ GENERIC_FAILING_CHECKS = frozenset({
     "branch_name_misread",  # 西安市公安局鄂邑分局: one character from the city's 鄠邑区
     "time_invalid",  # a date printed with a time no clock shows (2025/01/1615:75): its digits misread
     "division_name_misread",  # 凉山律族自治州中心医院: a division's full name read one character off
+    "label_word_in_value",  # 建议专人陪护: the advice's first word, or its label with the colon lost? (schemas: opens_value)
+    "digit_from_check_digit",  # a boxed digit the detector lost, the one the check character allows (extract/fields/rules.py)
 })
 # an address ending in a Chinese numeral after a village or a group (…河堡村十: 十组119号 lost)
 _NUMERAL_END = re.compile(r"[村组队社区庄屯][一二三四五六七八九十]+$")

@@ -47,6 +47,11 @@ class FieldSpec(BaseModel):
     # (a seal over the label): the page's one such line, neither a label's nor another value's,
     # taken with `found_without_label` for a reviewer to confirm
     alone: str | None = None
+    # labels that are also a value's first word (建议 of 建议休息两周, printed under 医嘱): run
+    # into the text without a colon or a space, such a label is the value's beginning (its
+    # colon lost, or the value's own word where the form's label was not read?), kept in the
+    # value and flagged `label_word_in_value` for a reviewer
+    opens_value: list[str] = Field(default_factory=list)
     # table fields (type: table): column -> header synonyms; `end`: words that close the table
     columns: dict[str, list[str]] | None = None
     end: list[str] | None = None

@@ -508,3 +508,22 @@ def test_a_ticked_option_under_a_shadow_is_chosen():
     v = Value([span_of([line], 0, 0, len(line.text))], source="right")
     text, _, unsure = choices.choose([line], v, img)
     assert text == "医疗卫生机构" and not unsure
+
+
+def test_an_advice_begun_by_its_labels_word_keeps_it_and_is_not_sure():
+    """Dev seed 916 medical degraded #10: 医嘱 under a stamp read 医, its value 建议专人陪护，防跌倒。
+    paired with 建议 as its label: 专人陪护，防跌倒。 at 0.989, a confident error. A label that
+    also begins values (`opens_value`), run into the text, stays in the value, for review;
+    with its colon, or under the form's own label, nothing changes."""
+    from extract.confidence import field_confidence
+
+    dt = load_doctypes()["medical_certificate"]
+    lines = [L("医", 60, 400), L("建议专人陪护，防跌倒。", 150, 400)]
+    f = RuleExtractor().extract(dt, lines, (1000, 800))["advice"]
+    assert f.value == "建议专人陪护，防跌倒。" and "label_word_in_value" in f.checks
+    assert field_confidence("medical_certificate", "advice", f) < 0.9
+    f = RuleExtractor().extract(dt, [L("建议：多休息，门诊随诊。", 60, 400)], (1000, 800))["advice"]
+    assert f.value == "多休息，门诊随诊。" and "label_word_in_value" not in f.checks
+    lines = [L("医嘱", 60, 400), L("建议专人陪护，防跌倒。", 150, 400)]
+    f = RuleExtractor().extract(dt, lines, (1000, 800))["advice"]
+    assert f.value == "建议专人陪护，防跌倒。" and "label_word_in_value" not in f.checks

@@ -165,3 +165,41 @@ def test_a_value_ending_in_a_separator_goes_on():
     assert _list_goes_on(lines, _val(lines, 0))
     lines = [_at("感染性休克", 200, 400)]
     assert not _list_goes_on(lines, _val(lines, 0))
+
+
+def _pieces(texts_x: list[tuple[str, int, int]], y: int = 307, h: int = 34) -> list[OcrLine]:
+    return [OcrLine(text=t, confidence=0.99, polygon=[(x0, y), (x1, y), (x1, y + h), (x0, y + h)]) for t, x0, x1 in texts_x]
+
+
+# dev seed 914 death certificate clean #6: 533101201707041834 printed one digit per box, read
+# in pieces, the 1 after 04 swallowed by its box's sides (a box-wide gap between 4 and 8)
+_ROW = [("5", 608, 646), ("|3|3|1|0|1|2|0|1|7|0|7|", 624, 985), ("0", 983, 1013), ("4", 1009, 1044),
+        ("8", 1072, 1105), ("3", 1106, 1135), ("4", 1137, 1166)]
+
+
+def test_a_boxed_digit_lost_is_the_one_the_check_character_allows():
+    from extract.fields.rules import INFERRED_DIGIT_CONF, box_gap_digit
+
+    lines = _pieces(_ROW)
+    got = box_gap_digit(lines, list(range(len(lines))))
+    assert got is not None and got.text == "1" and got.confidence == INFERRED_DIGIT_CONF
+    assert 1044 <= got.bbox[0] and got.bbox[2] <= 1072
+    # no box-wide gap: where was the digit lost? (first or last box, or inside a piece)
+    shut = _pieces(_ROW[:4] + [("8", 1046, 1079), ("3", 1080, 1109), ("4", 1111, 1140)])
+    assert box_gap_digit(shut, list(range(len(shut)))) is None
+    # two wide gaps: which one?
+    two = _pieces(_ROW[:4] + [("8", 1072, 1105), ("3", 1130, 1159), ("4", 1161, 1190)])
+    assert box_gap_digit(two, list(range(len(two)))) is None
+    # 18 digits read (a digit misread, not lost), or a word among the pieces: no gap to fill
+    full = _pieces(_ROW[:4] + [("1", 1046, 1070)] + _ROW[4:])
+    assert box_gap_digit(full, list(range(len(full)))) is None
+    worded = _pieces(_ROW + [("联系", 1200, 1260)])
+    assert box_gap_digit(worded, list(range(len(worded)))) is None
+
+
+def test_a_boxed_id_number_with_a_digit_lost_is_found_and_held_for_review(pipeline):
+    _, truth, res = read_sample(pipeline, "death_certificate_clean", 914, 6)
+    doc = next(d for d in res.documents if d.type == "death_certificate")
+    f = doc.fields["id_number"]
+    assert f.value == truth[0]["fields"]["id_number"]["value"]
+    assert "digit_from_check_digit" in f.checks and f.confidence <= 0.5

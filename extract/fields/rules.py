@@ -195,6 +195,48 @@ def _read_again(lines: list[OcrLine], v: Value, spec: FieldSpec) -> ExtractedFie
     return None
 
 
+# a row of boxed digits with one box the detector lost: a gap between two pieces of the row this
+# share of the box pitch or more (and no more than one box wide), every other gap under
+# BOX_GAP_OTHERS of it; the digit the check character then allows is read at INFERRED_DIGIT_CONF
+BOX_GAP = (0.6, 1.6)
+BOX_GAP_OTHERS = 0.35
+INFERRED_DIGIT_CONF = 0.3
+_BOXED_PIECE = re.compile(r"[\s\u3000|丨｜]*[0-9][0-9\s\u3000|丨｜]*[Xx]?[\s\u3000|丨｜]*")
+
+
+def box_gap_digit(lines: list[OcrLine], ids: list[int]) -> OcrLine | None:
+    """An ID number printed one digit per box whose row was read in pieces with 17 digits in
+    all and one box-wide gap between two pieces (a 1 swallowed by its box's sides): a line for
+    the missing digit in that gap, the one digit with which the number is valid (its check
+    character holds, its birth date is a date), read at :data:`INFERRED_DIGIT_CONF`. None when
+    the row is not such, the gap is not one box, another gap is wide too, or no digit or
+    (never, the check character being what it is) two fit."""
+    from extract.checks.idnumber import validate
+
+    row = sorted(ids, key=lambda li: lines[li].bbox[0])
+    pieces = [li for li in row if _BOXED_PIECE.fullmatch(lines[li].text)]
+    if len(pieces) < 2 or len(pieces) != len(row):
+        return None
+    digits = [re.sub(r"[^0-9Xx]", "", lines[li].text).upper() for li in pieces]
+    if sum(map(len, digits)) != 17:
+        return None
+    pitch = float(np.median([(lines[li].bbox[2] - lines[li].bbox[0]) / len(d) for li, d in zip(pieces, digits)]))
+    gaps = [lines[b].bbox[0] - lines[a].bbox[2] for a, b in zip(pieces, pieces[1:])]
+    wide = [i for i, g in enumerate(gaps) if g >= BOX_GAP[0] * pitch]
+    if len(wide) != 1 or gaps[wide[0]] > BOX_GAP[1] * pitch or any(
+            g >= BOX_GAP_OTHERS * pitch for i, g in enumerate(gaps) if i != wide[0]):
+        return None
+    k = sum(len(d) for d in digits[: wide[0] + 1])
+    read = "".join(digits)
+    fits = [d for d in "0123456789" if validate(read[:k] + d + read[k:]).ok]
+    if len(fits) != 1:
+        return None
+    a, b = lines[pieces[wide[0]]].bbox, lines[pieces[wide[0] + 1]].bbox
+    y0, y1 = min(a[1], b[1]), max(a[3], b[3])
+    return OcrLine(fits[0], INFERRED_DIGIT_CONF, [(a[2], y0), (b[0], y0), (b[0], y1), (a[2], y1)],
+                   char_confidences=[INFERRED_DIGIT_CONF])
+
+
 def _checked_id_on_page(lines: list[OcrLine], pattern: re.Pattern) -> Value | None:
     """An ID number whose label was not read (证件号码 read 4合29码): the one number on the page,
     read whole in one line, whose check digit holds (a misread digit fails it, so what is
@@ -488,6 +530,21 @@ def _paper_near(image: np.ndarray, box: list[float]) -> float:
 def _paper(image: np.ndarray) -> float:
     g = image.mean(axis=2) if image.ndim == 3 else image
     return float(np.percentile(g[:: 4, :: 4], 90)) if g.size else 255.0
+
+
+def _opened_by_label(lines: list[OcrLine], v: Value, labels: list[Label], fname: str, spec: FieldSpec) -> tuple[Value, bool]:
+    """The value with its label put back in front when the label is one of the field's
+    `opens_value` words run into the text on its line (建议专人陪护: the advice, its form's
+    label 医嘱 not read), and whether it was."""
+    if not spec.opens_value or not v.spans:
+        return v, False
+    first = v.spans[0]
+    for lab in labels:
+        if lab.field != fname or lab.line != first.line or lab.strength != 0 or lab.label not in spec.opens_value:
+            continue
+        if lab.end <= first.start and not lines[lab.line].text[lab.end:first.start].strip():
+            return Value([span_of(lines, lab.line, lab.start, first.end)] + list(v.spans[1:]), source=v.source), True
+    return v, False
 
 
 def _own_label(v: Value, labels: list[Label], fname: str) -> Label | None:
@@ -1189,6 +1246,7 @@ class RuleExtractor:
                         out[fname].checks.append("value_may_be_incomplete")
                 continue
             v = values.get(fname)
+            inferred = False
             if spec.pattern and (v is None or v.source != "sentence"):
                 pat = re.compile(spec.pattern)
                 found = None
@@ -1197,7 +1255,13 @@ class RuleExtractor:
                     if found is None:
                         found = _pattern_in(lines, sorted({s.line for s in v.spans}), pat)
                     if found is None:  # printed in separate boxes along the row (one per digit)
-                        found = _pattern_in(lines, _row_before_label(lines, v.spans[0].line, labels, fname), pat)
+                        row = _row_before_label(lines, v.spans[0].line, labels, fname)
+                        found = _pattern_in(lines, row, pat)
+                        gap = box_gap_digit(lines, row) if found is None and spec.type == "id_number" else None
+                        if gap is not None:  # and one box of them lost
+                            lines = lines + [gap]
+                            found = _pattern_in(lines, row + [len(lines) - 1], pat)
+                            inferred = found is not None
                 if found is None and spec.search == "page":
                     found = _pattern_in(lines, _within(lines, spec.within, (W, H)), pat)
                 if found is None and v is None and spec.type == "id_number":
@@ -1231,7 +1295,12 @@ class RuleExtractor:
                 if spec.type == "validity":
                     out.update(split_validity(v))
                 continue
+            v, opened = _opened_by_label(lines, v, renamed, fname, spec)
             f = to_field(spec.type, v)
+            if opened:
+                f.checks.append("label_word_in_value")
+            if inferred:
+                f.checks.append("digit_from_check_digit")  # a digit not read: look at it
             if template_cut:
                 f.checks.append("value_may_be_incomplete")
             if unsure_choice:
