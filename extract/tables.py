@@ -418,22 +418,30 @@ ARROW_JUMP = 3.0
 def arrow_read_as_one(res: str, confs: list[float], reference_range: str) -> tuple[str, str] | None:
     """A flag arrow printed after the result (`6.90↑`, `3↓`, `2+↑`) read as a digit `1` or `8`
     (`6.901`, `46.78`, `31`, `2+1`): (the result without it, the flag) when the recogniser was
-    unsure of that last digit, the result without it is outside its reference (the arrow is
+    unsure of that last digit, or it is a decimal's digit beyond the reference's decimals
+    (`16.51` in 1.7～13.7, however sure), the result without it is outside its reference (the arrow is
     printed only then) and, for a decimal, has the reference's decimals where the result as read
     has more; a whole number when it is normal as read, or when it is :data:`ARROW_JUMP` times
     above the upper bound and the number without the digit lies nearer the range (5021 for
     502↑ in 125-350, not 11 in 3-9); else None."""
     from extract.checks.records import expected_flag
 
-    if len(res) < 2 or res[-1] not in "18" or not confs or confs[-1] >= ARROW_ONE_MAX_CONF:
+    if len(res) < 2 or res[-1] not in "18" or not confs:
         return None
     stripped = res[:-1]
+    bounds = re.findall(r"\d+(?:\.\d+)?", reference_range)
+    # a decimal with one digit more than its reference's bounds print, and the reference's
+    # decimals without it: the decimals say what the recogniser, sure of a glued arrow's
+    # stroke (16.5↑ read 16.51 at 0.99), does not
+    by_decimals = bool(bounds) and "." in stripped and re.fullmatch(r"\d+\.\d+", stripped) is not None \
+        and _decimals(res) > _decimals(bounds[0]) == _decimals(stripped) == _decimals(bounds[-1])
+    if confs[-1] >= ARROW_ONE_MAX_CONF and not by_decimals:
+        return None
     if re.fullmatch(r"\d?\++", stripped):
         if res[-1] != "1":
             return None
         # 2+1: no qualitative result ends in a digit after its pluses
     elif re.fullmatch(r"\d+(?:\.\d+)?", stripped):
-        bounds = re.findall(r"\d+(?:\.\d+)?", reference_range)
         if not bounds:
             return None
         if "." in res and not (_decimals(res) > _decimals(bounds[0]) == _decimals(stripped)):
@@ -1051,6 +1059,7 @@ class Item:
     # to hold something (a lone "-" the OCR missed), else a section title
     bare: bool = False
     snapped_from: str = ""  # the name as read, when it was snapped to the vocabulary
+    unit_guessed: bool = False  # the unit was completed or corrected (:func:`guess_unit`), not read so
 
 
 def _code(t: str) -> str:
@@ -1061,6 +1070,7 @@ def _code(t: str) -> str:
     # an absolute count's # read as = (NEUT=, LYMPH=): no abbreviation ends in =
     t = re.sub(r"(?<=[A-Za-z])[=≠]$", "#", t)
     t = re.sub(r"(?<=[A-Za-z0-9#%])[.,·。、'`]+$", "", t)  # a speck after it (A/G.)
+    t = re.sub(r"^[.,·。、'`]+(?=[A-Za-z])", "", t)  # or before it (.P)
     if t.upper() in ("HBALC", "HBAIC"):  # glycated haemoglobin: 1 read as l or I
         return "HbA1c"
     return "Cl" if t == "C1" else t  # chloride: l read as 1
@@ -1193,7 +1203,8 @@ def table_items(tb: Table, derive_flags: bool = True, keep_bare: bool = False, s
         if flag_txt:
             cc["flag"] = fconf
         cb = {k: _cell(cells.get(k))[2] for k in ("result", "unit", "reference_range", "flag", "code") if cells.get(k)}
-        items.append(Item(v, cc, [min(b[0] for b in boxes), top, max(b[2] for b in boxes), bottom], source, cb))
+        items.append(Item(v, cc, [min(b[0] for b in boxes), top, max(b[2] for b in boxes), bottom], source, cb,
+                          unit_guessed=bool(guessed)))
         last_bottom = bottom
     strip_row_numbers(items)
     if snap:
@@ -1464,14 +1475,14 @@ def known_codes() -> frozenset[str]:
 
 def mark_lost_code(name: str, read: str, codes: dict[str, tuple[str, ...]] | None = None) -> str | None:
     """The usual abbreviation of the test `name` that `read` is with its thin mark lost (`AG`
-    for 白球比's `A/G`, `NEUT` for `NEUT#`), however surely the letters were read and even when
+    for 白球比's `A/G`, `NEUT` for `NEUT#`) or in other letter case (`p` for 磷's `P`), however surely the letters were read and even when
     the letters alone are another test's (AG: the anion gap's); the row's name says which test
     it is. None when it is one of the test's own, or when none or two fit."""
     codes = lab_codes() if codes is None else codes
     usual = codes.get(name) or ()
     if not read or read in usual:
         return None
-    fits = [c for c in usual if c != read and re.sub(r"[/\-#%]", "", c) == read]
+    fits = [c for c in usual if c != read and (re.sub(r"[/\-#%]", "", c) == read or c.casefold() == read.casefold())]
     return fits[0] if len(fits) == 1 else None
 
 
@@ -1656,7 +1667,9 @@ def harmonize_power_units(items: list[Item]) -> None:
     test's usual one, at a low confidence (:data:`UNIT_GUESS_CONF`)."""
     styles: dict[tuple[str, str], int] = {}
     for it in items:
-        st = _power_style(it.value.get("unit", ""))
+        # a unit written from a guess (10°12/L taken for 10^12/L) shows no style: the page's
+        # own reading of the others decides
+        st = None if it.unit_guessed else _power_style(it.value.get("unit", ""))
         if st:
             styles[st] = styles.get(st, 0) + 1
     if not styles:
@@ -1667,7 +1680,7 @@ def harmonize_power_units(items: list[Item]) -> None:
         return
     for it in items:
         unit = it.value.get("unit", "")
-        if not unit or _power_style(unit) == (pre, sep) or it.bare:
+        if not unit or (_power_style(unit) == (pre, sep) and not it.unit_guessed) or it.bare:
             continue
         m = _POWER_STYLED.match(unit)
         if m:
@@ -1725,7 +1738,8 @@ def harmonize_ranges(items: list[Item]) -> None:
     share a separator, a range with another one (or none, when the digits split one way only)
     takes the majority's, with a low confidence: a reviewer confirms it. A double dash read
     twice or more among single ones is the table's separator (the OCR merges two dashes, it
-    does not split one). A lower bound read above the upper one gets its lost point back
+    does not split one); so are tildes that outnumber the dashes among them (a blurred ～ reads
+    as -, a - never as ～). A lower bound read above the upper one gets its lost point back
     (`200-50.0`), as does an upper one (`20.0-400`); a range read as digits alone is cut where
     the result's decimals say (`74125` beside `9.1`, `1060` beside `51`), when one cut only
     fits, and a whole-number range whose separator was read as a point is parted there
@@ -1747,7 +1761,10 @@ def harmonize_ranges(items: list[Item]) -> None:
             sep, n = two, total
         elif seps.get(two, 0) == 1 and set(seps) == {one, two}:
             return  # one double dash among single ones: a speck beside a dash, or the print's? as read
-    if n < 3 or n < 0.7 * total:
+    # a wave blurred flat reads as a dash, a dash never grows a wave: a table of tildes with
+    # dashes among them needs a bare majority, any other mix a clear one
+    waves = sep == "～" and set(seps) <= {"～", "-"}
+    if n < 3 or (n <= 0.5 * total if waves else n < 0.7 * total):
         return
     for it in items:
         rng = it.value.get("reference_range", "")

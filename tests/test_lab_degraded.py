@@ -245,6 +245,9 @@ def test_code_misreadings():
 
     assert mark_lost_code("白球比", "AG") == "A/G" and mark_lost_code("阴离子间隙", "AG") is None
     assert mark_lost_code("白球比", "A/G") is None and mark_lost_code("白球比", "XY") is None
+    # dev seed 915 lab #2: 磷's P read .p (a speck before it, the letter's case)
+    assert _code(".p") == "p" and mark_lost_code("磷", "p") == "P"
+    assert mark_lost_code("尿酸碱度", "ph") is None  # PH and pH both usual: which one?
 
 
 def test_a_speck_after_a_qualitative_word_is_not_part_of_it():
@@ -503,6 +506,22 @@ def test_two_tables_of_one_page_share_their_count_units_style():
     assert [it["unit"] for it in got] == ["10*9/L", "10*12/L", "10*9/L", "10*9/L"]
 
 
+def test_count_units_guessed_from_damaged_marks_do_not_outvote_those_read():
+    """Dev seed 917 lab degraded #7: 10*9/L read twice, 10°12/L and 10°9/L (twice) completed to
+    10^…: the guesses are no votes for ^; the two units read whole give the report's style."""
+    from extract.tables import harmonize_power_units
+
+    data = [("1", "白细胞计数", "WBC", "5.1", "10*9/L", "3.50-9.50"),
+            ("2", "红细胞计数", "RBC", "4.82", "10°12/L", "4.30-5.80"),
+            ("3", "中性粒细胞绝对值", "NEUT#", "4.41", "10°9/L", "1.80-6.30"),
+            ("4", "淋巴细胞绝对值", "LYMPH#", "0.78", "10°9/L", "1.10-3.20"),
+            ("5", "血小板计数", "PLT", "152", "10*9/L", "125-350")]
+    items = _items(_lines(data, confs=0.99))
+    harmonize_power_units(items)
+    assert [it.value["unit"] for it in items] == ["10*9/L", "10*12/L", "10*9/L", "10*9/L", "10*9/L"]
+    assert min(items[1].cell_confs["unit"]) < 0.9 and min(items[0].cell_confs["unit"]) > 0.9
+
+
 def test_count_units_without_a_clear_style_stay_as_read():
     from extract.tables import harmonize_power_units
 
@@ -571,6 +590,13 @@ def test_units_right_of_their_header_are_not_taken_for_a_reference_column():
     ("5021", 0.95, "125-350", None),                # an 1 read surely
     ("418", 0.6, "125-350", None),                  # 41↓ or 418↑? not far out as read: as read
     ("2+8", 0.6, "Neg", None),
+    # dev seed 915: an arrow glued to the result read surely as its last digit; the
+    # reference's decimals say it is none
+    ("16.51", 0.99, "1.7～13.7", ("16.5", "↑")),
+    ("11.101", 0.99, "3.10～8.00", ("11.10", "↑")),
+    ("16.51", 0.99, "1.7～13.70", None),            # bounds printed with unlike decimals: as read
+    ("4.51", 0.99, "3.5-9.5", None),                # normal without it: as read
+    ("5021", 0.99, "125-350", None),                # a whole number read surely: as read
 ])
 def test_flag_arrow_read_as_a_one_after_the_result(res, last_conf, rng, want):
     from extract.tables import arrow_read_as_one

@@ -412,6 +412,28 @@ def test_a_double_dash_read_twice_is_the_tables_separator():
     assert [it.value["reference_range"] for it in items] == [d[2] for d in data]
 
 
+def test_tildes_outnumbering_dashes_are_the_tables_separator():
+    """A blurred ～ reads as - (dev seed 915 lab degraded #7: 11 of 16 ranges read with ～),
+    never a - as ～: tildes that outnumber the dashes are the table's separator; the other way
+    round, or half and half, stays as read."""
+    from extract.tables import harmonize_ranges
+
+    data = [("钾", "4.1", "3.50～5.30"), ("钠", "140", "137-147"), ("氯", "101", "99～110"),
+            ("钙", "2.3", "2.11-2.52"), ("镁", "0.9", "0.75～1.02")]
+    (tb,) = _range_table(data)
+    items = table_items(tb)
+    harmonize_ranges(items)
+    assert [it.value["reference_range"] for it in items] == [d[2].replace("-", "～") for d in data]
+    assert items[1].cell_confs["reference_range"][-1] < 0.9
+    for ranges in (["3.50-5.30", "137～147", "99-110", "2.11～2.52", "0.75-1.02"],   # dashes outnumber
+                   ["3.50～5.30", "137-147", "99～110", "2.11-2.52", "0.75-1.02", "0.85～1.51"]):  # half
+        data = [(n, r, g) for (n, r, _), g in zip(data + [("磷", "1.1", "")], ranges)]
+        (tb,) = _range_table(data)
+        items = table_items(tb)
+        harmonize_ranges(items)
+        assert [it.value["reference_range"] for it in items] == ranges
+
+
 def test_range_separators_without_a_clear_majority_stay_as_read():
     from extract.tables import harmonize_ranges
 
