@@ -172,7 +172,8 @@ def _squeeze(text: str) -> tuple[str, list[int]]:
     """Text without spaces and half-width folded, with a map to original offsets. A dot between
     two Han characters is dropped too: a speck of toner in a spaced-out label (姓·名); so is
     one between a bracket and a Han character (引起（a).的疾病或情况), and a bar between two Han
-    characters (引|起: a ruling or a scratch read as one)."""
+    characters (引|起: a ruling or a scratch read as one). A capital letter in brackets is the
+    small one ((C) of 引起(b)的疾病或情况(c)): a row's letter, read in either case."""
     out, pos = [], []
     for i, ch in enumerate(text):
         if ch.isspace() or ch == "\u3000":
@@ -185,6 +186,10 @@ def _squeeze(text: str) -> tuple[str, list[int]]:
         f = fold(ch)
         out.append(f[:1] if f else ch)
         pos.append(i)
+    # a row's letter in brackets, (c) or (C): one label either way
+    for k in range(1, len(out) - 1):
+        if out[k - 1] == "(" and out[k + 1] == ")" and "A" <= out[k] <= "Z":
+            out[k] = out[k].lower()
     return "".join(out), pos
 
 

@@ -360,3 +360,13 @@ def test_a_value_set_at_its_cells_top_belongs_to_the_nearer_label_of_its_row():
         _line("户主", 653, 139, 714, 178),
     ]
     assert "relationship" not in _pair(lines) or _pair(lines)["relationship"].text != "户主"
+
+
+def test_a_rows_letter_read_as_a_capital_is_its_label():
+    """Dev seed 918 death degraded #4: 引起（b）的疾病或情况（C） (the row's c read as C) was no
+    label, its row under a stamp unnoticed, and the chain of causes one part short at 0.988."""
+    causes = {"underlying_causes": ["引起(a)的疾病或情况(b)", "引起(b)的疾病或情况(c)"]}
+    labs = find_labels([_line("引起（b）的疾病或情况（C）", 628, 680, 839, 713)], causes)
+    assert [(l.field, l.fuzzy) for l in labs] == [("underlying_causes", False)]
+    # a capital outside brackets is as read
+    assert find_labels([_line("引起（b）的疾病或情况C", 628, 680, 839, 713)], causes) == []
