@@ -527,3 +527,15 @@ def test_an_advice_begun_by_its_labels_word_keeps_it_and_is_not_sure():
     lines = [L("医嘱", 60, 400), L("建议专人陪护，防跌倒。", 150, 400)]
     f = RuleExtractor().extract(dt, lines, (1000, 800))["advice"]
     assert f.value == "建议专人陪护，防跌倒。" and "label_word_in_value" not in f.checks
+
+
+def test_a_chain_of_causes_whose_last_row_lies_under_a_stamp_is_not_sure(pipeline):
+    """Dev seed 918 death degraded #4: the (c) row's 肺恶性肿瘤 under a 复印无效 stamp, not read;
+    the chain read (a)→(b) only was a confident error. The stamp's huge line reads none of the
+    row's print: the row's ink counts as unread."""
+    s = generate("death_certificate_degraded", 918, 4)
+    res = pipeline.extract_bytes(cv2.imencode(".png", s.image)[1].tobytes(), "death.png")
+    doc = next(d for d in res.documents if d.type == "death_certificate")
+    f = doc.fields["underlying_causes"]
+    truth = s.truth["documents"][0]["fields"]["underlying_causes"]["value"]
+    assert norm_value(f.value) == norm_value(truth) or f.confidence < CONFIDENT

@@ -432,6 +432,10 @@ def table_field(lines: list[OcrLine], spec: FieldSpec, image: np.ndarray | None)
 UNREAD_ROW_INK = 0.01
 
 
+# a line this many times as tall as a label is a stamp's or a watermark's words, not print of a row
+STAMP_LINE_HEIGHT = 3.0
+
+
 def _unread_rows(image: np.ndarray, lines: list[OcrLine], labels: list[Label], names: list[str], got: list) -> bool:
     """Does a row of a collected chain that gave no part (引起(b)的疾病或情况 with its disease
     faded) hold print right of its label that no line read?"""
@@ -439,7 +443,6 @@ def _unread_rows(image: np.ndarray, lines: list[OcrLine], labels: list[Label], n
 
     by_name = {lab.field: lab for lab in labels}
     W = image.shape[1]
-    boxes = [l.bbox for l in lines]
     for name, part in zip(names, got):
         lab = by_name.get(name)
         if part is not None or lab is None:
@@ -447,6 +450,9 @@ def _unread_rows(image: np.ndarray, lines: list[OcrLine], labels: list[Label], n
         b = lab.bbox
         h = b[3] - b[1]
         box = [b[2] + 0.5 * h, b[1] + 0.15 * h, min(W, b[2] + 14 * h), b[3] - 0.15 * h]
+        # a line far taller than the label (a stamp's 复印无效 read across the rows) reads
+        # none of the row's print
+        boxes = [l.bbox for l in lines if l.bbox[3] - l.bbox[1] <= STAMP_LINE_HEIGHT * h]
         if unread_ink(image, box, boxes) > UNREAD_ROW_INK:
             return True
     return False
