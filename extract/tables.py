@@ -1584,12 +1584,18 @@ def usual_unit(name: str, read: str, vocab: dict[str, tuple[str, ...]] | None = 
     of, or None: `read` is no known unit and holds no power of ten, one usual unit is nearest,
     one edit away, or two when it is at least three characters long and `read` begins alike;
     its last four characters read as printed, the beginning not (one character fewer at most,
-    two more);
-    one character, or two that are the sign doubled or split (`%%`, `96`), read for a test
+    two more); a μ read as p, when the test is never reported in the p unit (pmol/L for
+    μmol/L); one character, or two that are the sign doubled or split (`%%`, `96`), read for a test
     reported in `%`; letters alone for a test reported in one
     unit only (see the rule's comment)."""
     vocab = lab_names() if vocab is None else vocab
     units = vocab.get(name) or ()
+    if read and read in known_units() and read not in units and read[:1] == "p":
+        # a μ read as p (pmol/L for a bilirubin's μmol/L): another known unit, but never this
+        # test's, and its one usual unit differs in that prefix alone
+        mu = [u for u in units if u == "μ" + read[1:]]
+        if len(mu) == 1:
+            return mu[0]
     if not read or not units or read in known_units() or read in units or re.search(r"10|\^", read):
         return None
     # letter case aside (p/P, f/F look alike: P8 for pg)

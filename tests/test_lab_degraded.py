@@ -119,6 +119,9 @@ def test_unit_misreadings():
     assert usual_unit("球蛋白", "mg/L") is None  # a real unit read as printed is left alone
     assert usual_unit("总胆固醇", "WL") is None  # too far from mmol/L
     assert usual_unit("平均血红蛋白含量", "P8") == "pg"  # dev seed 893: a capital P and g read as 8
+    # dev seed 918 lab #4: 直接胆红素's μmol/L read pmol/L (a real unit, never a bilirubin's)
+    assert usual_unit("直接胆红素", "pmol/L") == "μmol/L"
+    assert usual_unit("直接胆红素", "mmol/L") is None  # another prefix: as read
     # dev seed 893 clean #10: a per-cent sign's circles read oo, 8o, for a test reported only in %
     assert usual_unit("中性粒细胞百分比", "oo") == "%" and usual_unit("淋巴细胞百分比", "8o") == "%"
     # dev seed 902 degraded #5: the sign read 46 (0.64)
