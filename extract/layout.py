@@ -173,7 +173,8 @@ def _squeeze(text: str) -> tuple[str, list[int]]:
     two Han characters is dropped too: a speck of toner in a spaced-out label (姓·名); so is
     one between a bracket and a Han character (引起（a).的疾病或情况), and a bar between two Han
     characters (引|起: a ruling or a scratch read as one). A capital letter in brackets is the
-    small one ((C) of 引起(b)的疾病或情况(c)): a row's letter, read in either case."""
+    small one ((C) of 引起(b)的疾病或情况(c)): a row's letter, read in either case; a closing
+    bracket read twice is one."""
     out, pos = [], []
     for i, ch in enumerate(text):
         if ch.isspace() or ch == "\u3000":
@@ -184,6 +185,8 @@ def _squeeze(text: str) -> tuple[str, list[int]]:
         if ch in _SPECK_BARS and 0 < i < len(text) - 1 and _HAN.match(text[i - 1]) and _HAN.match(text[i + 1]):
             continue
         f = fold(ch)
+        if f[:1] == ")" and out and out[-1] == ")":
+            continue  # a closing bracket read twice (引起(b))的疾病或情况)
         out.append(f[:1] if f else ch)
         pos.append(i)
     # a row's letter in brackets, (c) or (C): one label either way
@@ -371,7 +374,8 @@ def _short_fuzzy(line: OcrLine, sq: str, pos: list[int], lab: str, all_labels: l
 
 
 def find_labels(
-    lines: list[OcrLine], labels: dict[str, list[str]], fuzzy: bool = True, ignore: list[str] | None = None
+    lines: list[OcrLine], labels: dict[str, list[str]], fuzzy: bool = True, ignore: list[str] | None = None,
+    each: set[str] | frozenset[str] = frozenset(),
 ) -> list[Label]:
     """Every label occurrence: exact (spaces ignored, so '姓　名' matches; full-width folded), or
     with one wrong character for labels of 5+ characters (four-character labels are too alike: 出院日期 /
@@ -379,7 +383,9 @@ def find_labels(
     labels inside them. Occurrences inside an `ignore` word (the title 诊断证明书 holds 诊断) are
     dropped; for a field that has a label followed by a colon, a space or the end of its line,
     occurrences run into other text (建议 in 建议住院治疗) are dropped too. Labels of the field
-    :data:`OTHER` of two characters or fewer count only when they stand as labels."""
+    :data:`OTHER` of two characters or fewer count only when they stand as labels. A label read
+    with one wrong character stands in for one not read exactly anywhere: for a field in
+    `each` (a chain of causes, one row per label) for its own declared label, not the field's."""
     cands: list[tuple[int, int, int, Label]] = []
     ignore_sq = [_squeeze(w)[0] for w in (ignore or []) if w]
     all_sq = sorted({_squeeze(w)[0] for labs in labels.values() for w in labs if w})
@@ -444,7 +450,7 @@ def find_labels(
     # a label read with one wrong character stands in only for a label not read at all (a printed
     # label of :data:`OTHER` stands for itself: the one word, not the field)
     def key(l: Label) -> tuple[str, str]:
-        return (l.field, l.label if l.field == OTHER else "")
+        return (l.field, l.label if l.field == OTHER or l.field in each else "")
 
     # and a label of five or more read with one wrong character only for a label not read exactly
     # anywhere on the page: the title 中华人民共和国社会保障卡 holds 社会保障卡, one character from

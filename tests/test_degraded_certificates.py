@@ -539,3 +539,13 @@ def test_a_chain_of_causes_whose_last_row_lies_under_a_stamp_is_not_sure(pipelin
     f = doc.fields["underlying_causes"]
     truth = s.truth["documents"][0]["fields"]["underlying_causes"]["value"]
     assert norm_value(f.value) == norm_value(truth) or f.confidence < CONFIDENT
+
+
+def test_a_chain_of_causes_keeps_a_row_whose_label_was_read_with_a_bracket_twice(pipeline):
+    """Dev seed 919 death clean #5: (c)引起（b)）的疾病或情况 | 脑梗死后遗症 (a bracket read twice):
+    the chain was read 吸入性肺炎 alone at 0.989."""
+    s = generate("death_certificate_clean", 919, 5)
+    res = pipeline.extract_bytes(cv2.imencode(".png", s.image)[1].tobytes(), "death.png")
+    doc = next(d for d in res.documents if d.type == "death_certificate")
+    truth = s.truth["documents"][0]["fields"]["underlying_causes"]["value"]
+    assert norm_value(doc.fields["underlying_causes"].value) == norm_value(truth)

@@ -370,3 +370,20 @@ def test_a_rows_letter_read_as_a_capital_is_its_label():
     assert [(l.field, l.fuzzy) for l in labs] == [("underlying_causes", False)]
     # a capital outside brackets is as read
     assert find_labels([_line("引起（b）的疾病或情况C", 628, 680, 839, 713)], causes) == []
+
+
+def test_each_row_of_a_chain_stands_for_its_own_label():
+    """Dev seed 919 death clean #5 and degraded #0: the (c) row's label read with a bracket
+    twice (引起（b)）的疾病或情况) or one character wrong (引起（b)的板病或情况（c）) while the (b)
+    row's was read exactly: for a field collected row by row (`each`), a near reading stands
+    for its own row's label, not for the field. The chain had lost its last cause at 0.98."""
+    causes = {"underlying_causes": ["引起(a)的疾病或情况(b)", "引起(b)的疾病或情况(c)"], OTHER: ["医师签名"]}
+    lines = [_line("引起（a）的疾病或情况（b）感染性休克", 561, 561, 837, 591),
+             _line("引起（b)的板病或情况（c）", 561, 596, 732, 621, confs=[0.9] * 6 + [0.5] + [0.9] * 6)]
+    labs = find_labels(lines, causes, each={"underlying_causes"})
+    assert [(l.field, l.line, l.fuzzy) for l in labs] == [("underlying_causes", 0, False), ("underlying_causes", 1, True)]
+    # without `each`, one exact reading of the field drops the near one (single-valued fields)
+    assert [l.line for l in find_labels(lines, causes)] == [0]
+    doubled = [_line("(c)引起（b)）的疾病或情况", 91, 924, 350, 953)]
+    labs = find_labels(doubled, {"underlying_causes": ["引起(b)的疾病或情况"]})
+    assert [(l.field, l.fuzzy) for l in labs] == [("underlying_causes", False)]

@@ -1181,7 +1181,8 @@ class RuleExtractor:
         if doctype.other_labels:
             label_map[OTHER] = doctype.other_labels
         lines = join_split_labels(lines, [w for ws in label_map.values() for w in ws])
-        labels = find_labels(lines, label_map, ignore=doctype.ignore)
+        labels = find_labels(lines, label_map, ignore=doctype.ignore,
+                             each={f for f, spec in doctype.fields.items() if spec.collect})
         # fields that collect every occurrence: one pseudo-field per occurrence
         counts: dict[str, int] = {}
         collected: dict[str, list[str]] = {}
