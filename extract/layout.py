@@ -423,11 +423,8 @@ def find_labels(
                     k0 = m.end() if (m := _SECTION_NUMBER.match(sq)) and n >= 4 else 0
                     if _short_fuzzy(line, sq[k0:], pos[k0:], lab, [o for o in all_sq if o not in own_sq[fname]]):
                         hits.append((k0, True))
-                if not hits and fuzzy and _dropped_char_label(sq, lab, all_sq):
-                    sp = span_of(lines, li, pos[0], pos[n - 2] + 1)
-                    cands.append((n - 1, 1, li, Label(fname, lab0, li, pos[0], pos[n - 2] + 1, sp.bbox,
-                                                      _strength(line.text, pos[n - 2] + 1), True)))
-                if not hits and fuzzy and _cut_label(sq, lab, all_sq):
+                # a label one character short (its last lost, or an inner one before its colon)
+                if not hits and fuzzy and (_cut_label(sq, lab, all_sq) or _dropped_char_label(sq, lab, all_sq)):
                     sp = span_of(lines, li, pos[0], pos[n - 2] + 1)
                     cands.append((n - 1, 1, li, Label(fname, lab0, li, pos[0], pos[n - 2] + 1, sp.bbox,
                                                       _strength(line.text, pos[n - 2] + 1), True)))

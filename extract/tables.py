@@ -433,7 +433,7 @@ def arrow_read_as_one(res: str, confs: list[float], reference_range: str) -> tup
     # a decimal with one digit more than its reference's bounds print, and the reference's
     # decimals without it: the decimals say what the recogniser, sure of a glued arrow's
     # stroke (16.5↑ read 16.51 at 0.99), does not
-    by_decimals = bool(bounds) and "." in stripped and re.fullmatch(r"\d+\.\d+", stripped) is not None \
+    by_decimals = bool(bounds) and re.fullmatch(r"\d+\.\d+", stripped) is not None \
         and _decimals(res) > _decimals(bounds[0]) == _decimals(stripped) == _decimals(bounds[-1])
     if confs[-1] >= ARROW_ONE_MAX_CONF and not by_decimals:
         return None
@@ -1593,9 +1593,8 @@ def usual_unit(name: str, read: str, vocab: dict[str, tuple[str, ...]] | None = 
     if read and read in known_units() and read not in units and read[:1] == "p":
         # a μ read as p (pmol/L for a bilirubin's μmol/L): another known unit, but never this
         # test's, and its one usual unit differs in that prefix alone
-        mu = [u for u in units if u == "μ" + read[1:]]
-        if len(mu) == 1:
-            return mu[0]
+        if "μ" + read[1:] in units:
+            return "μ" + read[1:]
     if not read or not units or read in known_units() or read in units or re.search(r"10|\^", read):
         return None
     # letter case aside (p/P, f/F look alike: P8 for pg)
